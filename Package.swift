@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+// Swift 6 language mode for every target (tools-version 6.0).
+import PackageDescription
+
+let package = Package(
+    name: "ticktape",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ticktape", targets: ["ticktape"]),
+        .library(name: "TapeLog", targets: ["TapeLog"]),
+        .library(name: "Rules", targets: ["Rules"]),
+        .library(name: "Replay", targets: ["Replay"]),
+        .library(name: "Wire", targets: ["Wire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries (Debian: libsqlite3-dev, zlib1g-dev), wrapped as GRDB wraps SQLite.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Core: no package dependencies, no NIO.
+        .target(name: "Upbit"),
+        .target(name: "TapeLog", dependencies: ["CSQLite", "CZlib", "Upbit"], resources: []),
+        .target(name: "Rules", dependencies: ["Upbit"]),
+        .target(name: "Replay", dependencies: ["TapeLog", "Rules", "Upbit"]),
+
+        // Network edge.
+        .target(
+            name: "Wire",
+            dependencies: [
+                "TapeLog", "Rules", "Upbit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // The CLI: commands live in a library so tests can parse and run them in-process.
+        .target(
+            name: "TicktapeCLI",
+            dependencies: [
+                "TapeLog", "Rules", "Replay", "Wire", "Upbit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "ticktape", dependencies: ["TicktapeCLI"]),
+
+        .testTarget(name: "UpbitTests", dependencies: ["Upbit"]),
+        .testTarget(name: "TapeLogTests", dependencies: ["TapeLog", "Upbit"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Upbit"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "TapeLog", "Rules", "Upbit"]),
+        .testTarget(
+            name: "WireTests",
+            dependencies: [
+                "Wire", "TapeLog", "Upbit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "TicktapeCLI", "TapeLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,9 @@
+#include <zlib.h>
+
+// deflateInit2 and inflateInit2 are macros that pass ZLIB_VERSION and sizeof(z_stream) to the
+// real entry points; Swift cannot call macros, so these wrappers do it (zlib.h, "Advanced functions").
+static inline int czlib_deflateInit2(z_streamp strm, int level, int method, int windowBits, int memLevel,
+                                     int strategy) {
+    return deflateInit2(strm, level, method, windowBits, memLevel, strategy);
+}
+static inline int czlib_inflateInit2(z_streamp strm, int windowBits) { return inflateInit2(strm, windowBits); }

@@ -1,0 +1,1 @@
+// Replay module: see SPEC §1.

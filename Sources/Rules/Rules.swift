@@ -1,0 +1,1 @@
+// Rules module: see SPEC §1.

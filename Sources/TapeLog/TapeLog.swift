@@ -1,0 +1,1 @@
+// TapeLog module: see SPEC §2.

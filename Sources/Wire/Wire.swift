@@ -1,0 +1,1 @@
+// Wire module: see SPEC §1.

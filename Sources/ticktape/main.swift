@@ -1,0 +1,3 @@
+import TicktapeCLI
+
+await Ticktape.main()
