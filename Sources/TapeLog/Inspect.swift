@@ -1,0 +1,89 @@
+/// What a tape holds, for `ticktape inspect`.
+public struct InspectReport: Sendable, Encodable {
+    /// One connection.
+    public struct Epoch: Sendable, Encodable {
+        public var epoch: UInt32
+        public var startNs: Int64?
+        public var endNs: Int64?
+        public var closeCode: Int64?
+        public var framesIn: Int64
+        public var framesOut: Int64
+    }
+    /// Count of one (type, code) stream.
+    public struct Stream: Sendable, Encodable {
+        public var type: String
+        public var code: String?
+        public var count: Int64
+    }
+    public var path: String
+    public var toolVersion: String
+    public var url: String
+    public var subscription: String?
+    public var sync: String
+    public var commitMs: Int64
+    public var chaos: String?
+    public var startedNs: Int64
+    /// First and last frame wall times.
+    public var firstRecvNs: Int64?
+    public var lastRecvNs: Int64?
+    public var frames: Int64
+    public var events: Int64
+    public var epochs: [Epoch]
+    public var streams: [Stream]
+    /// Payload bytes as received, and as stored in blocks.
+    public var rawBytes: Int64
+    public var storedBytes: Int64
+    public var sessionEnded: Bool
+}
+
+/// Builds ``InspectReport`` from plain SQL over the tape (no payload is inflated).
+public enum TapeInspector {
+    public static func inspect(_ reader: TapeReader) throws(TapeError) -> InspectReport {
+        do {
+            let db = reader.db
+            let events = try reader.events()
+            var epochs: [UInt32: InspectReport.Epoch] = [:]
+            let counts = try db.prepare("SELECT epoch, dir, count(*) FROM frame GROUP BY epoch, dir")
+            while try counts.step() {
+                let e = UInt32(truncatingIfNeeded: counts.int64(0))
+                var entry = epochs[e] ?? .init(epoch: e, framesIn: 0, framesOut: 0)
+                if counts.int64(1) == 0 { entry.framesIn = counts.int64(2) } else { entry.framesOut = counts.int64(2) }
+                epochs[e] = entry
+            }
+            for event in events where event.epoch > 0 {
+                var entry = epochs[event.epoch] ?? .init(epoch: event.epoch, framesIn: 0, framesOut: 0)
+                switch event.kind {
+                case .connect: entry.startNs = event.wallNs
+                case .disconnect:
+                    entry.endNs = event.wallNs
+                    entry.closeCode = event.closeCode
+                case .sessionEnd: entry.endNs = entry.endNs ?? event.wallNs
+                default: break
+                }
+                epochs[event.epoch] = entry
+            }
+            var streams: [InspectReport.Stream] = []
+            let byStream = try db.prepare(
+                "SELECT type, code, count(*) FROM frame_facts GROUP BY type, code ORDER BY type, code")
+            while try byStream.step() {
+                streams.append(.init(type: byStream.string(0) ?? "", code: byStream.string(1), count: byStream.int64(2)))
+            }
+            let range = try db.prepare("SELECT min(recv_ns), max(recv_ns), count(*), coalesce(sum(length), 0) FROM frame")
+            try range.step()
+            return InspectReport(
+                path: reader.path, toolVersion: reader.session.toolVersion, url: reader.session.url,
+                subscription: reader.session.subscription, sync: reader.session.sync.rawValue,
+                commitMs: reader.session.commitMs, chaos: reader.session.chaos, startedNs: reader.session.startedNs,
+                firstRecvNs: range.optionalInt64(0), lastRecvNs: range.optionalInt64(1), frames: range.int64(2),
+                events: Int64(events.count),
+                epochs: epochs.values.sorted { $0.epoch < $1.epoch }, streams: streams,
+                rawBytes: range.int64(3),
+                storedBytes: try db.scalarInt("SELECT coalesce(sum(length(data)), 0) FROM block") ?? 0,
+                sessionEnded: events.contains { $0.kind == .sessionEnd })
+        } catch let error as TapeError {
+            throw error
+        } catch {
+            throw TapeFile.classify(error, path: reader.path)
+        }
+    }
+}

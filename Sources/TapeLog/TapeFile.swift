@@ -1,0 +1,64 @@
+import CSQLite
+import Foundation
+
+/// Opening and classifying files that claim to be tapes.
+enum TapeFile {
+    /// Opens `path` as a tape: exists, is a file, is SQLite, has our application_id and a
+    /// format we read. Opened read-write (never written by readers) so that a WAL left by a
+    /// crashed writer is recovered; read-only when the file is not writable.
+    static func open(_ path: String) throws(TapeError) -> Database {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TapeError.missing(path: path)
+        }
+        if isDirectory.boolValue { throw TapeError.isDirectory(path: path) }
+        // "Every valid SQLite database file begins with the following 16 bytes (in hex):
+        // 53 51 4c 69 74 65 20 66 6f 72 6d 61 74 20 33 00" (sqlite.org/fileformat.html).
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw TapeError.io(path: path, reason: "cannot read")
+        }
+        let header = (try? handle.read(upToCount: 100)) ?? Data()
+        try? handle.close()
+        guard header.count == 100, header.prefix(16) == Data("SQLite format 3\0".utf8) else {
+            throw TapeError.notSQLite(path: path, reason: header.isEmpty ? "empty file" : "no SQLite header")
+        }
+        let db: Database
+        do {
+            if let writable = try? Database(path: path, create: false) {
+                db = writable
+            } else {
+                db = try Database(path: path, create: false, readOnly: true)
+            }
+        } catch {
+            throw TapeError.notSQLite(path: path, reason: error.message)
+        }
+        do {
+            let applicationID = try db.scalarInt("PRAGMA application_id") ?? 0
+            guard applicationID == TapeFormat.applicationID else { throw TapeError.foreign(path: path) }
+            let version = try db.scalarInt("PRAGMA user_version") ?? 0
+            guard version <= TapeFormat.version else {
+                throw TapeError.newerVersion(path: path, found: version, supported: TapeFormat.version)
+            }
+            guard version >= 1 else { throw TapeError.foreign(path: path) }
+            let tables = try db.scalarInt(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('session', 'event', 'block', 'frame', 'frame_facts')")
+            guard tables == 5 else { throw TapeError.corrupt(path: path, reason: "tables are missing") }
+        } catch let error as TapeError {
+            throw error
+        } catch {
+            throw classify(error, path: path)
+        }
+        return db
+    }
+
+    /// Maps an SQLite failure while reading to bad input (damaged file) or a runtime failure.
+    static func classify(_ error: any Error, path: String) -> TapeError {
+        guard let error = error as? SQLiteError else { return .io(path: path, reason: "\(error)") }
+        switch error.code & 0xFF {
+        case SQLITE_CORRUPT, SQLITE_NOTADB: return .corrupt(path: path, reason: error.message)
+        case SQLITE_IOERR where error.code == 522:  // SQLITE_IOERR_SHORT_READ
+            return .corrupt(path: path, reason: "truncated (\(error.message))")
+        default: return .io(path: path, reason: error.description)
+        }
+    }
+}

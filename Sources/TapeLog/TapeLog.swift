@@ -1,1 +1,0 @@
-// TapeLog module: see SPEC §2.

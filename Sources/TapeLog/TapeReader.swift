@@ -1,0 +1,120 @@
+import CSQLite
+import Foundation
+import Upbit
+
+/// Reads a tape: the session, lifecycle events, and frames in (epoch, seq) order with their
+/// facts and, on request, their payloads. Confined to one thread.
+public final class TapeReader {
+    /// The tape's path.
+    public let path: String
+    /// The session row.
+    public let session: SessionInfo
+    let db: Database
+
+    /// Opens an existing tape, refusing anything that is not one (exit 2 at the CLI).
+    public init(path: String) throws(TapeError) {
+        self.path = path
+        db = try TapeFile.open(path)
+        do {
+            let s = try db.prepare(
+                "SELECT tool_version, url, subscription, started_ns, sync, commit_ms, chaos FROM session WHERE id = 1")
+            guard try s.step() else { throw TapeError.corrupt(path: path, reason: "the session row is missing") }
+            session = SessionInfo(
+                toolVersion: s.string(0) ?? "",
+                url: s.string(1) ?? "",
+                subscription: s.string(2),
+                startedNs: s.int64(3),
+                sync: SyncLevel(rawValue: s.string(4) ?? "") ?? .normal,
+                commitMs: s.int64(5),
+                chaos: s.string(6))
+        } catch let error as TapeError {
+            throw error
+        } catch {
+            throw TapeFile.classify(error, path: path)
+        }
+    }
+
+    /// Every lifecycle event in session order.
+    public func events() throws(TapeError) -> [LifecycleRecord] {
+        do {
+            let s = try db.prepare(
+                """
+                SELECT epoch, after_seq, kind, wall_ns, mono_ns, close_code, count, detail
+                FROM event ORDER BY epoch, after_seq, id
+                """)
+            var result: [LifecycleRecord] = []
+            while try s.step() {
+                guard let kind = LifecycleKind(rawValue: s.string(2) ?? "") else {
+                    throw TapeError.corrupt(path: path, reason: "unknown event kind \(s.string(2) ?? "NULL")")
+                }
+                result.append(
+                    LifecycleRecord(
+                        kind: kind, epoch: UInt32(truncatingIfNeeded: s.int64(0)),
+                        afterSeq: UInt64(truncatingIfNeeded: s.int64(1)),
+                        wallNs: s.int64(3), monoNs: s.int64(4), closeCode: s.optionalInt64(5),
+                        count: s.optionalInt64(6), detail: s.string(7)))
+            }
+            return result
+        } catch let error as TapeError {
+            throw error
+        } catch {
+            throw TapeFile.classify(error, path: path)
+        }
+    }
+
+    /// Frames and events interleaved in session order, filtered. `payloads: false` skips
+    /// inflating blocks (the checks need only facts and times).
+    public func entries(_ filter: TapeFilter = TapeFilter(), payloads: Bool = true) throws(TapeError) -> TapeCursor {
+        let events = try self.events().filter { filter.matches($0) }
+        return try TapeCursor(reader: self, filter: filter, payloads: payloads, events: events)
+    }
+
+    /// Convenience: every entry, materialised (tests and small tapes).
+    public func allEntries(_ filter: TapeFilter = TapeFilter(), payloads: Bool = true) throws(TapeError) -> [TapeEntry] {
+        let cursor = try entries(filter, payloads: payloads)
+        var result: [TapeEntry] = []
+        while let entry = try cursor.next() { result.append(entry) }
+        return result
+    }
+}
+
+@available(*, unavailable)
+extension TapeReader: Sendable {}
+
+/// Which entries to read. Nil fields match everything.
+public struct TapeFilter: Sendable {
+    /// Only this epoch.
+    public var epoch: UInt32?
+    /// Only frames with mono time ≥ this (ns since session start).
+    public var fromMonoNs: Int64?
+    /// Only frames with mono time < this.
+    public var toMonoNs: Int64?
+    /// Only frames whose extracted type is one of these (frames without facts are excluded when set).
+    public var types: Set<String>?
+    /// Only frames whose extracted code is one of these.
+    public var codes: Set<String>?
+
+    public init(
+        epoch: UInt32? = nil, fromMonoNs: Int64? = nil, toMonoNs: Int64? = nil,
+        types: Set<String>? = nil, codes: Set<String>? = nil
+    ) {
+        self.epoch = epoch
+        self.fromMonoNs = fromMonoNs
+        self.toMonoNs = toMonoNs
+        self.types = types
+        self.codes = codes
+    }
+
+    func matches(_ event: LifecycleRecord) -> Bool {
+        if let epoch, event.epoch != epoch { return false }
+        if let fromMonoNs, event.monoNs < fromMonoNs { return false }
+        if let toMonoNs, event.monoNs >= toMonoNs { return false }
+        return true
+    }
+
+    func matches(_ facts: FrameFacts) -> Bool {
+        if let types, !(facts.type.map(types.contains) ?? false) { return false }
+        if let codes, !(facts.code.map(codes.contains) ?? false) { return false }
+        return true
+    }
+}

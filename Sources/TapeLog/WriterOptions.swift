@@ -1,0 +1,35 @@
+/// How a ``TapeWriter`` trades durability, latency and throughput.
+public struct WriterOptions: Sendable {
+    /// `synchronous` level in WAL mode; the README documents each level's loss window.
+    public var sync: SyncLevel = .normal
+    /// Group commit interval: a transaction stays open at most this long (SPEC §3 `--commit-ms`, default 50).
+    public var commitMs: Int64 = 50
+    /// …or until this many frames are in it, whichever comes first.
+    public var commitFrames: Int = 8192
+    /// Frames that may wait for the writer thread before `append` pushes back (blocks or suspends).
+    public var queueCapacity: Int = 16384
+    /// Raw bytes per payload block; a commit window's payloads fill one or more blocks.
+    public var blockBytes: Int = 128 * 1024
+    /// Extract Upbit facts into `frame_facts` at write time (off only for the raw baseline bench).
+    public var extractFacts: Bool = true
+
+    public init() {}
+}
+
+/// What a writer has done so far; cheap to read at any time.
+public struct WriterStats: Sendable, Hashable {
+    /// Frames committed (durable at the session's sync level).
+    public var framesCommitted: Int64 = 0
+    /// Lifecycle events committed.
+    public var eventsCommitted: Int64 = 0
+    /// Payload bytes before compression.
+    public var rawBytes: Int64 = 0
+    /// Payload bytes as stored (compressed blocks).
+    public var storedBytes: Int64 = 0
+    /// Transactions committed.
+    public var commits: Int64 = 0
+    /// Arrival → commit latency (wall clock), for frames committed so far.
+    public var commitLatency = LatencyHistogram()
+
+    public init() {}
+}

@@ -1,0 +1,91 @@
+import Foundation
+import TapeLog
+
+/// A fresh directory under the system temp dir, removed by the caller when it wants.
+func temporaryDirectory(_ name: String = #function) -> String {
+    let base = FileManager.default.temporaryDirectory.path
+    let dir = "\(base)/ticktape-tests-\(getpid())-\(UUID().uuidString.prefix(8))"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// A small deterministic PRNG (SplitMix64) for test data.
+struct TestRandom {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
+
+/// Writes a tape of `epochs` connections with `framesPerEpoch` frames each, mixing JSON text,
+/// binary, control and empty payloads; returns what was written in order.
+@discardableResult
+func writeSampleTape(
+    at path: String, epochs: Int = 3, framesPerEpoch: Int = 200, seed: UInt64 = 1, end: Bool = true,
+    options: WriterOptions = WriterOptions()
+) throws -> [TapeEntry] {
+    var random = TestRandom(state: seed)
+    let session = SessionInfo(
+        toolVersion: "test", url: "ws://user:secret@127.0.0.1:1/websocket/v1?token=x",
+        subscription: #"[{"ticket":"t"},{"type":"trade","codes":["KRW-BTC"]}]"#, startedNs: 1_700_000_000_000_000_000)
+    let writer = try TapeWriter(path: path, session: session, options: options)
+    var stamper = Stamper()
+    var written: [TapeEntry] = []
+    var mono: Int64 = 0
+    for _ in 0..<epochs {
+        mono += 1_000_000
+        let connect = stamper.connect(wallNs: 1_700_000_000_000_000_000 + mono, monoNs: mono)
+        try writer.record(connect)
+        written.append(.event(connect))
+        for i in 0..<framesPerEpoch {
+            mono += Int64(random.below(3_000_000))
+            let payload: [UInt8]
+            let opcode: UInt8
+            let direction: Direction = i == 0 ? .outbound : .inbound
+            switch random.below(10) {
+            case 0: (opcode, payload) = (Opcode.ping, [])
+            case 1: (opcode, payload) = (Opcode.binary, random.bytes(random.below(300)))
+            case 2: (opcode, payload) = (Opcode.text, Array("héllo \"quoted\" \\ \n\t\u{1}".utf8))
+            default:
+                let price = 100_000_000 + random.below(1_000_000)
+                let json = #"{"type":"trade","code":"KRW-BTC","timestamp":\#(1_730_336_862_000 + i),"#
+                    + #""trade_price":\#(price).0,"sequential_id":1730336862047\#(i),"stream_type":"REALTIME"}"#
+                (opcode, payload) = (Opcode.binary, Array(json.utf8))
+            }
+            let frame = stamper.frame(
+                direction, opcode: opcode, wallNs: 1_700_000_000_000_000_000 + mono, monoNs: mono, payload: payload)
+            try writer.append(frame)
+            written.append(.frame(TapeFrame(record: frame, facts: .init())))
+        }
+        let disconnect = stamper.event(.disconnect, wallNs: 1_700_000_000_000_000_000 + mono, monoNs: mono, closeCode: 1006)
+        try writer.record(disconnect)
+        written.append(.event(disconnect))
+    }
+    if end {
+        let sessionEnd = stamper.event(.sessionEnd, wallNs: 1_700_000_000_000_000_000 + mono, monoNs: mono)
+        try writer.record(sessionEnd)
+        written.append(.event(sessionEnd))
+    }
+    try writer.close()
+    return written
+}
+
+/// Runs the stock sqlite3 shell on a file; returns (status, stdout).
+func sqlite3(_ path: String, _ sql: String) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = [path, sql]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
