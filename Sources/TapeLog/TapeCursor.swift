@@ -23,8 +23,11 @@ public final class TapeCursor {
     private var cachedBlock: [UInt8] = []
     private var inflater = Inflater()
 
-    init(reader: TapeReader, filter: TapeFilter, payloads: Bool, events: [LifecycleRecord]) throws(TapeError) {
+    init(
+        reader: TapeReader, filter: TapeFilter, payloads: Bool, events: [LifecycleRecord], readFacts: Bool = true
+    ) throws(TapeError) {
         self.reader = reader
+        self.factsDone = !readFacts
         self.filter = filter
         self.payloads = payloads
         self.events = events

@@ -1,0 +1,72 @@
+import Foundation
+import TapeLog
+
+/// Exit codes of every command (SPEC §8).
+public enum CLIExit: Int32, Sendable {
+    case ok = 0
+    case checkFailed = 1
+    case badInput = 2
+    case runtime = 3
+}
+
+/// A failure the CLI reports as one line on stderr with its exit code.
+public struct CLIError: Error, CustomStringConvertible {
+    public var code: CLIExit
+    public var message: String
+    public var description: String { message }
+
+    public init(_ code: CLIExit, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// Bad input or usage: exit 2.
+    static func badInput(_ message: String) -> CLIError { CLIError(.badInput, message) }
+    /// Maps a tape error to bad input (exit 2) or a runtime failure (exit 3).
+    static func tape(_ error: TapeError) -> CLIError { CLIError(error.isBadInput ? .badInput : .runtime, error.description) }
+}
+
+/// Runs `body`, turning any error into a ``CLIError`` with the right exit code.
+func cli<T>(_ body: () throws -> T) throws(CLIError) -> T {
+    do {
+        return try body()
+    } catch let error as CLIError {
+        throw error
+    } catch let error as TapeError {
+        throw CLIError.tape(error)
+    } catch {
+        throw CLIError(.runtime, "\(error)")
+    }
+}
+
+/// Output: the only place that writes to the terminal. stdout is buffered for bulk output.
+enum Console {
+    nonisolated(unsafe) private static var buffer: [UInt8] = []
+
+    static func out(_ line: String) {
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    static func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(1, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    static func error(_ line: String) {
+        flush()
+        FileHandle.standardError.write(Data("ticktape: \(line)\n".utf8))
+    }
+
+    /// True when stdout is a terminal (progress lines only then).
+    static var isTTY: Bool { isatty(1) == 1 }
+}
