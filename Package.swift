@@ -53,8 +53,11 @@ let package = Package(
         ),
         .executableTarget(name: "ticktape", dependencies: ["TicktapeCLI"]),
 
+        // Shared by the test targets: sample tapes, temp dirs, seeded randomness, the CLI runner.
+        .target(name: "TicktapeTestSupport", dependencies: ["TapeLog", "Upbit"]),
+
         .testTarget(name: "UpbitTests", dependencies: ["Upbit"]),
-        .testTarget(name: "TapeLogTests", dependencies: ["TapeLog", "Upbit"]),
+        .testTarget(name: "TapeLogTests", dependencies: ["TapeLog", "Upbit", "TicktapeTestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Upbit"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "TapeLog", "Rules", "Upbit"]),
         .testTarget(
@@ -69,7 +72,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "TicktapeCLI", "TapeLog",
+                "TicktapeCLI", "TapeLog", "TicktapeTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

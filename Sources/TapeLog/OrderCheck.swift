@@ -1,35 +1,46 @@
 /// Enforces the tape's numbering at enqueue time, so that a tape can only hold contiguous
 /// epochs and sequences (SPEC §2: "Never a silent hole").
+///
+/// Epochs open in order 1, 2, 3 … by their connect events. A frame may still arrive for an
+/// earlier epoch after a later one opened (a stale-epoch tail: the old connection's late
+/// frames), as long as it continues that epoch's own seq.
 struct OrderCheck {
     private(set) var epoch: UInt32 = 0
-    private(set) var nextSeq: UInt64 = 1
+    private var nextSeqs: [UInt64] = [1]  // index = epoch; epoch 0 holds pre-connect events only
+
+    var nextSeq: UInt64 { nextSeqs[Int(epoch)] }
 
     mutating func check(_ item: TapeWriter.Item) throws(TapeError) {
         switch item {
         case .frame(let frame):
-            guard epoch > 0 else { throw .outOfOrder("frame (\(frame.epoch), \(frame.seq)) before any connect event") }
-            guard frame.epoch == epoch, frame.seq == nextSeq else {
-                throw .outOfOrder("frame (\(frame.epoch), \(frame.seq)) where (\(epoch), \(nextSeq)) was due")
+            guard frame.epoch >= 1, frame.epoch <= epoch else {
+                throw .outOfOrder("frame (\(frame.epoch), \(frame.seq)) but epoch \(frame.epoch) was never opened")
             }
-            nextSeq += 1
+            let due = nextSeqs[Int(frame.epoch)]
+            guard frame.seq == due else {
+                throw .outOfOrder("frame (\(frame.epoch), \(frame.seq)) where (\(frame.epoch), \(due)) was due")
+            }
+            nextSeqs[Int(frame.epoch)] = due + 1
         case .event(let event):
-            switch event.kind {
-            case .connect:
+            if event.kind == .connect {
                 guard event.epoch == epoch + 1, event.afterSeq == 0 else {
                     throw .outOfOrder("connect for epoch \(event.epoch) after epoch \(epoch)")
                 }
                 epoch = event.epoch
-                nextSeq = 1
-            case .loss:
-                guard event.epoch == epoch, event.afterSeq == nextSeq - 1, let count = event.count, count > 0 else {
-                    throw .outOfOrder("loss event at (\(event.epoch), \(event.afterSeq)) where (\(epoch), \(nextSeq - 1)) was due")
-                }
-                nextSeq += UInt64(count)
-            default:
-                guard event.epoch == epoch, event.afterSeq == nextSeq - 1 else {
-                    throw .outOfOrder(
-                        "\(event.kind.rawValue) event at (\(event.epoch), \(event.afterSeq)) where (\(epoch), \(nextSeq - 1)) was due")
-                }
+                nextSeqs.append(1)
+                return
+            }
+            guard event.epoch <= epoch else {
+                throw .outOfOrder("\(event.kind.rawValue) event for epoch \(event.epoch), which was never opened")
+            }
+            let last = nextSeqs[Int(event.epoch)] - 1
+            guard event.afterSeq == last else {
+                throw .outOfOrder(
+                    "\(event.kind.rawValue) event at (\(event.epoch), \(event.afterSeq)) where (\(event.epoch), \(last)) was due")
+            }
+            if event.kind == .loss {
+                guard let count = event.count, count > 0 else { throw .outOfOrder("loss event without a positive count") }
+                nextSeqs[Int(event.epoch)] += UInt64(count)
             }
         }
     }

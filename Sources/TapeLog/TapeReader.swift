@@ -69,6 +69,14 @@ public final class TapeReader {
         return try TapeCursor(reader: self, filter: filter, payloads: payloads, events: events)
     }
 
+    /// Entries in ARRIVAL order: each epoch's entries in seq order, epochs merged by their
+    /// monotonic times, so a stale-epoch tail (frames of an old connection arriving after the
+    /// next one opened) is seen when it arrived. This is the order replay and checks use.
+    /// Only the epochs overlapping the current time are open at once.
+    public func arrivals(_ filter: TapeFilter = TapeFilter(), payloads: Bool = true) throws(TapeError) -> ArrivalCursor {
+        try ArrivalCursor(reader: self, filter: filter, payloads: payloads, events: try self.events())
+    }
+
     /// Convenience: every entry, materialised (tests and small tapes).
     public func allEntries(_ filter: TapeFilter = TapeFilter(), payloads: Bool = true) throws(TapeError) -> [TapeEntry] {
         let cursor = try entries(filter, payloads: payloads)

@@ -1,5 +1,6 @@
 import Foundation
 import TapeLog
+import TicktapeTestSupport
 import Testing
 
 /// SIGKILL a writing process at pseudo-random points and prove what survives (issue: the tape).

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TapeLog
+import TicktapeTestSupport
 
 @Suite struct BadInputTests {
     private func open(_ path: String) -> TapeError? {

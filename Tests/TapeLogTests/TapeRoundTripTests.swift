@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TapeLog
+import TicktapeTestSupport
 
 @Suite struct TapeRoundTripTests {
     @Test func schemaFileIsExactlyWhatTheWriterApplies() throws {

@@ -1,20 +1,20 @@
 import Foundation
 
 /// The built `ticktape` executable next to the test bundle.
-func ticktapeBinary() -> String {
+public func ticktapeBinary() -> String {
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("ticktape").path
 }
 
 /// Output of one CLI run.
-struct RunResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct RunResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 }
 
 /// Runs `ticktape ARGS` to completion and captures both streams.
-func runTicktape(_ arguments: [String], stdin: String? = nil) throws -> RunResult {
+public func runTicktape(_ arguments: [String], stdin: String? = nil) throws -> RunResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: ticktapeBinary())
     process.arguments = arguments
@@ -66,9 +66,3 @@ final class LockedData: @unchecked Sendable {
     }
 }
 
-/// A fresh temporary directory.
-func temporaryDirectory() -> String {
-    let dir = FileManager.default.temporaryDirectory.path + "/ticktape-cli-\(getpid())-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}

@@ -1,8 +1,10 @@
 import Foundation
 import TapeLog
 
+/// Test support shared by the test targets: temp dirs, seeded randomness, sample tapes.
+
 /// A fresh directory under the system temp dir, removed by the caller when it wants.
-func temporaryDirectory(_ name: String = #function) -> String {
+public func temporaryDirectory(_ name: String = #function) -> String {
     let base = FileManager.default.temporaryDirectory.path
     let dir = "\(base)/ticktape-tests-\(getpid())-\(UUID().uuidString.prefix(8))"
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -10,23 +12,24 @@ func temporaryDirectory(_ name: String = #function) -> String {
 }
 
 /// A small deterministic PRNG (SplitMix64) for test data.
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
+public struct TestRandom {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    public mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 /// Writes a tape of `epochs` connections with `framesPerEpoch` frames each, mixing JSON text,
 /// binary, control and empty payloads; returns what was written in order.
 @discardableResult
-func writeSampleTape(
+public func writeSampleTape(
     at path: String, epochs: Int = 3, framesPerEpoch: Int = 200, seed: UInt64 = 1, end: Bool = true,
     options: WriterOptions = WriterOptions()
 ) throws -> [TapeEntry] {
@@ -77,7 +80,7 @@ func writeSampleTape(
 }
 
 /// Runs the stock sqlite3 shell on a file; returns (status, stdout).
-func sqlite3(_ path: String, _ sql: String) throws -> (Int32, String) {
+public func sqlite3(_ path: String, _ sql: String) throws -> (Int32, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
     process.arguments = [path, sql]
