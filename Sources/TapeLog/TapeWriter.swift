@@ -61,19 +61,22 @@ public final class TapeWriter: @unchecked Sendable {
         try enqueue(.frame(frame), blocking: true)
     }
 
-    /// Enqueues a frame, suspending while the queue is full (the caller's reads pause: backpressure).
-    public func append(_ frame: FrameRecord) async throws(TapeError) {
-        while true {
-            if try tryEnqueue(.frame(frame)) { return }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                condition.lock()
-                if queue.count < options.queueCapacity || failure != nil || closing {
-                    condition.unlock()
-                    continuation.resume()
-                } else {
-                    waiters.append(continuation)
-                    condition.unlock()
-                }
+    /// Suspends while the queue is full, without blocking a thread: the async caller's reads
+    /// pause, which is the TCP backpressure SPEC §3 asks for. Stamp and ``append(_:)`` after it
+    /// returns, so that stamps are taken in the order frames are enqueued.
+    public func waitUntilWritable() async {
+        condition.lock()
+        let ready = queue.count < options.queueCapacity || failure != nil || closing
+        condition.unlock()
+        if ready { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            if queue.count < options.queueCapacity || failure != nil || closing {
+                condition.unlock()
+                continuation.resume()
+            } else {
+                waiters.append(continuation)
+                condition.unlock()
             }
         }
     }
@@ -106,18 +109,6 @@ public final class TapeWriter: @unchecked Sendable {
         condition.unlock()
         if let failure { throw failure }
         return stats
-    }
-
-    private func tryEnqueue(_ item: Item) throws(TapeError) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        if let failure { throw failure }
-        if closing { throw TapeError.writerClosed(reason: "closed") }
-        guard queue.count < options.queueCapacity else { return false }
-        try order.check(item)
-        queue.append(item)
-        if queue.count == 1 { condition.signal() }
-        return true
     }
 
     private func enqueue(_ item: Item, blocking: Bool) throws(TapeError) {
