@@ -9,7 +9,9 @@ indirect enum JSONValue: Sendable {
     case object([(String, JSONValue)])
 
     static func int(_ value: Int) -> JSONValue { .int(Int64(value)) }
-    static func uint(_ value: UInt64) -> JSONValue { value <= UInt64(Int64.max) ? .int(Int64(value)) : .string(String(value)) }
+    static func uint(_ value: UInt64) -> JSONValue {
+        value <= UInt64(Int64.max) ? .int(Int64(value)) : .string(String(value))
+    }
 
     /// Pretty rendering: two-space indent, keys in insertion order, trailing newline.
     func rendered() -> String {

@@ -46,7 +46,11 @@ public struct ReplayOptions: Sendable, Hashable {
     public var consumers: [ConsumerSpec]
     public var rules: ReconcilerOptions
 
-    public init(speed: ReplaySpeed = .max, consumers: [ConsumerSpec] = [], rules: ReconcilerOptions = ReconcilerOptions()) {
+    public init(
+        speed: ReplaySpeed = .max,
+        consumers: [ConsumerSpec] = [],
+        rules: ReconcilerOptions = ReconcilerOptions()
+    ) {
         self.speed = speed
         self.consumers = consumers
         self.rules = rules

@@ -45,7 +45,9 @@ public struct ReplayResult: Sendable {
         )
         for witness in witnesses {
             let key = "\(witness.type ?? "?") \(witness.code ?? "")"
-            lines.append("  \(witness.kind.name): epoch \(witness.epoch) seq \(witness.seq) \(key): \(witness.explanation)")
+            lines.append(
+                "  \(witness.kind.name): epoch \(witness.epoch) seq \(witness.seq) \(key): \(witness.explanation)"
+            )
         }
         for c in consumers {
             lines.append(

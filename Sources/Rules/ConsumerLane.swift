@@ -27,7 +27,9 @@ struct ConsumerLane: Sendable {
 
     mutating func passes(_ event: MarketEvent) -> Bool {
         let id = Int(event.keyID)
-        if id >= filterCache.count { filterCache.append(contentsOf: repeatElement(0, count: id + 1 - filterCache.count)) }
+        if id >= filterCache.count {
+            filterCache.append(contentsOf: repeatElement(0, count: id + 1 - filterCache.count))
+        }
         if filterCache[id] == 0 {
             filterCache[id] = spec.filter.matches(type: event.type, code: event.code) ? 1 : 2
         }

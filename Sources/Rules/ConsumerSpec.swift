@@ -67,6 +67,7 @@ public struct ConsumerSpec: Sendable, Hashable, CustomStringConvertible {
         let types = filter.types.map { $0.sorted().joined(separator: "|") } ?? "*"
         let codes = filter.codes.map { $0.sorted().joined(separator: "|") } ?? "*"
         let service = DurationParser.format(nanoseconds: serviceNs)
-        return "name=\(name),types=\(types),codes=\(codes),capacity=\(capacity),policy=\(policy.rawValue),service=\(service)"
+        return
+            "name=\(name),types=\(types),codes=\(codes),capacity=\(capacity),policy=\(policy.rawValue),service=\(service)"
     }
 }

@@ -70,7 +70,8 @@ public struct Witness: Sendable, Hashable {
         case .discard(.beforeSnapshot):
             return "REALTIME at \(time) ms is older than the SNAPSHOT at \(other) ms (\(at))"
         case .discard(.outOfOrder):
-            return "REALTIME at \(time) ms is older than the state applied at \(other) ms (\(at)); state never regresses"
+            return
+                "REALTIME at \(time) ms is older than the state applied at \(other) ms (\(at)); state never regresses"
         case .discard(.unknown):
             return "not a recognisable Upbit message"
         case .discard(.malformed):
