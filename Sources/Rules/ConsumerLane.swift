@@ -9,6 +9,9 @@ struct ConsumerLane: Sendable {
     var freeAtNs = Int64.min
     /// Stream key id → absolute queue position of its pending event (coalesce), −1 for none.
     private var pending: [Int] = []
+    /// Epoch of the events `pending` refers to: merging never crosses an epoch boundary, so
+    /// deliveries never go back to a lower epoch (oracle C3).
+    private var pendingEpoch: UInt32 = 0
     /// Stream key id → 0 unknown, 1 passes the filter, 2 filtered out.
     private var filterCache: [UInt8] = []
     private var lag = LagHistogram()
@@ -55,6 +58,11 @@ struct ConsumerLane: Sendable {
         }
         let merges = spec.policy == .coalesce && event.marketType.isState
         if merges {
+            if event.epoch != pendingEpoch {
+                // Older-epoch entries keep their place ahead of this one and are delivered first.
+                for i in pending.indices { pending[i] = -1 }
+                pendingEpoch = event.epoch
+            }
             let id = Int(event.keyID)
             if id < pending.count, queue.contains(position: pending[id]) {
                 let older = queue[pending[id]]

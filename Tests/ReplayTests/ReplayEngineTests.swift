@@ -6,7 +6,7 @@ import Upbit
 @Suite("Replay engine")
 struct ReplayEngineTests {
     static let consumers = try! [
-        "name=gui,types=ticker,capacity=128,policy=coalesce,service=200ms",
+        "name=gui,types=ticker,capacity=256,policy=coalesce,service=200ms",
         "name=algo,types=ticker|trade,capacity=16,policy=drop-oldest,service=200ms",
         "name=audit,capacity=8,policy=block,service=100us",
     ].map { try ConsumerSpec.parse($0) }

@@ -51,4 +51,21 @@ struct CoalescePolicyTests {
         #expect(metrics[0].coalesced > 0)
         #expect(metrics[0].maxQueueDepth <= 8)
     }
+
+    @Test("merging never crosses an epoch boundary, so deliveries never return to a lower epoch")
+    func mergingRespectsEpochs() throws {
+        let frames = script {
+            at(ms: 0, epoch: 1) { ticker("KRW-A", time: 0, value: 1) }
+            at(ms: 10, epoch: 1) {
+                ticker("KRW-A", time: 10, value: 2)
+                ticker("KRW-B", time: 10, value: 2)
+            }
+            at(ms: 20, epoch: 2) { ticker("KRW-A", time: 20, .snapshot, value: 3) }
+        }
+        let (metrics, recorder) = try fanout(frames, consumers: ["name=gui,capacity=4,policy=coalesce,service=100ms"])
+        let delivered = recorder.delivered(to: 0)
+        #expect(delivered.map(\.epoch) == [1, 1, 1, 2])
+        #expect(metrics[0].coalesced == 0)
+        #expect(metrics[0].epochSwitches == 1)
+    }
 }

@@ -108,11 +108,19 @@ struct ReconcilePropertyTests {
     @Test("random faulty scripts never deliver a key twice, regress a state, or cross an epoch back", arguments: 0..<24)
     func invariantsHoldOnRandomScripts(seed: UInt64) throws {
         let frames = randomScript(seed: seed &* 7_919 &+ 1, length: 600)
-        let (metrics, recorder) = try fanout(frames, consumers: ["name=all,capacity=100000"])
+        let consumers = [
+            "name=all,capacity=100000", "name=gui,capacity=4,policy=coalesce,service=30ms",
+            "name=lossy,capacity=3,policy=drop-newest,service=20ms",
+        ]
+        let (metrics, recorder) = try fanout(frames, consumers: consumers)
         let delivered = recorder.delivered(to: 0)
         #expect(metrics[0].dropped == 0)
         #expect(delivered.count == recorder.accepted.count)
-        #expect(violations(in: delivered) == [])
+        for consumer in consumers.indices {
+            #expect(violations(in: recorder.delivered(to: consumer)) == [], "consumer \(consumer)")
+        }
+        #expect(metrics[1].coalesced > 0)
+        #expect(metrics[2].dropped > 0)
         // The generator really produced faults for the rules to handle.
         #expect(recorder.discards.count > 0)
         #expect(recorder.discards.count + recorder.accepted.count == frames.count)
