@@ -103,7 +103,9 @@ public struct ReplayEngine: Sendable {
         )
     }
 
-    /// Replays a whole sequence of inputs.
+    /// Replays a whole sequence of inputs. Inlinable so that it is specialised for the caller's
+    /// sequence type: unspecialised generic iteration would box every input on the heap.
+    @inlinable
     public static func run<Inputs: Sequence>(
         _ inputs: Inputs,
         options: ReplayOptions,
