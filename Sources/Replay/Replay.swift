@@ -1,1 +1,0 @@
-// Replay module: see SPEC §1.

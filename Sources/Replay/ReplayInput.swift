@@ -1,0 +1,94 @@
+import Upbit
+
+/// Direction of a recorded frame (SPEC §2).
+public enum FrameDirection: UInt8, Sendable, Hashable {
+    case inbound = 0
+    case outbound = 1
+}
+
+/// A WebSocket opcode (RFC 6455 §5.2), kept as its raw value so unknown opcodes round-trip.
+public struct FrameOpcode: RawRepresentable, Sendable, Hashable {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let continuation = FrameOpcode(rawValue: 0x0)
+    public static let text = FrameOpcode(rawValue: 0x1)
+    public static let binary = FrameOpcode(rawValue: 0x2)
+    public static let close = FrameOpcode(rawValue: 0x8)
+    public static let ping = FrameOpcode(rawValue: 0x9)
+    public static let pong = FrameOpcode(rawValue: 0xA)
+
+    /// Text and binary messages carry data; everything else is control.
+    public var isData: Bool { self == .text || self == .binary }
+}
+
+/// One recorded frame as the engine reads it.
+public struct ReplayFrame: Sendable {
+    public var epoch: UInt32
+    public var seq: UInt64
+    public var direction: FrameDirection
+    public var opcode: FrameOpcode
+    /// Monotonic ns since the session start (the recorded arrival).
+    public var monoNs: Int64
+    public var facts: FrameFacts
+    public var payload: [UInt8]?
+
+    public init(
+        epoch: UInt32,
+        seq: UInt64,
+        direction: FrameDirection = .inbound,
+        opcode: FrameOpcode = .binary,
+        monoNs: Int64,
+        facts: FrameFacts,
+        payload: [UInt8]? = nil
+    ) {
+        self.epoch = epoch
+        self.seq = seq
+        self.direction = direction
+        self.opcode = opcode
+        self.monoNs = monoNs
+        self.facts = facts
+        self.payload = payload
+    }
+}
+
+/// Lifecycle facts of a session (SPEC §2), in the tape's spelling.
+public enum LifecycleKind: String, Sendable, Hashable, CaseIterable {
+    case connect
+    case connectFailed = "connect_failed"
+    case subscribe
+    case disconnect
+    case error
+    case loss
+    case sessionEnd = "session_end"
+}
+
+/// One lifecycle event. `lostFrames` is the count a `loss` event declares (0 otherwise).
+public struct LifecycleEvent: Sendable, Hashable {
+    public var kind: LifecycleKind
+    public var epoch: UInt32
+    public var monoNs: Int64
+    public var lostFrames: Int
+
+    public init(kind: LifecycleKind, epoch: UInt32, monoNs: Int64, lostFrames: Int = 0) {
+        self.kind = kind
+        self.epoch = epoch
+        self.monoNs = monoNs
+        self.lostFrames = lostFrames
+    }
+}
+
+/// What the replay engine consumes: the tape's rows in order, adapted by the caller.
+public enum ReplayInput: Sendable {
+    case frame(ReplayFrame)
+    case lifecycle(LifecycleEvent)
+
+    /// An inbound binary data frame: the common case.
+    public static func frame(epoch: UInt32, seq: UInt64, monoNs: Int64, facts: FrameFacts) -> ReplayInput {
+        .frame(ReplayFrame(epoch: epoch, seq: seq, monoNs: monoNs, facts: facts))
+    }
+
+    public static func lifecycle(_ kind: LifecycleKind, epoch: UInt32, monoNs: Int64) -> ReplayInput {
+        .lifecycle(LifecycleEvent(kind: kind, epoch: epoch, monoNs: monoNs))
+    }
+}

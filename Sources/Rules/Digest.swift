@@ -1,0 +1,148 @@
+/// A minimal incremental SHA-256 (FIPS 180-4) for delivery digests (SPEC §7: "identical
+/// per-consumer delivery digests (SHA-256 over delivered (epoch, seq))").
+///
+/// Internal and temporary: the Upbit module will own the shared `SHA256`; this copy exists so the
+/// rules need not wait for it and will be deduplicated later. Updating never allocates: the
+/// block buffer and message schedule are allocated once.
+struct RulesSHA256: Sendable {
+    private static let roundConstants: [UInt32] = [
+        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
+        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
+        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
+        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
+        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
+        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
+        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
+        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
+    ]
+
+    private var state: [UInt32] = [
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
+    ]
+    private var block = [UInt8](repeating: 0, count: 64)
+    private var schedule = [UInt32](repeating: 0, count: 64)
+    private var used = 0
+    private var byteCount: UInt64 = 0
+
+    init() {}
+
+    mutating func update(_ byte: UInt8) {
+        block[used] = byte
+        used += 1
+        byteCount &+= 1
+        if used == 64 { compress() }
+    }
+
+    mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        for byte in bytes { update(byte) }
+    }
+
+    /// Appends `value` as big-endian bytes.
+    mutating func update(bigEndian value: UInt32) {
+        update(UInt8(truncatingIfNeeded: value >> 24))
+        update(UInt8(truncatingIfNeeded: value >> 16))
+        update(UInt8(truncatingIfNeeded: value >> 8))
+        update(UInt8(truncatingIfNeeded: value))
+    }
+
+    /// Appends `value` as big-endian bytes.
+    mutating func update(bigEndian value: UInt64) {
+        update(bigEndian: UInt32(truncatingIfNeeded: value >> 32))
+        update(bigEndian: UInt32(truncatingIfNeeded: value))
+    }
+
+    /// The 32-byte digest of everything appended so far; `self` is left unchanged.
+    func finalized() -> [UInt8] {
+        var copy = self
+        let bitLength = byteCount &* 8
+        copy.update(0x80)
+        while copy.used != 56 { copy.update(0) }
+        copy.update(bigEndian: bitLength)
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for word in copy.state {
+            out.append(UInt8(truncatingIfNeeded: word >> 24))
+            out.append(UInt8(truncatingIfNeeded: word >> 16))
+            out.append(UInt8(truncatingIfNeeded: word >> 8))
+            out.append(UInt8(truncatingIfNeeded: word))
+        }
+        return out
+    }
+
+    /// Lower-case hex of ``finalized()``.
+    func hex() -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var chars: [UInt8] = []
+        for byte in finalized() {
+            chars.append(digits[Int(byte >> 4)])
+            chars.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: chars, as: UTF8.self)
+    }
+
+    private mutating func compress() {
+        used = 0
+        Self.roundConstants.withUnsafeBufferPointer { k in
+            block.withUnsafeBufferPointer { b in
+                schedule.withUnsafeMutableBufferPointer { w in
+                    state.withUnsafeMutableBufferPointer { h in
+                        Self.compress(k: k, block: b, w: w, h: h)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func compress(
+        k: UnsafeBufferPointer<UInt32>,
+        block: UnsafeBufferPointer<UInt8>,
+        w: UnsafeMutableBufferPointer<UInt32>,
+        h: UnsafeMutableBufferPointer<UInt32>
+    ) {
+        for i in 0..<16 {
+            let j = i * 4
+            w[i] =
+                UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
+        }
+        for i in 16..<64 {
+            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        }
+        var a = h[0]
+        var b = h[1]
+        var c = h[2]
+        var d = h[3]
+        var e = h[4]
+        var f = h[5]
+        var g = h[6]
+        var hh = h[7]
+        for i in 0..<64 {
+            let sum1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+            let choice = (e & f) ^ (~e & g)
+            let t1 = hh &+ sum1 &+ choice &+ k[i] &+ w[i]
+            let sum0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+            let majority = (a & b) ^ (a & c) ^ (b & c)
+            let t2 = sum0 &+ majority
+            hh = g
+            g = f
+            f = e
+            e = d &+ t1
+            d = c
+            c = b
+            b = a
+            a = t1 &+ t2
+        }
+        h[0] &+= a
+        h[1] &+= b
+        h[2] &+= c
+        h[3] &+= d
+        h[4] &+= e
+        h[5] &+= f
+        h[6] &+= g
+        h[7] &+= hh
+    }
+
+    @inline(__always)
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+}

@@ -1,0 +1,1 @@
+../RulesTests/FrameScript.swift

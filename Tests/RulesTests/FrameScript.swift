@@ -1,0 +1,192 @@
+import Rules
+import Upbit
+
+// A small frame-script DSL shared by RulesTests and ReplayTests (the ReplayTests copy is a
+// symlink to this file):
+//
+//     script {
+//         at(ms: 120, epoch: 2) { trade("KRW-BTC", sid: 7, .snapshot) }
+//     }
+//
+// reads "at t=120 ms in epoch 2: trade KRW-BTC sid 7 SNAPSHOT". Seq numbers are assigned per
+// epoch in script order; event time defaults to the moment's ms; idempotency keys are computed
+// here (FNV-1a), independently of the Upbit scanner, exactly as SPEC §4 defines their inputs.
+
+/// One scripted message before it is placed at a moment.
+struct Scripted {
+    var type: String?
+    var code: String?
+    var timeMs: Int64?
+    var stream: StreamType?
+    var sid: UInt64?
+    /// Stand-in for the payload digest: equal values mean equal content.
+    var value: Int = 0
+    /// False for frames that must lack an idempotency key (decode errors).
+    var keyed = true
+}
+
+/// One scripted inbound data frame, placed.
+struct ScriptFrame {
+    var epoch: UInt32
+    var seq: UInt64
+    var monoMs: Int64
+    var facts: FrameFacts
+
+    var ruleInput: RuleInput {
+        RuleInput(epoch: epoch, seq: seq, arrivalNs: monoMs * 1_000_000, facts: facts)
+    }
+}
+
+/// Frames at one moment of one epoch.
+struct Moment {
+    var ms: Int64
+    var epoch: UInt32
+    var items: [Scripted]
+}
+
+@resultBuilder
+enum MomentBuilder {
+    static func buildExpression(_ item: Scripted) -> [Scripted] { [item] }
+    static func buildExpression(_ items: [Scripted]) -> [Scripted] { items }
+    static func buildBlock(_ parts: [Scripted]...) -> [Scripted] { parts.flatMap { $0 } }
+    static func buildArray(_ parts: [[Scripted]]) -> [Scripted] { parts.flatMap { $0 } }
+    static func buildOptional(_ part: [Scripted]?) -> [Scripted] { part ?? [] }
+    static func buildEither(first: [Scripted]) -> [Scripted] { first }
+    static func buildEither(second: [Scripted]) -> [Scripted] { second }
+}
+
+@resultBuilder
+enum ScriptBuilder {
+    static func buildExpression(_ moment: Moment) -> [Moment] { [moment] }
+    static func buildExpression(_ moments: [Moment]) -> [Moment] { moments }
+    static func buildBlock(_ parts: [Moment]...) -> [Moment] { parts.flatMap { $0 } }
+    static func buildArray(_ parts: [[Moment]]) -> [Moment] { parts.flatMap { $0 } }
+    static func buildOptional(_ part: [Moment]?) -> [Moment] { part ?? [] }
+    static func buildEither(first: [Moment]) -> [Moment] { first }
+    static func buildEither(second: [Moment]) -> [Moment] { second }
+}
+
+func at(ms: Int64, epoch: UInt32 = 1, @MomentBuilder _ body: () -> [Scripted]) -> Moment {
+    Moment(ms: ms, epoch: epoch, items: body())
+}
+
+/// Places moments in order and numbers seq per epoch.
+func script(@ScriptBuilder _ body: () -> [Moment]) -> [ScriptFrame] {
+    place(body())
+}
+
+func place(_ moments: [Moment]) -> [ScriptFrame] {
+    var nextSeq: [UInt32: UInt64] = [:]
+    var frames: [ScriptFrame] = []
+    for moment in moments {
+        for item in moment.items {
+            let seq = nextSeq[moment.epoch, default: 1]
+            nextSeq[moment.epoch] = seq + 1
+            frames.append(
+                ScriptFrame(epoch: moment.epoch, seq: seq, monoMs: moment.ms, facts: facts(of: item, at: moment.ms))
+            )
+        }
+    }
+    return frames
+}
+
+func facts(of item: Scripted, at ms: Int64) -> FrameFacts {
+    let time = item.timeMs ?? ms
+    var facts = FrameFacts(type: item.type, code: item.code, streamType: item.stream, sequentialID: item.sid)
+    guard let type = item.type, MarketType(type: type) != nil else { return facts }
+    facts.eventTimeMs = time
+    guard item.keyed else { return facts }
+    if type == "trade", let sid = item.sid {
+        facts.idempotencyKey = fnv(["trade", item.code ?? "", String(sid)])
+    } else {
+        facts.idempotencyKey = fnv([type, item.code ?? "", String(time), String(item.value)])
+    }
+    return facts
+}
+
+func fnv(_ parts: [String]) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for part in parts {
+        for byte in part.utf8 + [0] {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+    }
+    return hash
+}
+
+// MARK: - Messages
+
+func ticker(_ code: String, time: Int64? = nil, _ stream: StreamType = .realtime, value: Int = 0) -> Scripted {
+    Scripted(type: "ticker", code: code, timeMs: time, stream: stream, value: value)
+}
+
+func orderbook(_ code: String, time: Int64? = nil, _ stream: StreamType = .realtime, value: Int = 0) -> Scripted {
+    Scripted(type: "orderbook", code: code, timeMs: time, stream: stream, value: value)
+}
+
+func candle(
+    _ code: String,
+    unit: String = "1m",
+    time: Int64? = nil,
+    _ stream: StreamType = .realtime,
+    value: Int = 0
+)
+    -> Scripted
+{
+    Scripted(type: "candle.\(unit)", code: code, timeMs: time, stream: stream, value: value)
+}
+
+func trade(_ code: String, sid: UInt64, time: Int64? = nil, _ stream: StreamType = .realtime) -> Scripted {
+    Scripted(type: "trade", code: code, timeMs: time, stream: stream, sid: sid)
+}
+
+func myOrder(_ code: String, time: Int64? = nil, value: Int = 0) -> Scripted {
+    Scripted(type: "myOrder", code: code, timeMs: time, stream: .realtime, value: value)
+}
+
+func myAsset(time: Int64? = nil, value: Int = 0) -> Scripted {
+    Scripted(type: "myAsset", code: nil, timeMs: time, stream: .realtime, value: value)
+}
+
+func status() -> Scripted { Scripted(type: "status") }
+func serverError() -> Scripted { Scripted(type: "error") }
+func listReply() -> Scripted { Scripted(type: "list") }
+func unknownFrame() -> Scripted { Scripted(type: nil) }
+
+/// A market message the scanner could not fully decode (no idempotency key).
+func undecodable(_ type: String, _ code: String) -> Scripted {
+    Scripted(type: type, code: code, stream: .realtime, keyed: false)
+}
+
+// MARK: - Running
+
+/// Runs frames through a fresh reconciler; returns it and the decisions in order.
+func reconcile(_ frames: [ScriptFrame], options: ReconcilerOptions = ReconcilerOptions()) -> (Reconciler, [Decision]) {
+    var reconciler = Reconciler(options: options)
+    let decisions = frames.map { reconciler.decide($0.ruleInput) }
+    return (reconciler, decisions)
+}
+
+/// The (epoch, seq) of accepted frames, in order.
+func acceptedPositions(_ decisions: [Decision]) -> [[UInt64]] {
+    decisions.compactMap {
+        if case .accept(let event) = $0 { return [UInt64(event.epoch), event.seq] }
+        return nil
+    }
+}
+
+/// Runs frames through a pipeline with consumers given as spec strings; returns the metrics and
+/// everything observed.
+func fanout(
+    _ frames: [ScriptFrame],
+    consumers: [String],
+    rules: ReconcilerOptions = ReconcilerOptions()
+) throws -> ([ConsumerMetrics], DeliveryRecorder) {
+    let specs = try consumers.map { try ConsumerSpec.parse($0) }
+    var pipeline = try RulePipeline(rules: rules, consumers: specs)
+    let recorder = DeliveryRecorder()
+    for frame in frames { pipeline.ingest(frame.ruleInput, observer: recorder) }
+    pipeline.finish(observer: recorder)
+    return (pipeline.hub.metrics(), recorder)
+}
