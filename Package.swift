@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "UpbitTests", dependencies: ["Upbit"]),
         .testTarget(name: "TapeLogTests", dependencies: ["TapeLog", "Upbit", "TicktapeTestSupport"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Upbit"]),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "TapeLog", "Rules", "Upbit"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "TapeLog", "Rules", "Upbit", "TicktapeTestSupport"]),
         .testTarget(
             name: "WireTests",
             dependencies: [

@@ -1,10 +1,5 @@
+import TapeLog
 import Upbit
-
-/// Direction of a recorded frame (SPEC §2).
-public enum FrameDirection: UInt8, Sendable, Hashable {
-    case inbound = 0
-    case outbound = 1
-}
 
 /// A WebSocket opcode (RFC 6455 §5.2), kept as its raw value so unknown opcodes round-trip.
 public struct FrameOpcode: RawRepresentable, Sendable, Hashable {
@@ -26,7 +21,7 @@ public struct FrameOpcode: RawRepresentable, Sendable, Hashable {
 public struct ReplayFrame: Sendable {
     public var epoch: UInt32
     public var seq: UInt64
-    public var direction: FrameDirection
+    public var direction: Direction
     public var opcode: FrameOpcode
     /// Monotonic ns since the session start (the recorded arrival).
     public var monoNs: Int64
@@ -36,7 +31,7 @@ public struct ReplayFrame: Sendable {
     public init(
         epoch: UInt32,
         seq: UInt64,
-        direction: FrameDirection = .inbound,
+        direction: Direction = .inbound,
         opcode: FrameOpcode = .binary,
         monoNs: Int64,
         facts: FrameFacts,
@@ -50,17 +45,6 @@ public struct ReplayFrame: Sendable {
         self.facts = facts
         self.payload = payload
     }
-}
-
-/// Lifecycle facts of a session (SPEC §2), in the tape's spelling.
-public enum LifecycleKind: String, Sendable, Hashable, CaseIterable {
-    case connect
-    case connectFailed = "connect_failed"
-    case subscribe
-    case disconnect
-    case error
-    case loss
-    case sessionEnd = "session_end"
 }
 
 /// One lifecycle event. `lostFrames` is the count a `loss` event declares (0 otherwise).

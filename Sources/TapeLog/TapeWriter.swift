@@ -65,19 +65,26 @@ public final class TapeWriter: @unchecked Sendable {
     /// pause, which is the TCP backpressure SPEC §3 asks for. Stamp and ``append(_:)`` after it
     /// returns, so that stamps are taken in the order frames are enqueued.
     public func waitUntilWritable() async {
-        condition.lock()
-        let ready = queue.count < options.queueCapacity || failure != nil || closing
-        condition.unlock()
-        if ready { return }
+        if hasSpace() { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            condition.lock()
-            if queue.count < options.queueCapacity || failure != nil || closing {
-                condition.unlock()
-                continuation.resume()
-            } else {
-                waiters.append(continuation)
-                condition.unlock()
-            }
+            parkUnlessSpace(continuation)
+        }
+    }
+
+    private func hasSpace() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count < options.queueCapacity || failure != nil || closing
+    }
+
+    private func parkUnlessSpace(_ continuation: CheckedContinuation<Void, Never>) {
+        condition.lock()
+        if queue.count < options.queueCapacity || failure != nil || closing {
+            condition.unlock()
+            continuation.resume()
+        } else {
+            waiters.append(continuation)
+            condition.unlock()
         }
     }
 

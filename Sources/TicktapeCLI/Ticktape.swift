@@ -12,7 +12,7 @@ public struct Ticktape: AsyncParsableCommand {
         version: ticktapeVersion,
         subcommands: [
             InspectCommand.self, VerifyCommand.self, ExportCommand.self, ImportCommand.self, ReindexCommand.self,
-            ChaosCommand.self,
+            ReplayCommand.self, ChaosCommand.self,
             BenchCommand.self, CrashWriterCommand.self,
         ]
     )

@@ -1,5 +1,6 @@
 import Replay
 import Rules
+import TapeLog
 import Testing
 import Upbit
 

@@ -1,5 +1,6 @@
 import Replay
 import Rules
+import TapeLog
 import Upbit
 
 /// Turns scripted frames into tape-like replay inputs: a connect event opens each new epoch,
