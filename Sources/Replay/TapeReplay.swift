@@ -6,7 +6,9 @@ import TapeLog
 public enum TapeReplay {
     /// Runs `options` over the tape at `path`; `observer` sees every decision and delivery.
     public static func run(
-        path: String, options: ReplayOptions, observer: (any DeliveryObserver)? = nil,
+        path: String,
+        options: ReplayOptions,
+        observer: (any DeliveryObserver)? = nil,
         progress: ((Int) -> Void)? = nil
     ) throws -> ReplayResult {
         let reader = try TapeReader(path: path)
@@ -28,13 +30,24 @@ public enum TapeReplay {
             let r = frame.record
             return .frame(
                 ReplayFrame(
-                    epoch: r.epoch, seq: r.seq, direction: r.direction, opcode: FrameOpcode(rawValue: r.opcode),
-                    monoNs: r.monoNs, facts: frame.facts, payload: r.payload.isEmpty ? nil : r.payload))
+                    epoch: r.epoch,
+                    seq: r.seq,
+                    direction: r.direction,
+                    opcode: FrameOpcode(rawValue: r.opcode),
+                    monoNs: r.monoNs,
+                    facts: frame.facts,
+                    payload: r.payload.isEmpty ? nil : r.payload
+                )
+            )
         case .event(let event):
             return .lifecycle(
                 LifecycleEvent(
-                    kind: event.kind, epoch: event.epoch, monoNs: event.monoNs,
-                    lostFrames: event.kind == .loss ? Int(event.count ?? 0) : 0))
+                    kind: event.kind,
+                    epoch: event.epoch,
+                    monoNs: event.monoNs,
+                    lostFrames: event.kind == .loss ? Int(event.count ?? 0) : 0
+                )
+            )
         }
     }
 }

@@ -32,8 +32,11 @@ public final class ArrivalCursor {
         var epochFilter = filter
         epochFilter.epoch = next.epoch
         let cursor = try TapeCursor(
-            reader: reader, filter: epochFilter, payloads: payloads,
-            events: events.filter { $0.epoch == next.epoch && epochFilter.matches($0) })
+            reader: reader,
+            filter: epochFilter,
+            payloads: payloads,
+            events: events.filter { $0.epoch == next.epoch && epochFilter.matches($0) }
+        )
         open.append((next.epoch, cursor, try cursor.next()))
     }
 

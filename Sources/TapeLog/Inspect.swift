@@ -64,22 +64,36 @@ public enum TapeInspector {
             }
             var streams: [InspectReport.Stream] = []
             let byStream = try db.prepare(
-                "SELECT type, code, count(*) FROM frame_facts GROUP BY type, code ORDER BY type, code")
+                "SELECT type, code, count(*) FROM frame_facts GROUP BY type, code ORDER BY type, code"
+            )
             while try byStream.step() {
-                streams.append(.init(type: byStream.string(0) ?? "", code: byStream.string(1), count: byStream.int64(2)))
+                streams.append(
+                    .init(type: byStream.string(0) ?? "", code: byStream.string(1), count: byStream.int64(2))
+                )
             }
-            let range = try db.prepare("SELECT min(recv_ns), max(recv_ns), count(*), coalesce(sum(length), 0) FROM frame")
+            let range = try db.prepare(
+                "SELECT min(recv_ns), max(recv_ns), count(*), coalesce(sum(length), 0) FROM frame"
+            )
             try range.step()
             return InspectReport(
-                path: reader.path, toolVersion: reader.session.toolVersion, url: reader.session.url,
-                subscription: reader.session.subscription, sync: reader.session.sync.rawValue,
-                commitMs: reader.session.commitMs, chaos: reader.session.chaos, startedNs: reader.session.startedNs,
-                firstRecvNs: range.optionalInt64(0), lastRecvNs: range.optionalInt64(1), frames: range.int64(2),
+                path: reader.path,
+                toolVersion: reader.session.toolVersion,
+                url: reader.session.url,
+                subscription: reader.session.subscription,
+                sync: reader.session.sync.rawValue,
+                commitMs: reader.session.commitMs,
+                chaos: reader.session.chaos,
+                startedNs: reader.session.startedNs,
+                firstRecvNs: range.optionalInt64(0),
+                lastRecvNs: range.optionalInt64(1),
+                frames: range.int64(2),
                 events: Int64(events.count),
-                epochs: epochs.values.sorted { $0.epoch < $1.epoch }, streams: streams,
+                epochs: epochs.values.sorted { $0.epoch < $1.epoch },
+                streams: streams,
                 rawBytes: range.int64(3),
                 storedBytes: try db.scalarInt("SELECT coalesce(sum(length(data)), 0) FROM block") ?? 0,
-                sessionEnded: events.contains { $0.kind == .sessionEnd })
+                sessionEnded: events.contains { $0.kind == .sessionEnd }
+            )
         } catch let error as TapeError {
             throw error
         } catch {

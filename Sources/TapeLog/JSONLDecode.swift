@@ -19,11 +19,15 @@ extension JSONLCodec {
         let value: JSONValue
         do { value = try JSONValue.parse(bytes) } catch { throw JSONLError(line: line, reason: "not JSON (\(error))") }
         func string(_ key: String) throws(JSONLError) -> String {
-            guard let s = value[key]?.stringValue else { throw JSONLError(line: line, reason: "missing string \"\(key)\"") }
+            guard let s = value[key]?.stringValue else {
+                throw JSONLError(line: line, reason: "missing string \"\(key)\"")
+            }
             return s
         }
         func int(_ key: String) throws(JSONLError) -> Int64 {
-            guard let n = value[key]?.int64Value else { throw JSONLError(line: line, reason: "missing integer \"\(key)\"") }
+            guard let n = value[key]?.int64Value else {
+                throw JSONLError(line: line, reason: "missing integer \"\(key)\"")
+            }
             return n
         }
         func optionalInt(_ key: String) throws(JSONLError) -> Int64? {
@@ -40,9 +44,15 @@ extension JSONLCodec {
             }
             return .session(
                 SessionInfo(
-                    toolVersion: try string("tool_version"), url: try string("url"),
-                    subscription: value["subscription"]?.stringValue, startedNs: try int("started_ns"), sync: sync,
-                    commitMs: try int("commit_ms"), chaos: value["chaos"]?.stringValue))
+                    toolVersion: try string("tool_version"),
+                    url: try string("url"),
+                    subscription: value["subscription"]?.stringValue,
+                    startedNs: try int("started_ns"),
+                    sync: sync,
+                    commitMs: try int("commit_ms"),
+                    chaos: value["chaos"]?.stringValue
+                )
+            )
         case "frame":
             guard let direction = ["in": Direction.inbound, "out": .outbound][try string("dir")] else {
                 throw JSONLError(line: line, reason: "\"dir\" must be in or out")
@@ -65,8 +75,15 @@ extension JSONLCodec {
                 throw JSONLError(line: line, reason: "epoch, seq and fragments must be positive")
             }
             let record = FrameRecord(
-                epoch: UInt32(epoch), seq: UInt64(seq), direction: direction, opcode: opcode,
-                fragments: UInt16(fragments), recvNs: try int("recv_ns"), monoNs: try int("mono_ns"), payload: payload)
+                epoch: UInt32(epoch),
+                seq: UInt64(seq),
+                direction: direction,
+                opcode: opcode,
+                fragments: UInt16(fragments),
+                recvNs: try int("recv_ns"),
+                monoNs: try int("mono_ns"),
+                payload: payload
+            )
             return .entry(.frame(TapeFrame(record: record, facts: FrameFacts())))
         default:
             guard let eventKind = LifecycleKind(rawValue: kind) else {
@@ -80,9 +97,17 @@ extension JSONLCodec {
             return .entry(
                 .event(
                     LifecycleRecord(
-                        kind: eventKind, epoch: UInt32(epoch), afterSeq: UInt64(seq), wallNs: try int("recv_ns"),
-                        monoNs: try int("mono_ns"), closeCode: try optionalInt("close_code"),
-                        count: try optionalInt("count"), detail: value["detail"]?.stringValue)))
+                        kind: eventKind,
+                        epoch: UInt32(epoch),
+                        afterSeq: UInt64(seq),
+                        wallNs: try int("recv_ns"),
+                        monoNs: try int("mono_ns"),
+                        closeCode: try optionalInt("close_code"),
+                        count: try optionalInt("count"),
+                        detail: value["detail"]?.stringValue
+                    )
+                )
+            )
         }
     }
 }

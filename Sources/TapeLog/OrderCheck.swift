@@ -36,10 +36,13 @@ struct OrderCheck {
             let last = nextSeqs[Int(event.epoch)] - 1
             guard event.afterSeq == last else {
                 throw .outOfOrder(
-                    "\(event.kind.rawValue) event at (\(event.epoch), \(event.afterSeq)) where (\(event.epoch), \(last)) was due")
+                    "\(event.kind.rawValue) event at (\(event.epoch), \(event.afterSeq)) where (\(event.epoch), \(last)) was due"
+                )
             }
             if event.kind == .loss {
-                guard let count = event.count, count > 0 else { throw .outOfOrder("loss event without a positive count") }
+                guard let count = event.count, count > 0 else {
+                    throw .outOfOrder("loss event without a positive count")
+                }
                 nextSeqs[Int(event.epoch)] += UInt64(count)
             }
         }

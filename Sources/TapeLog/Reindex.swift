@@ -14,9 +14,16 @@ public enum TapeReindexer {
                 """
                 INSERT INTO frame_facts (epoch, seq, type, code, event_ms, stream, sid, idem)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+                """
+            )
             // Facts are not read back while they are being rewritten.
-            let cursor = try TapeCursor(reader: reader, filter: TapeFilter(), payloads: true, events: [], readFacts: false)
+            let cursor = try TapeCursor(
+                reader: reader,
+                filter: TapeFilter(),
+                payloads: true,
+                events: [],
+                readFacts: false
+            )
             var count: Int64 = 0
             while let entry = try cursor.next() {
                 guard case .frame(let frame) = entry else { continue }

@@ -12,28 +12,58 @@ public struct Stamper: Sendable {
     public mutating func connect(wallNs: Int64, monoNs: Int64, detail: String? = nil) -> LifecycleRecord {
         epoch += 1
         seq = 0
-        return LifecycleRecord(kind: .connect, epoch: epoch, afterSeq: 0, wallNs: wallNs, monoNs: monoNs, detail: detail)
+        return LifecycleRecord(
+            kind: .connect,
+            epoch: epoch,
+            afterSeq: 0,
+            wallNs: wallNs,
+            monoNs: monoNs,
+            detail: detail
+        )
     }
 
     /// The next frame of the current epoch.
     public mutating func frame(
-        _ direction: Direction, opcode: UInt8, fragments: UInt16 = 1, wallNs: Int64, monoNs: Int64, payload: [UInt8]
+        _ direction: Direction,
+        opcode: UInt8,
+        fragments: UInt16 = 1,
+        wallNs: Int64,
+        monoNs: Int64,
+        payload: [UInt8]
     ) -> FrameRecord {
         seq += 1
         return FrameRecord(
-            epoch: epoch, seq: seq, direction: direction, opcode: opcode, fragments: fragments,
-            recvNs: wallNs, monoNs: monoNs, payload: payload)
+            epoch: epoch,
+            seq: seq,
+            direction: direction,
+            opcode: opcode,
+            fragments: fragments,
+            recvNs: wallNs,
+            monoNs: monoNs,
+            payload: payload
+        )
     }
 
     /// A lifecycle event at the current position (not connect).
     public mutating func event(
-        _ kind: LifecycleKind, wallNs: Int64, monoNs: Int64, closeCode: Int64? = nil, count: Int64? = nil,
+        _ kind: LifecycleKind,
+        wallNs: Int64,
+        monoNs: Int64,
+        closeCode: Int64? = nil,
+        count: Int64? = nil,
         detail: String? = nil
     ) -> LifecycleRecord {
         precondition(kind != .connect, "use connect(wallNs:monoNs:) to open an epoch")
         let record = LifecycleRecord(
-            kind: kind, epoch: epoch, afterSeq: seq, wallNs: wallNs, monoNs: monoNs, closeCode: closeCode,
-            count: count, detail: detail)
+            kind: kind,
+            epoch: epoch,
+            afterSeq: seq,
+            wallNs: wallNs,
+            monoNs: monoNs,
+            closeCode: closeCode,
+            count: count,
+            detail: detail
+        )
         if kind == .loss, let count { seq += UInt64(count) }
         return record
     }

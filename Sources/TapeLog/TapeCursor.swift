@@ -24,7 +24,11 @@ public final class TapeCursor {
     private var inflater = Inflater()
 
     init(
-        reader: TapeReader, filter: TapeFilter, payloads: Bool, events: [LifecycleRecord], readFacts: Bool = true
+        reader: TapeReader,
+        filter: TapeFilter,
+        payloads: Bool,
+        events: [LifecycleRecord],
+        readFacts: Bool = true
     ) throws(TapeError) {
         self.reader = reader
         self.factsDone = !readFacts
@@ -42,7 +46,8 @@ public final class TapeCursor {
                 """
                 SELECT epoch, seq, dir, opcode, fragments, recv_ns, mono_ns, block, offset, length
                 FROM frame \(frameWhere) ORDER BY epoch, seq
-                """)
+                """
+            )
             facts = try reader.db.prepare(
                 "SELECT epoch, seq, type, code, event_ms, stream, sid, idem FROM frame_facts \(factsWhere) ORDER BY epoch, seq"
             )
@@ -91,14 +96,22 @@ public final class TapeCursor {
             if filter.types != nil || filter.codes != nil, !filter.matches(facts) { continue }
             var payload: [UInt8] = []
             if payloads {
-                payload = try self.payload(block: frames.int64(7), offset: Int(frames.int64(8)), length: Int(frames.int64(9)))
+                payload = try self.payload(
+                    block: frames.int64(7),
+                    offset: Int(frames.int64(8)),
+                    length: Int(frames.int64(9))
+                )
             }
             let record = FrameRecord(
-                epoch: UInt32(truncatingIfNeeded: epoch), seq: UInt64(truncatingIfNeeded: seq),
+                epoch: UInt32(truncatingIfNeeded: epoch),
+                seq: UInt64(truncatingIfNeeded: seq),
                 direction: frames.int64(2) == 0 ? .inbound : .outbound,
                 opcode: UInt8(truncatingIfNeeded: frames.int64(3)),
                 fragments: UInt16(truncatingIfNeeded: frames.int64(4)),
-                recvNs: frames.int64(5), monoNs: frames.int64(6), payload: payload)
+                recvNs: frames.int64(5),
+                monoNs: frames.int64(6),
+                payload: payload
+            )
             return TapeFrame(record: record, facts: facts)
         }
         framesDone = true
@@ -122,10 +135,13 @@ public final class TapeCursor {
             if row.epoch == epoch && row.seq == seq {
                 factsRow = nil
                 return FrameFacts(
-                    type: facts.string(2), code: facts.string(3), eventTimeMs: facts.optionalInt64(4),
+                    type: facts.string(2),
+                    code: facts.string(3),
+                    eventTimeMs: facts.optionalInt64(4),
                     streamType: facts.optionalInt64(5).flatMap { StreamType(rawValue: UInt8(truncatingIfNeeded: $0)) },
                     sequentialID: facts.optionalInt64(6).map { UInt64(bitPattern: $0) },
-                    idempotencyKey: facts.optionalInt64(7).map { UInt64(bitPattern: $0) })
+                    idempotencyKey: facts.optionalInt64(7).map { UInt64(bitPattern: $0) }
+                )
             }
             break
         }

@@ -41,7 +41,8 @@ enum TapeFile {
             }
             guard version >= 1 else { throw TapeError.foreign(path: path) }
             let tables = try db.scalarInt(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('session', 'event', 'block', 'frame', 'frame_facts')")
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('session', 'event', 'block', 'frame', 'frame_facts')"
+            )
             guard tables == 5 else { throw TapeError.corrupt(path: path, reason: "tables are missing") }
         } catch let error as TapeError {
             throw error

@@ -17,7 +17,8 @@ public final class TapeReader {
         db = try TapeFile.open(path)
         do {
             let s = try db.prepare(
-                "SELECT tool_version, url, subscription, started_ns, sync, commit_ms, chaos FROM session WHERE id = 1")
+                "SELECT tool_version, url, subscription, started_ns, sync, commit_ms, chaos FROM session WHERE id = 1"
+            )
             guard try s.step() else { throw TapeError.corrupt(path: path, reason: "the session row is missing") }
             session = SessionInfo(
                 toolVersion: s.string(0) ?? "",
@@ -26,7 +27,8 @@ public final class TapeReader {
                 startedNs: s.int64(3),
                 sync: SyncLevel(rawValue: s.string(4) ?? "") ?? .normal,
                 commitMs: s.int64(5),
-                chaos: s.string(6))
+                chaos: s.string(6)
+            )
         } catch let error as TapeError {
             throw error
         } catch {
@@ -41,7 +43,8 @@ public final class TapeReader {
                 """
                 SELECT epoch, after_seq, kind, wall_ns, mono_ns, close_code, count, detail
                 FROM event ORDER BY epoch, after_seq, id
-                """)
+                """
+            )
             var result: [LifecycleRecord] = []
             while try s.step() {
                 guard let kind = LifecycleKind(rawValue: s.string(2) ?? "") else {
@@ -49,10 +52,16 @@ public final class TapeReader {
                 }
                 result.append(
                     LifecycleRecord(
-                        kind: kind, epoch: UInt32(truncatingIfNeeded: s.int64(0)),
+                        kind: kind,
+                        epoch: UInt32(truncatingIfNeeded: s.int64(0)),
                         afterSeq: UInt64(truncatingIfNeeded: s.int64(1)),
-                        wallNs: s.int64(3), monoNs: s.int64(4), closeCode: s.optionalInt64(5),
-                        count: s.optionalInt64(6), detail: s.string(7)))
+                        wallNs: s.int64(3),
+                        monoNs: s.int64(4),
+                        closeCode: s.optionalInt64(5),
+                        count: s.optionalInt64(6),
+                        detail: s.string(7)
+                    )
+                )
             }
             return result
         } catch let error as TapeError {
@@ -73,12 +82,14 @@ public final class TapeReader {
     /// monotonic times, so a stale-epoch tail (frames of an old connection arriving after the
     /// next one opened) is seen when it arrived. This is the order replay and checks use.
     /// Only the epochs overlapping the current time are open at once.
-    public func arrivals(_ filter: TapeFilter = TapeFilter(), payloads: Bool = true) throws(TapeError) -> ArrivalCursor {
+    public func arrivals(_ filter: TapeFilter = TapeFilter(), payloads: Bool = true) throws(TapeError) -> ArrivalCursor
+    {
         try ArrivalCursor(reader: self, filter: filter, payloads: payloads, events: try self.events())
     }
 
     /// Convenience: every entry, materialised (tests and small tapes).
-    public func allEntries(_ filter: TapeFilter = TapeFilter(), payloads: Bool = true) throws(TapeError) -> [TapeEntry] {
+    public func allEntries(_ filter: TapeFilter = TapeFilter(), payloads: Bool = true) throws(TapeError) -> [TapeEntry]
+    {
         let cursor = try entries(filter, payloads: payloads)
         var result: [TapeEntry] = []
         while let entry = try cursor.next() { result.append(entry) }
@@ -103,8 +114,11 @@ public struct TapeFilter: Sendable {
     public var codes: Set<String>?
 
     public init(
-        epoch: UInt32? = nil, fromMonoNs: Int64? = nil, toMonoNs: Int64? = nil,
-        types: Set<String>? = nil, codes: Set<String>? = nil
+        epoch: UInt32? = nil,
+        fromMonoNs: Int64? = nil,
+        toMonoNs: Int64? = nil,
+        types: Set<String>? = nil,
+        codes: Set<String>? = nil
     ) {
         self.epoch = epoch
         self.fromMonoNs = fromMonoNs

@@ -44,7 +44,8 @@ final class TapeStore {
                 """
                 INSERT INTO session (id, tool_version, url, subscription, started_ns, sync, commit_ms, chaos)
                 VALUES (1, ?, ?, ?, ?, ?, ?, ?)
-                """)
+                """
+            )
             insertSession.bind(1, session.toolVersion)
             insertSession.bind(2, session.url)
             insertSession.bind(3, session.subscription)
@@ -58,18 +59,21 @@ final class TapeStore {
                 """
                 INSERT INTO frame (epoch, seq, dir, opcode, fragments, recv_ns, mono_ns, block, offset, length)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+                """
+            )
             insertFacts = try db.prepare(
                 """
                 INSERT INTO frame_facts (epoch, seq, type, code, event_ms, stream, sid, idem)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+                """
+            )
             insertBlock = try db.prepare("INSERT INTO block (id, codec, raw_len, data) VALUES (?, ?, ?, ?)")
             insertEvent = try db.prepare(
                 """
                 INSERT INTO event (epoch, after_seq, kind, wall_ns, mono_ns, close_code, count, detail)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+                """
+            )
             beginStatement = try db.prepare("BEGIN")
             commitStatement = try db.prepare("COMMIT")
         } catch {

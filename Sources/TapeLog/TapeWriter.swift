@@ -175,7 +175,8 @@ public final class TapeWriter: @unchecked Sendable {
                 let now = DispatchTime.now().uptimeNanoseconds
                 let due = transactionStart.map { now >= $0 + UInt64(options.commitMs) * 1_000_000 } ?? false
                 if transactionStart != nil
-                    && (due || framesInTransaction >= options.commitFrames || stopping || flushTarget > flushedGeneration)
+                    && (due || framesInTransaction >= options.commitFrames || stopping
+                        || flushTarget > flushedGeneration)
                 {
                     try store.commit()
                     transactionStart = nil

@@ -74,7 +74,8 @@ public enum TapeVerifier {
                     holes += 1
                     if holes <= 5 {
                         report.problems.append(
-                            "I1 seq hole in epoch \(e): \(expected)…\(s - 1) missing and no loss event explains it")
+                            "I1 seq hole in epoch \(e): \(expected)…\(s - 1) missing and no loss event explains it"
+                        )
                     }
                     expected = s
                 }
@@ -93,7 +94,8 @@ public enum TapeVerifier {
             let lastMono = (try? reader.db.scalarInt("SELECT max(mono_ns) FROM frame")) ?? 0
             report.warnings.append(
                 "torn tail: no session_end (the writer stopped without closing); last epoch \(lastEpoch) holds "
-                    + "\(lastFrames) frames up to seq \(lastSeq), \(formatSeconds(lastMono)) into the session")
+                    + "\(lastFrames) frames up to seq \(lastSeq), \(formatSeconds(lastMono)) into the session"
+            )
         }
         return report
     }

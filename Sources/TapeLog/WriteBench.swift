@@ -22,7 +22,11 @@ public enum WriteBench {
     }
 
     /// Runs both paths over `payloads` in `directory` (files are removed afterwards).
-    public static func run(payloads: [[UInt8]], directory: String, options: WriterOptions = WriterOptions()) throws
+    public static func run(
+        payloads: [[UInt8]],
+        directory: String,
+        options: WriterOptions = WriterOptions()
+    ) throws
         -> Result
     {
         let raw = payloads.reduce(Int64(0)) { $0 + Int64($1.count) }
@@ -36,14 +40,18 @@ public enum WriteBench {
         let baselineSeconds = try baseline(payloads, path: basePath, options: options)
         let start = DispatchTime.now().uptimeNanoseconds
         let writer = try TapeWriter(
-            path: fullPath, session: SessionInfo(toolVersion: "bench", url: "bench://write", startedNs: 0, sync: options.sync),
-            options: options)
+            path: fullPath,
+            session: SessionInfo(toolVersion: "bench", url: "bench://write", startedNs: 0, sync: options.sync),
+            options: options
+        )
         var stamper = Stamper()
         try writer.record(stamper.connect(wallNs: 0, monoNs: 0))
         let t0 = Int64(Date().timeIntervalSince1970 * 1e9)
         for (i, payload) in payloads.enumerated() {
             let mono = Int64(i) * 10_000
-            try writer.append(stamper.frame(.inbound, opcode: Opcode.binary, wallNs: t0 + mono, monoNs: mono, payload: payload))
+            try writer.append(
+                stamper.frame(.inbound, opcode: Opcode.binary, wallNs: t0 + mono, monoNs: mono, payload: payload)
+            )
         }
         try writer.record(stamper.event(.sessionEnd, wallNs: t0, monoNs: Int64(payloads.count) * 10_000))
         let stats = try writer.close()
@@ -53,9 +61,15 @@ public enum WriteBench {
         let full = Double(payloads.count) / fullSeconds
         let base = Double(payloads.count) / baselineSeconds
         return Result(
-            frames: payloads.count, rawPayloadBytes: raw, fullFramesPerSecond: full, baselineFramesPerSecond: base,
-            ratio: full / base, storedPayloadFraction: Double(stats.storedBytes) / Double(max(raw, 1)),
-            fileFraction: Double(fileSize) / Double(max(raw, 1)), baselineFileFraction: Double(baseSize) / Double(max(raw, 1)))
+            frames: payloads.count,
+            rawPayloadBytes: raw,
+            fullFramesPerSecond: full,
+            baselineFramesPerSecond: base,
+            ratio: full / base,
+            storedPayloadFraction: Double(stats.storedBytes) / Double(max(raw, 1)),
+            fileFraction: Double(fileSize) / Double(max(raw, 1)),
+            baselineFileFraction: Double(baseSize) / Double(max(raw, 1))
+        )
     }
 
     private static func baseline(_ payloads: [[UInt8]], path: String, options: WriterOptions) throws -> Double {
@@ -63,7 +77,9 @@ public enum WriteBench {
         let db = try Database(path: path, create: true)
         try db.execute("PRAGMA journal_mode=WAL")
         try db.execute("PRAGMA synchronous=\(options.sync == .full ? "FULL" : "NORMAL")")
-        try db.execute("CREATE TABLE raw (epoch INTEGER, seq INTEGER, payload BLOB, PRIMARY KEY (epoch, seq)) WITHOUT ROWID")
+        try db.execute(
+            "CREATE TABLE raw (epoch INTEGER, seq INTEGER, payload BLOB, PRIMARY KEY (epoch, seq)) WITHOUT ROWID"
+        )
         let insert = try db.prepare("INSERT INTO raw (epoch, seq, payload) VALUES (1, ?, ?)")
         try db.execute("BEGIN")
         for (i, payload) in payloads.enumerated() {

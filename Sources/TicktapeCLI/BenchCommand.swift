@@ -12,7 +12,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Build in release first for meaningful figures:
               swift build -c release && .build/release/ticktape bench write --json
-            """)
+            """
+    )
 
     @Argument(help: "What to measure: write.") var what: String
     @Option(help: "Frames to generate.") var frames = 300_000
@@ -33,15 +34,25 @@ struct BenchCommand: ParsableCommand {
         var options = WriterOptions()
         options.sync = SyncLevel(rawValue: sync) ?? .normal
         let result = try cli {
-            try WriteBench.run(payloads: payloads, directory: FileManager.default.temporaryDirectory.path, options: options)
+            try WriteBench.run(
+                payloads: payloads,
+                directory: FileManager.default.temporaryDirectory.path,
+                options: options
+            )
         }
         if json {
             Console.out(try cli { try JSONOutput.encode(result) })
         } else {
-            Console.out("write: \(result.frames) generated DEFAULT frames (\(result.rawPayloadBytes / Int64(result.frames)) B avg)")
+            Console.out(
+                "write: \(result.frames) generated DEFAULT frames (\(result.rawPayloadBytes / Int64(result.frames)) B avg)"
+            )
             Console.out("  full path (stamp, extract, compress, insert): \(Int(result.fullFramesPerSecond)) frames/s")
-            Console.out("  plain prepared INSERT of the raw frames:      \(Int(result.baselineFramesPerSecond)) frames/s")
-            Console.out("  ratio \(Format.fixed(result.ratio, 2)); stored payload \(Format.fixed(result.storedPayloadFraction * 100, 1)) % of raw, whole file \(Format.fixed(result.fileFraction * 100, 1)) % (baseline file \(Format.fixed(result.baselineFileFraction * 100, 1)) %)")
+            Console.out(
+                "  plain prepared INSERT of the raw frames:      \(Int(result.baselineFramesPerSecond)) frames/s"
+            )
+            Console.out(
+                "  ratio \(Format.fixed(result.ratio, 2)); stored payload \(Format.fixed(result.storedPayloadFraction * 100, 1)) % of raw, whole file \(Format.fixed(result.fileFraction * 100, 1)) % (baseline file \(Format.fixed(result.baselineFileFraction * 100, 1)) %)"
+            )
         }
         Console.flush()
     }
@@ -51,7 +62,10 @@ struct BenchCommand: ParsableCommand {
 /// test can SIGKILL it at random points and check what survives.
 struct CrashWriterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "_crash-writer", abstract: "Test helper: write until killed.", shouldDisplay: false)
+        commandName: "_crash-writer",
+        abstract: "Test helper: write until killed.",
+        shouldDisplay: false
+    )
 
     @Argument var tape: String
     @Option var seed: UInt64 = 1
@@ -62,7 +76,11 @@ struct CrashWriterCommand: ParsableCommand {
         var options = WriterOptions()
         options.commitMs = commitMs
         let writer = try cli {
-            try TapeWriter(path: tape, session: SessionInfo(toolVersion: ticktapeVersion, url: "test://crash", startedNs: 0), options: options)
+            try TapeWriter(
+                path: tape,
+                session: SessionInfo(toolVersion: ticktapeVersion, url: "test://crash", startedNs: 0),
+                options: options
+            )
         }
         var feed = SyntheticFeed(seed: seed, markets: SyntheticFeed.markets(count: 10))
         var stamper = Stamper()
@@ -72,10 +90,24 @@ struct CrashWriterCommand: ParsableCommand {
         while true {
             let mono = Int64(DispatchTime.now().uptimeNanoseconds - start)
             if stamper.epoch == 0 || stamper.seq >= UInt64(framesPerEpoch) {
-                if stamper.epoch > 0 { try cli { try writer.record(stamper.event(.disconnect, wallNs: mono, monoNs: mono, closeCode: 1006)) } }
+                if stamper.epoch > 0 {
+                    try cli {
+                        try writer.record(stamper.event(.disconnect, wallNs: mono, monoNs: mono, closeCode: 1006))
+                    }
+                }
                 try cli { try writer.record(stamper.connect(wallNs: mono, monoNs: mono)) }
             }
-            try cli { try writer.append(stamper.frame(.inbound, opcode: Opcode.binary, wallNs: mono, monoNs: mono, payload: feed.next().bytes)) }
+            try cli {
+                try writer.append(
+                    stamper.frame(
+                        .inbound,
+                        opcode: Opcode.binary,
+                        wallNs: mono,
+                        monoNs: mono,
+                        payload: feed.next().bytes
+                    )
+                )
+            }
             appended += 1
             if appended % 200 == 0 {
                 let committed = writer.stats.framesCommitted

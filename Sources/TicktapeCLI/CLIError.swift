@@ -23,7 +23,9 @@ public struct CLIError: Error, CustomStringConvertible {
     /// Bad input or usage: exit 2.
     static func badInput(_ message: String) -> CLIError { CLIError(.badInput, message) }
     /// Maps a tape error to bad input (exit 2) or a runtime failure (exit 3).
-    static func tape(_ error: TapeError) -> CLIError { CLIError(error.isBadInput ? .badInput : .runtime, error.description) }
+    static func tape(_ error: TapeError) -> CLIError {
+        CLIError(error.isBadInput ? .badInput : .runtime, error.description)
+    }
 }
 
 /// Runs `body`, turning any error into a ``CLIError`` with the right exit code.

@@ -7,7 +7,8 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Build a tape from a JSONL export; exporting the result gives the same lines.",
-        discussion: "Example: ticktape export a.tape > a.jsonl && ticktape import a.jsonl --out b.tape")
+        discussion: "Example: ticktape export a.tape > a.jsonl && ticktape import a.jsonl --out b.tape"
+    )
 
     @Argument(help: "The JSONL file ('-' for standard input).") var jsonl: String
     @Option(help: "The tape to create (must not exist).") var out: String
@@ -15,7 +16,9 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let data: Data
         do {
-            data = jsonl == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: jsonl))
+            data =
+                jsonl == "-"
+                ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: jsonl))
         } catch {
             throw CLIError.badInput("cannot read \(jsonl): \(error.localizedDescription)")
         }
@@ -31,7 +34,9 @@ struct ImportCommand: ParsableCommand {
                     guard writer == nil else { throw JSONLError(line: index + 1, reason: "a second session line") }
                     writer = try TapeWriter(path: out, session: session)
                 case .entry(let entry):
-                    guard let writer else { throw JSONLError(line: index + 1, reason: "the first line must be the session") }
+                    guard let writer else {
+                        throw JSONLError(line: index + 1, reason: "the first line must be the session")
+                    }
                     do {
                         switch entry {
                         case .frame(let frame):

@@ -14,7 +14,8 @@ struct ReplayCommand: ParsableCommand {
             Example: ticktape replay session.tape --speed 10 --json \\
                        --consumer 'name=gui,types=ticker|orderbook,codes=*,capacity=64,policy=coalesce,service=200ms' \\
                        --consumer 'name=algo,types=trade,capacity=10000,policy=block'
-            """)
+            """
+    )
 
     @Argument(help: "The tape file.") var tape: String
     @Option(help: "Pace relative to the recording: a factor (1, 10, 0.5) or max.") var speed = "max"
@@ -22,10 +23,14 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func options() throws -> ReplayOptions {
-        guard let pace = ReplaySpeed(speed) else { throw ValidationError("--speed must be a positive number or max, got '\(speed)'") }
+        guard let pace = ReplaySpeed(speed) else {
+            throw ValidationError("--speed must be a positive number or max, got '\(speed)'")
+        }
         var specs: [ConsumerSpec] = []
         for text in consumer {
-            do { specs.append(try ConsumerSpec.parse(text)) } catch { throw ValidationError("--consumer '\(text)': \(error)") }
+            do { specs.append(try ConsumerSpec.parse(text)) } catch {
+                throw ValidationError("--consumer '\(text)': \(error)")
+            }
         }
         return ReplayOptions(speed: pace, consumers: specs)
     }

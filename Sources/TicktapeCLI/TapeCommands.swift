@@ -7,7 +7,8 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Show a tape's session, epochs, time range, message types and codes, and bytes raw vs stored.",
-        discussion: "Example: ticktape inspect Fixtures/reconnect-storm.tape --json")
+        discussion: "Example: ticktape inspect Fixtures/reconnect-storm.tape --json"
+    )
 
     @Argument(help: "The tape file.") var tape: String
     @Flag(help: "Print JSON instead of text.") var json = false
@@ -30,7 +31,9 @@ struct InspectCommand: ParsableCommand {
         if let first = r.firstRecvNs, let last = r.lastRecvNs {
             Console.out("time      \(Format.utc(first)) … \(Format.utc(last)) (\(Format.seconds(last - first)))")
         }
-        Console.out("frames    \(r.frames) in \(r.epochs.count) epochs, \(r.events) lifecycle events\(r.sessionEnded ? "" : " (no session_end: torn tail)")")
+        Console.out(
+            "frames    \(r.frames) in \(r.epochs.count) epochs, \(r.events) lifecycle events\(r.sessionEnded ? "" : " (no session_end: torn tail)")"
+        )
         let ratio = r.rawBytes > 0 ? Double(r.storedBytes) / Double(r.rawBytes) * 100 : 0
         Console.out("bytes     \(r.rawBytes) raw, \(r.storedBytes) stored (\(Format.fixed(ratio, 1)) %)")
         Console.out("epochs")
@@ -53,7 +56,8 @@ struct VerifyCommand: ParsableCommand {
             Exit 0 when consistent (a torn tail after a crash is a warning), 1 when problems are found, \
             2 when the file is not a tape.
             Example: ticktape verify session.tape --json
-            """)
+            """
+    )
 
     @Argument(help: "The tape file.") var tape: String
     @Flag(help: "Print JSON instead of text.") var json = false
@@ -63,7 +67,9 @@ struct VerifyCommand: ParsableCommand {
         if json {
             Console.out(try cli { try JSONOutput.encode(report) })
         } else {
-            Console.out("\(report.consistent ? "consistent" : "INCONSISTENT"): \(report.frames) frames, \(report.epochs) epochs, \(report.framesLost) declared lost, sync \(report.sync)")
+            Console.out(
+                "\(report.consistent ? "consistent" : "INCONSISTENT"): \(report.frames) frames, \(report.epochs) epochs, \(report.framesLost) declared lost, sync \(report.sync)"
+            )
             for p in report.problems { Console.out("problem: \(p)") }
             for w in report.warnings { Console.out("warning: \(w)") }
         }
@@ -81,7 +87,8 @@ struct ExportCommand: ParsableCommand {
             Lines carry kind, epoch, seq, dir, opcode, recv_ns, mono_ns and the payload as text (valid UTF-8) \
             or base64; the first line is the session. --from/--to are offsets from the session start.
             Example: ticktape export session.tape --epoch 2 --types trade --codes KRW-BTC > trades.jsonl
-            """)
+            """
+    )
 
     @Argument(help: "The tape file.") var tape: String
     @Option(help: "Output format (only jsonl).") var format = "jsonl"
@@ -97,8 +104,12 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let filter = TapeFilter(
-            epoch: epoch, fromMonoNs: from?.nanoseconds, toMonoNs: to?.nanoseconds,
-            types: types.map(Self.set), codes: codes.map(Self.set))
+            epoch: epoch,
+            fromMonoNs: from?.nanoseconds,
+            toMonoNs: to?.nanoseconds,
+            types: types.map(Self.set),
+            codes: codes.map(Self.set)
+        )
         try cli {
             let reader = try TapeReader(path: tape)
             Console.out(JSONLCodec.line(reader.session))
@@ -118,7 +129,8 @@ struct ReindexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reindex",
         abstract: "Rebuild the extracted columns (type, code, event time, stream type, key) from the payloads.",
-        discussion: "Example: ticktape reindex session.tape")
+        discussion: "Example: ticktape reindex session.tape"
+    )
 
     @Argument(help: "The tape file.") var tape: String
 

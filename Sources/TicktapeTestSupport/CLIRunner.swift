@@ -40,8 +40,10 @@ public func runTicktape(_ arguments: [String], stdin: String? = nil) throws -> R
     process.waitUntilExit()
     while !errData.isSet { usleep(1000) }
     return RunResult(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData.value, as: UTF8.self))
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData.value, as: UTF8.self)
+    )
 }
 
 final class LockedData: @unchecked Sendable {
@@ -65,4 +67,3 @@ final class LockedData: @unchecked Sendable {
         return data
     }
 }
-

@@ -30,13 +30,20 @@ public struct TestRandom {
 /// binary, control and empty payloads; returns what was written in order.
 @discardableResult
 public func writeSampleTape(
-    at path: String, epochs: Int = 3, framesPerEpoch: Int = 200, seed: UInt64 = 1, end: Bool = true,
+    at path: String,
+    epochs: Int = 3,
+    framesPerEpoch: Int = 200,
+    seed: UInt64 = 1,
+    end: Bool = true,
     options: WriterOptions = WriterOptions()
 ) throws -> [TapeEntry] {
     var random = TestRandom(state: seed)
     let session = SessionInfo(
-        toolVersion: "test", url: "ws://user:secret@127.0.0.1:1/websocket/v1?token=x",
-        subscription: #"[{"ticket":"t"},{"type":"trade","codes":["KRW-BTC"]}]"#, startedNs: 1_700_000_000_000_000_000)
+        toolVersion: "test",
+        url: "ws://user:secret@127.0.0.1:1/websocket/v1?token=x",
+        subscription: #"[{"ticket":"t"},{"type":"trade","codes":["KRW-BTC"]}]"#,
+        startedNs: 1_700_000_000_000_000_000
+    )
     let writer = try TapeWriter(path: path, session: session, options: options)
     var stamper = Stamper()
     var written: [TapeEntry] = []
@@ -57,16 +64,27 @@ public func writeSampleTape(
             case 2: (opcode, payload) = (Opcode.text, Array("héllo \"quoted\" \\ \n\t\u{1}".utf8))
             default:
                 let price = 100_000_000 + random.below(1_000_000)
-                let json = #"{"type":"trade","code":"KRW-BTC","timestamp":\#(1_730_336_862_000 + i),"#
+                let json =
+                    #"{"type":"trade","code":"KRW-BTC","timestamp":\#(1_730_336_862_000 + i),"#
                     + #""trade_price":\#(price).0,"sequential_id":1730336862047\#(i),"stream_type":"REALTIME"}"#
                 (opcode, payload) = (Opcode.binary, Array(json.utf8))
             }
             let frame = stamper.frame(
-                direction, opcode: opcode, wallNs: 1_700_000_000_000_000_000 + mono, monoNs: mono, payload: payload)
+                direction,
+                opcode: opcode,
+                wallNs: 1_700_000_000_000_000_000 + mono,
+                monoNs: mono,
+                payload: payload
+            )
             try writer.append(frame)
             written.append(.frame(TapeFrame(record: frame, facts: .init())))
         }
-        let disconnect = stamper.event(.disconnect, wallNs: 1_700_000_000_000_000_000 + mono, monoNs: mono, closeCode: 1006)
+        let disconnect = stamper.event(
+            .disconnect,
+            wallNs: 1_700_000_000_000_000_000 + mono,
+            monoNs: mono,
+            closeCode: 1006
+        )
         try writer.record(disconnect)
         written.append(.event(disconnect))
     }

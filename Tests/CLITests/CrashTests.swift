@@ -1,7 +1,7 @@
 import Foundation
 import TapeLog
-import TicktapeTestSupport
 import Testing
+import TicktapeTestSupport
 
 /// SIGKILL a writing process at pseudo-random points and prove what survives (issue: the tape).
 @Suite struct CrashTests {
@@ -39,7 +39,10 @@ import Testing
             #expect(appended - report.frames < 8192 + 200, "round \(round): lost \(appended - report.frames)")
 
             let verify = try runTicktape(["verify", path])
-            #expect(verify.status == 0, "round \(round): verify exits 0 on a torn tail: \(verify.stdout)\(verify.stderr)")
+            #expect(
+                verify.status == 0,
+                "round \(round): verify exits 0 on a torn tail: \(verify.stdout)\(verify.stderr)"
+            )
             #expect(verify.stdout.contains("warning: torn tail"))
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import TapeLog
-import TicktapeTestSupport
 import Testing
+import TicktapeTestSupport
 
 @Suite struct TapeCommandTests {
     @Test func exportOfAnImportIsIdenticalLineForLine() throws {

@@ -1,7 +1,7 @@
 import Replay
 import TapeLog
-import TicktapeTestSupport
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 @Suite struct ChaosTests {
@@ -10,16 +10,24 @@ import Upbit
         var feed = SyntheticFeed(seed: 3, markets: SyntheticFeed.markets(count: markets))
         let subscription = #"[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"]}]"#
         let writer = try TapeWriter(
-            path: path, session: SessionInfo(toolVersion: "t", url: "ws://sim", subscription: subscription, startedNs: 0))
+            path: path,
+            session: SessionInfo(toolVersion: "t", url: "ws://sim", subscription: subscription, startedNs: 0)
+        )
         var stamper = Stamper()
         try writer.record(stamper.connect(wallNs: 0, monoNs: 0))
-        try writer.append(stamper.frame(.outbound, opcode: Opcode.text, wallNs: 0, monoNs: 0, payload: Array(subscription.utf8)))
+        try writer.append(
+            stamper.frame(.outbound, opcode: Opcode.text, wallNs: 0, monoNs: 0, payload: Array(subscription.utf8))
+        )
         let step = Int64(1_000_000_000 / rate)
         for i in 1...(seconds * rate) {
             let t = Int64(i) * step
-            try writer.append(stamper.frame(.inbound, opcode: Opcode.binary, wallNs: t, monoNs: t, payload: feed.next().bytes))
+            try writer.append(
+                stamper.frame(.inbound, opcode: Opcode.binary, wallNs: t, monoNs: t, payload: feed.next().bytes)
+            )
         }
-        try writer.record(stamper.event(.sessionEnd, wallNs: Int64(seconds) * 1_000_000_000, monoNs: Int64(seconds) * 1_000_000_000))
+        try writer.record(
+            stamper.event(.sessionEnd, wallNs: Int64(seconds) * 1_000_000_000, monoNs: Int64(seconds) * 1_000_000_000)
+        )
         try writer.close()
     }
 
@@ -49,8 +57,12 @@ import Upbit
         let dir = temporaryDirectory()
         try cleanTape(dir + "/clean.tape", seconds: 30, markets: 3)
         _ = try ChaosRun.run(
-            input: dir + "/clean.tape", output: dir + "/cut.tape", spec: try ChaosSpec.parse("cut every:10s"), seed: 1,
-            toolVersion: "t")
+            input: dir + "/clean.tape",
+            output: dir + "/cut.tape",
+            spec: try ChaosSpec.parse("cut every:10s"),
+            seed: 1,
+            toolVersion: "t"
+        )
         let all = try entries(dir + "/cut.tape")
         let connects = all.compactMap { if case .event(let e) = $0, e.kind == .connect { e } else { nil } }
         #expect(connects.map(\.epoch) == [1, 2, 3])
@@ -70,8 +82,12 @@ import Upbit
         let dir = temporaryDirectory()
         try cleanTape(dir + "/clean.tape", seconds: 25)
         _ = try ChaosRun.run(
-            input: dir + "/clean.tape", output: dir + "/stale.tape", spec: try ChaosSpec.parse("cut every:10s; stale-epoch 3"),
-            seed: 1, toolVersion: "t")
+            input: dir + "/clean.tape",
+            output: dir + "/stale.tape",
+            spec: try ChaosSpec.parse("cut every:10s; stale-epoch 3"),
+            seed: 1,
+            toolVersion: "t"
+        )
         var seenEpoch: UInt32 = 0
         var late = 0
         for entry in try entries(dir + "/stale.tape") {

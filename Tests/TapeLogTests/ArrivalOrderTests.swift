@@ -8,7 +8,15 @@ import TicktapeTestSupport
         let path = temporaryDirectory() + "/stale.tape"
         let writer = try TapeWriter(path: path, session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0))
         func frame(_ epoch: UInt32, _ seq: UInt64, at mono: Int64) -> FrameRecord {
-            FrameRecord(epoch: epoch, seq: seq, direction: .inbound, opcode: 2, recvNs: mono, monoNs: mono, payload: [UInt8(seq)])
+            FrameRecord(
+                epoch: epoch,
+                seq: seq,
+                direction: .inbound,
+                opcode: 2,
+                recvNs: mono,
+                monoNs: mono,
+                payload: [UInt8(seq)]
+            )
         }
         try writer.record(LifecycleRecord(kind: .connect, epoch: 1, afterSeq: 0, wallNs: 0, monoNs: 0))
         try writer.append(frame(1, 1, at: 10))

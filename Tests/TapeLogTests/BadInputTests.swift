@@ -1,8 +1,8 @@
 import Foundation
 import Testing
+import TicktapeTestSupport
 
 @testable import TapeLog
-import TicktapeTestSupport
 
 @Suite struct BadInputTests {
     private func open(_ path: String) -> TapeError? {
@@ -25,8 +25,14 @@ import TicktapeTestSupport
         var random = TestRandom(state: 9)
         _ = FileManager.default.createFile(atPath: dir + "/r", contents: Data(random.bytes(5000)))
         _ = FileManager.default.createFile(atPath: dir + "/e", contents: Data())
-        guard case .notSQLite = open(dir + "/r") else { Issue.record("random bytes accepted"); return }
-        guard case .notSQLite = open(dir + "/e") else { Issue.record("empty file accepted"); return }
+        guard case .notSQLite = open(dir + "/r") else {
+            Issue.record("random bytes accepted")
+            return
+        }
+        guard case .notSQLite = open(dir + "/e") else {
+            Issue.record("empty file accepted")
+            return
+        }
         #expect(open(dir + "/r")?.isBadInput == true)
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
+import TicktapeTestSupport
 
 @testable import TapeLog
-import TicktapeTestSupport
 
 @Suite struct TapeRoundTripTests {
     @Test func schemaFileIsExactlyWhatTheWriterApplies() throws {
@@ -15,7 +15,14 @@ import TicktapeTestSupport
     @Test func framesAndEventsReadBackExactlyInSessionOrder() throws {
         let dir = temporaryDirectory()
         let path = dir + "/t.tape"
-        let written = try writeSampleTape(at: path, options: { var o = WriterOptions(); o.blockBytes = 4096; return o }())
+        let written = try writeSampleTape(
+            at: path,
+            options: {
+                var o = WriterOptions()
+                o.blockBytes = 4096
+                return o
+            }()
+        )
         let reader = try TapeReader(path: path)
         let read = try reader.allEntries()
         #expect(read.count == written.count)
@@ -54,20 +61,33 @@ import TicktapeTestSupport
 
     @Test func writerRefusesHolesAndEpochSkips() throws {
         let dir = temporaryDirectory()
-        let writer = try TapeWriter(path: dir + "/t.tape", session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0))
+        let writer = try TapeWriter(
+            path: dir + "/t.tape",
+            session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0)
+        )
         #expect(throws: TapeError.self) {
-            try writer.append(FrameRecord(epoch: 1, seq: 1, direction: .inbound, opcode: 2, recvNs: 0, monoNs: 0, payload: []))
+            try writer.append(
+                FrameRecord(epoch: 1, seq: 1, direction: .inbound, opcode: 2, recvNs: 0, monoNs: 0, payload: [])
+            )
         }
         try writer.record(LifecycleRecord(kind: .connect, epoch: 1, afterSeq: 0, wallNs: 0, monoNs: 0))
-        try writer.append(FrameRecord(epoch: 1, seq: 1, direction: .inbound, opcode: 2, recvNs: 0, monoNs: 0, payload: [1]))
+        try writer.append(
+            FrameRecord(epoch: 1, seq: 1, direction: .inbound, opcode: 2, recvNs: 0, monoNs: 0, payload: [1])
+        )
         #expect(throws: TapeError.self) {
-            try writer.append(FrameRecord(epoch: 1, seq: 3, direction: .inbound, opcode: 2, recvNs: 0, monoNs: 0, payload: []))
+            try writer.append(
+                FrameRecord(epoch: 1, seq: 3, direction: .inbound, opcode: 2, recvNs: 0, monoNs: 0, payload: [])
+            )
         }
         #expect(throws: TapeError.self) {
             try writer.record(LifecycleRecord(kind: .connect, epoch: 3, afterSeq: 0, wallNs: 0, monoNs: 0))
         }
-        try writer.record(LifecycleRecord(kind: .loss, epoch: 1, afterSeq: 1, wallNs: 0, monoNs: 0, count: 2, detail: "test"))
-        try writer.append(FrameRecord(epoch: 1, seq: 4, direction: .inbound, opcode: 2, recvNs: 0, monoNs: 0, payload: [4]))
+        try writer.record(
+            LifecycleRecord(kind: .loss, epoch: 1, afterSeq: 1, wallNs: 0, monoNs: 0, count: 2, detail: "test")
+        )
+        try writer.append(
+            FrameRecord(epoch: 1, seq: 4, direction: .inbound, opcode: 2, recvNs: 0, monoNs: 0, payload: [4])
+        )
         try writer.close()
         let report = try TapeVerifier.verify(TapeReader(path: dir + "/t.tape"))
         #expect(report.problems.isEmpty, "a loss event explains the hole")

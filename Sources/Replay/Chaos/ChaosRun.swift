@@ -12,7 +12,11 @@ public enum ChaosRun {
     }
 
     public static func run(
-        input: String, output: String, spec: ChaosSpec, seed: UInt64, toolVersion: String
+        input: String,
+        output: String,
+        spec: ChaosSpec,
+        seed: UInt64,
+        toolVersion: String
     ) throws(TapeError) -> Summary {
         let reader = try TapeReader(path: input)
         var session = reader.session
@@ -20,7 +24,10 @@ public enum ChaosRun {
         session.chaos = chaos.json
         session.toolVersion = toolVersion
         var transform = ChaosTransform(
-            spec: spec, seed: seed, subscription: session.subscription.map { Array($0.utf8) })
+            spec: spec,
+            seed: seed,
+            subscription: session.subscription.map { Array($0.utf8) }
+        )
         let writer = try TapeWriter(path: output, session: session)
         var framesIn = 0
         var framesOut = 0
@@ -74,6 +81,7 @@ public struct ChaosSessionInfo: Sendable, Hashable {
             }
             return out + "\""
         }
-        return #"{"seed":\#(seed),"schedule":\#(quoted(schedule)),"source":\#(quoted(source)),"version":\#(quoted(version))}"#
+        return
+            #"{"seed":\#(seed),"schedule":\#(quoted(schedule)),"source":\#(quoted(source)),"version":\#(quoted(version))}"#
     }
 }

@@ -109,7 +109,9 @@ public struct ChaosSpec: Sendable, Hashable {
         default:
             throw ChaosSpecError(
                 fault: fault,
-                reason: "unknown fault (cut, blackhole, gap, drop, dup, reorder, delay, jitter, stale-epoch, stale-snapshot)")
+                reason:
+                    "unknown fault (cut, blackhole, gap, drop, dup, reorder, delay, jitter, stale-epoch, stale-snapshot)"
+            )
         }
     }
 
@@ -118,12 +120,16 @@ public struct ChaosSpec: Sendable, Hashable {
         var clauses: [String] = []
         if let every = cutEveryNs { clauses.append("cut every:\(Self.format(every))") }
         if !cutAtNs.isEmpty { clauses.append("cut at:" + cutAtNs.map(Self.format).joined(separator: ",")) }
-        if let every = blackholeEveryNs { clauses.append("blackhole every:\(Self.format(every)),for:\(Self.format(blackholeForNs))") }
+        if let every = blackholeEveryNs {
+            clauses.append("blackhole every:\(Self.format(every)),for:\(Self.format(blackholeForNs))")
+        }
         if gapNs != ChaosSpec().gapNs { clauses.append("gap \(Self.format(gapNs))") }
         if drop > 0 { clauses.append("drop \(drop)") }
         if dup > 0 { clauses.append("dup \(dup),window:\(dupWindow)") }
         if reorder > 0 { clauses.append("reorder \(reorder)") }
-        if delayNs > 0 || jitterNs > 0 { clauses.append("delay \(Self.format(delayNs)),jitter:\(Self.format(jitterNs))") }
+        if delayNs > 0 || jitterNs > 0 {
+            clauses.append("delay \(Self.format(delayNs)),jitter:\(Self.format(jitterNs))")
+        }
         if staleEpoch > 0 { clauses.append("stale-epoch \(staleEpoch)") }
         if staleSnapshot > 0 { clauses.append("stale-snapshot \(staleSnapshot)") }
         return clauses.joined(separator: "; ")

@@ -128,8 +128,12 @@ public struct ChaosTransform {
         for key in state.keys {
             let stale = spec.staleSnapshot > 0 && chance(spec.staleSnapshot)
             try emit.frame(
-                direction: .inbound, opcode: Opcode.binary, payload: state.snapshot(key, stale: stale), at: time,
-                into: sink)
+                direction: .inbound,
+                opcode: Opcode.binary,
+                payload: state.snapshot(key, stale: stale),
+                at: time,
+                into: sink
+            )
         }
         try emit.releaseStaleTail(into: sink)
     }
@@ -157,8 +161,14 @@ public struct ChaosTransform {
         let isData = r.direction == .inbound && Opcode.isData(r.opcode)
         let copyAfter = isData && spec.dup > 0 && chance(spec.dup) ? 1 + Int(random.below(UInt64(spec.dupWindow))) : nil
         try emit.frame(
-            direction: r.direction, opcode: r.opcode, fragments: r.fragments, payload: r.payload, at: r.monoNs + delay,
-            duplicateAfter: copyAfter, into: sink)
+            direction: r.direction,
+            opcode: r.opcode,
+            fragments: r.fragments,
+            payload: r.payload,
+            at: r.monoNs + delay,
+            duplicateAfter: copyAfter,
+            into: sink
+        )
     }
 
     private mutating func chance(_ p: Double) -> Bool {

@@ -28,24 +28,44 @@ struct Emitter {
         return lastMono
     }
 
-    mutating func connect(at mono: Int64, wallNs: Int64?, detail: String?, into sink: (TapeEntry) throws -> Void) rethrows
-    {
+    mutating func connect(
+        at mono: Int64,
+        wallNs: Int64?,
+        detail: String?,
+        into sink: (TapeEntry) throws -> Void
+    ) rethrows {
         try drainHold(into: sink)
         epoch += 1
         seqs.append(0)
         isConnected = true
         let t = advance(to: mono)
-        try sink(.event(LifecycleRecord(kind: .connect, epoch: epoch, afterSeq: 0, wallNs: wall(t), monoNs: t, detail: detail)))
+        try sink(
+            .event(
+                LifecycleRecord(kind: .connect, epoch: epoch, afterSeq: 0, wallNs: wall(t), monoNs: t, detail: detail)
+            )
+        )
     }
 
     mutating func frame(
-        direction: Direction, opcode: UInt8, fragments: UInt16 = 1, payload: [UInt8], at mono: Int64,
-        duplicateAfter: Int? = nil, into sink: (TapeEntry) throws -> Void
+        direction: Direction,
+        opcode: UInt8,
+        fragments: UInt16 = 1,
+        payload: [UInt8],
+        at mono: Int64,
+        duplicateAfter: Int? = nil,
+        into sink: (TapeEntry) throws -> Void
     ) rethrows {
         let t = advance(to: mono)
         let record = FrameRecord(
-            epoch: 0, seq: 0, direction: direction, opcode: opcode, fragments: fragments, recvNs: wall(t), monoNs: t,
-            payload: payload)
+            epoch: 0,
+            seq: 0,
+            direction: direction,
+            opcode: opcode,
+            fragments: fragments,
+            recvNs: wall(t),
+            monoNs: t,
+            payload: payload
+        )
         try push(record, into: sink)
         if direction == .inbound && Opcode.isData(opcode) {
             var due: [FrameRecord] = []
@@ -72,8 +92,11 @@ struct Emitter {
         if hold.count > staleTail { try stampAndEmit(hold.removeFirst(), epoch: epoch, into: sink) }
     }
 
-    private mutating func stampAndEmit(_ record: FrameRecord, epoch: UInt32, into sink: (TapeEntry) throws -> Void) rethrows
-    {
+    private mutating func stampAndEmit(
+        _ record: FrameRecord,
+        epoch: UInt32,
+        into sink: (TapeEntry) throws -> Void
+    ) rethrows {
         var stamped = record
         seqs[Int(epoch)] += 1
         stamped.epoch = epoch
@@ -101,8 +124,16 @@ struct Emitter {
             try sink(
                 .event(
                     LifecycleRecord(
-                        kind: .disconnect, epoch: epoch, afterSeq: seqs[Int(epoch)], wallNs: wall(t), monoNs: t,
-                        closeCode: 1006, detail: "chaos cut")))
+                        kind: .disconnect,
+                        epoch: epoch,
+                        afterSeq: seqs[Int(epoch)],
+                        wallNs: wall(t),
+                        monoNs: t,
+                        closeCode: 1006,
+                        detail: "chaos cut"
+                    )
+                )
+            )
         }
         isConnected = false
     }
@@ -110,29 +141,50 @@ struct Emitter {
     /// Delivers the old connection's late frames (after the new epoch's snapshot burst), then its disconnect.
     mutating func releaseStaleTail(into sink: (TapeEntry) throws -> Void) rethrows {
         try drainHold(into: sink)
-        for frame in staleFrames { try stampAndEmit(retimed(frame, advance(to: lastMono + 1000)), epoch: staleEpoch, into: sink) }
+        for frame in staleFrames {
+            try stampAndEmit(retimed(frame, advance(to: lastMono + 1000)), epoch: staleEpoch, into: sink)
+        }
         staleFrames.removeAll()
         if let pending = pendingDisconnect {
             let t = advance(to: lastMono + 1000)
             try sink(
                 .event(
                     LifecycleRecord(
-                        kind: .disconnect, epoch: pending.epoch, afterSeq: seqs[Int(pending.epoch)], wallNs: wall(t),
-                        monoNs: t, closeCode: 1006, detail: "chaos cut (stale tail delivered)")))
+                        kind: .disconnect,
+                        epoch: pending.epoch,
+                        afterSeq: seqs[Int(pending.epoch)],
+                        wallNs: wall(t),
+                        monoNs: t,
+                        closeCode: 1006,
+                        detail: "chaos cut (stale tail delivered)"
+                    )
+                )
+            )
             pendingDisconnect = nil
         }
     }
 
     /// Passes an input lifecycle event through at the current output position.
     mutating func event(
-        _ kind: LifecycleKind, at mono: Int64, closeCode: Int64? = nil, count: Int64? = nil, detail: String?,
+        _ kind: LifecycleKind,
+        at mono: Int64,
+        closeCode: Int64? = nil,
+        count: Int64? = nil,
+        detail: String?,
         into sink: (TapeEntry) throws -> Void
     ) rethrows {
         try drainHold(into: sink)
         let t = advance(to: mono)
         let record = LifecycleRecord(
-            kind: kind, epoch: epoch, afterSeq: seqs[Int(epoch)], wallNs: wall(t), monoNs: t, closeCode: closeCode,
-            count: count, detail: detail)
+            kind: kind,
+            epoch: epoch,
+            afterSeq: seqs[Int(epoch)],
+            wallNs: wall(t),
+            monoNs: t,
+            closeCode: closeCode,
+            count: count,
+            detail: detail
+        )
         if kind == .loss, let count { seqs[Int(epoch)] += UInt64(count) }
         if kind == .disconnect { isConnected = false }
         try sink(.event(record))

@@ -29,8 +29,11 @@ public actor TapeRecordingSink: RecordingSink {
         }
         try writer.record(
             stamper.connect(
-                wallNs: info.wallNanos, monoNs: info.monotonicNanos - sessionStartMono,
-                detail: "attempt \(info.attempt)"))
+                wallNs: info.wallNanos,
+                monoNs: info.monotonicNanos - sessionStartMono,
+                detail: "attempt \(info.attempt)"
+            )
+        )
     }
 
     public func record(_ message: WebSocketMessage, direction: FrameDirection, epoch: Int) async throws {
@@ -43,9 +46,14 @@ public actor TapeRecordingSink: RecordingSink {
         bytes += Int64(payload.count)
         try writer.append(
             stamper.frame(
-                direction == .inbound ? .inbound : .outbound, opcode: message.rawOpcode,
-                fragments: UInt16(clamping: message.fragmentCount), wallNs: message.wallNanos,
-                monoNs: message.monotonicNanos - sessionStartMono, payload: payload))
+                direction == .inbound ? .inbound : .outbound,
+                opcode: message.rawOpcode,
+                fragments: UInt16(clamping: message.fragmentCount),
+                wallNs: message.wallNanos,
+                monoNs: message.monotonicNanos - sessionStartMono,
+                payload: payload
+            )
+        )
     }
 
     public func lifecycle(_ event: RecorderEvent) async throws {
@@ -55,14 +63,22 @@ public actor TapeRecordingSink: RecordingSink {
         switch event.kind {
         case .connectFailed(let attempt, let reason, let status):
             record = stamper.event(
-                .connectFailed, wallNs: wall, monoNs: mono, closeCode: status.map(Int64.init),
-                detail: "attempt \(attempt): \(reason)")
+                .connectFailed,
+                wallNs: wall,
+                monoNs: mono,
+                closeCode: status.map(Int64.init),
+                detail: "attempt \(attempt): \(reason)"
+            )
         case .subscribed:
             record = stamper.event(.subscribe, wallNs: wall, monoNs: mono)
         case .disconnected(_, let cause, let code, let reason):
             record = stamper.event(
-                .disconnect, wallNs: wall, monoNs: mono, closeCode: code.map(Int64.init),
-                detail: reason.isEmpty ? "\(cause)" : "\(cause): \(reason)")
+                .disconnect,
+                wallNs: wall,
+                monoNs: mono,
+                closeCode: code.map(Int64.init),
+                detail: reason.isEmpty ? "\(cause)" : "\(cause): \(reason)"
+            )
         case .stopped:
             record = stamper.event(.sessionEnd, wallNs: wall, monoNs: mono)
         }
