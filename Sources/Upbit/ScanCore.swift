@@ -9,7 +9,8 @@
 /// `\uXXXX` escapes are re-encoded canonically, so the scanner agrees with a full parse.
 struct ScanCore {
     /// Containers may nest this deep (the top-level object is depth 1); deeper is malformed.
-    static let maxDepth = JSONValue.defaultMaxDepth
+    /// Equal to ``JSONValue/defaultMaxDepth`` (a literal, so the hot path reads a constant).
+    static let maxDepth = 64
 
     enum Key: UInt8 {
         case type, code, timestamp, streamType, sequentialID, status, error, method, other

@@ -31,13 +31,43 @@ import Upbit
         #expect(keyed > 2_000)
     }
 
+    @Test(arguments: [UpbitFormat.Format.default, .simple])
+    func syntheticFeedFramesOfEveryTypeAgree(format: UpbitFormat.Format) {
+        let types = ["ticker", "trade", "orderbook", "candle.1s", "candle.1m", "myOrder", "myAsset"]
+        var feed = SyntheticFeed(
+            seed: 77,
+            markets: SyntheticFeed.markets(count: 30),
+            types: types,
+            format: format,
+            orderbookDepth: 15
+        )
+        var perType: [String: Int] = [:]
+        for _ in 0..<7_000 {
+            let msg = feed.next()
+            perType[msg.type, default: 0] += 1
+            let expected = ReferenceFacts.facts(msg.bytes)
+            #expect(expected.idempotencyKey != nil)
+            #expect(UpbitScanner.facts(of: msg.bytes) == expected)
+            if let snap = feed.snapshot(type: msg.type, code: msg.code ?? "") {
+                #expect(UpbitScanner.facts(of: snap) == ReferenceFacts.facts(snap))
+            }
+        }
+        #expect(perType.count == types.count && perType.values.allSatisfy { $0 > 700 })
+    }
+
     @Test func mutatedFramesNeverCrashAndAgreeWhenStillJSON() {
         var gen = FuzzFrames(seed: 0xBAD)
+        var feed = SyntheticFeed(
+            seed: 0xBAD,
+            markets: SyntheticFeed.markets(count: 8),
+            types: ["ticker", "trade", "orderbook", "myAsset"],
+            orderbookDepth: 5
+        )
         var stillJSON = 0
         var total = 0
         for n in 0..<3_000 {
             let type = FuzzFrames.types[n % FuzzFrames.types.count]
-            var frame = gen.frame(type: type, simple: n % 2 == 0)
+            var frame = n % 3 == 0 ? feed.next().bytes : gen.frame(type: type, simple: n % 2 == 0)
             for _ in 0..<4 {
                 frame = gen.mutate(frame)
                 total += 1

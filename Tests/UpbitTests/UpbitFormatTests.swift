@@ -37,6 +37,25 @@ import Upbit
         }
     }
 
+    @Test func generatedFramesRoundTripByteForByte() throws {
+        let types = ["ticker", "trade", "orderbook", "candle.1s", "myOrder", "myAsset"]
+        var def = SyntheticFeed(seed: 4, markets: SyntheticFeed.markets(count: 10), types: types, orderbookDepth: 5)
+        var simple = SyntheticFeed(
+            seed: 4,
+            markets: SyntheticFeed.markets(count: 10),
+            types: types,
+            format: .simple,
+            orderbookDepth: 5
+        )
+        for _ in 0..<3_000 {
+            let d = def.next().bytes
+            let s = simple.next().bytes
+            // Same seed, same values: the SIMPLE feed is exactly the DEFAULT feed re-spelled.
+            #expect(UpbitFormat.convert(d, to: .simple) == s)
+            #expect(UpbitFormat.convert(s, to: .default) == d)
+        }
+    }
+
     @Test func conversionRenamesKeysRecursivelyAndKeepsValues() throws {
         let simple = try #require(UpbitFormat.convert(Array(ReferenceExamples.orderbookDefault.utf8), to: .simple))
         let parsed = try JSONValue.parse(simple)
