@@ -11,6 +11,11 @@ public struct JSONLError: Error, CustomStringConvertible, Sendable {
     public var line: Int
     public var reason: String
     public var description: String { "line \(line): \(reason)" }
+
+    public init(line: Int, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
 }
 
 extension JSONLCodec {

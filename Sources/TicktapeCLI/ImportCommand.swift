@@ -28,8 +28,7 @@ struct ImportCommand: ParsableCommand {
             var frames = 0
             for (index, line) in lines.enumerated() {
                 if line.isEmpty && index == lines.count - 1 { break }
-                let decoded = try JSONLCodec.decode(line, line: index + 1)
-                switch decoded {
+                switch try JSONLCodec.decode(line, line: index + 1) {
                 case .session(let session):
                     guard writer == nil else { throw JSONLError(line: index + 1, reason: "a second session line") }
                     writer = try TapeWriter(path: out, session: session)
@@ -37,31 +36,36 @@ struct ImportCommand: ParsableCommand {
                     guard let writer else {
                         throw JSONLError(line: index + 1, reason: "the first line must be the session")
                     }
-                    do {
-                        switch entry {
-                        case .frame(let frame):
-                            try writer.append(frame.record)
-                            frames += 1
-                        case .event(let event): try writer.record(event)
-                        }
-                    } catch .outOfOrder(let what) {
-                        throw JSONLError(line: index + 1, reason: "out of order: \(what)")
-                    }
+                    frames += try Self.append(entry, to: writer, line: index + 1)
                 }
             }
             guard let writer else { throw JSONLError(line: 1, reason: "empty input: no session line") }
             try writer.close()
             Console.out("imported \(frames) frames into \(out)")
             Console.flush()
-        } catch let error as JSONLError {
-            try? writer?.close()
+        } catch {
+            _ = try? writer?.close()
+            if let tapeError = error as? TapeError, case .exists = tapeError { throw CLIError.tape(tapeError) }
             Self.discard(out, if: writer != nil)
-            throw CLIError.badInput("\(jsonl) \(error.description); nothing written")
-        } catch let error as TapeError {
-            try? writer?.close()
-            if case .exists = error { throw CLIError.tape(error) }
-            Self.discard(out, if: writer != nil)
-            throw CLIError.tape(error)
+            if let tapeError = error as? TapeError { throw CLIError.tape(tapeError) }
+            throw CLIError.badInput("\(jsonl) \(error); nothing written")
+        }
+    }
+
+    /// Appends one entry; the writer's order check becomes a line-numbered input error.
+    private static func append(_ entry: TapeEntry, to writer: TapeWriter, line: Int) throws -> Int {
+        do {
+            switch entry {
+            case .frame(let frame):
+                try writer.append(frame.record)
+                return 1
+            case .event(let event):
+                try writer.record(event)
+                return 0
+            }
+        } catch {
+            if case .outOfOrder(let what) = error { throw JSONLError(line: line, reason: "out of order: \(what)") }
+            throw error
         }
     }
 
