@@ -96,7 +96,20 @@ struct ScanCore {
                     flush(to: i)
                     suppress = true
                 }
-                guard let kind = value(depth: 1) else { return false }
+                // Strings and numbers inline (most members); containers and literals via value().
+                let kind: Kind
+                let first = i < n ? at(i) : 0
+                if first == 0x22 {
+                    i += 1
+                    guard string() else { return false }
+                    kind = .string
+                } else if first == 0x2D || (first >= 0x30 && first <= 0x39) {
+                    guard number() else { return false }
+                    kind = .number
+                } else {
+                    guard let other = value(depth: 1) else { return false }
+                    kind = other
+                }
                 if key == .streamType {
                     suppress = false
                     runStart = i
@@ -221,7 +234,15 @@ struct ScanCore {
                 i += 1
                 skipWS()
             }
-            guard value(depth: depth) != nil else { return false }
+            let first = i < n ? at(i) : 0
+            if first == 0x22 {
+                i += 1
+                guard string() else { return false }
+            } else if first == 0x2D || (first >= 0x30 && first <= 0x39) {
+                guard number() else { return false }
+            } else {
+                guard value(depth: depth) != nil else { return false }
+            }
             skipWS()
             guard i < n else { return false }
             let c = at(i)
@@ -239,46 +260,5 @@ struct ScanCore {
         guard n - i >= count, Self.memcmpEqual(word.utf8Start, p + i, count) else { return false }
         i += count
         return true
-    }
-
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-    @inline(__always)
-    private mutating func number() -> Bool {
-        if at(i) == 0x2D { i += 1 }
-        guard i < n else { return false }
-        if at(i) == 0x30 {
-            i += 1
-        } else {
-            guard digits() else { return false }
-        }
-        if i < n && at(i) == 0x2E {
-            i += 1
-            guard digits() else { return false }
-        }
-        if i < n && (at(i) == 0x65 || at(i) == 0x45) {
-            i += 1
-            if i < n && (at(i) == 0x2B || at(i) == 0x2D) { i += 1 }
-            guard digits() else { return false }
-        }
-        return true
-    }
-
-    /// One or more ASCII digits; eight at a time where possible (a byte is a digit iff its high
-    /// nibble is 3 and its low nibble is below 10; no carries cross bytes, so flags are exact).
-    @inline(__always)
-    private mutating func digits() -> Bool {
-        let start = i
-        while i + 8 <= n {
-            let t = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) ^ 0x3030_3030_3030_3030
-            let low = t & 0x0F0F_0F0F_0F0F_0F0F
-            let flags = (t & 0xF0F0_F0F0_F0F0_F0F0) | ((low &+ 0x0606_0606_0606_0606) & 0x1010_1010_1010_1010)
-            if flags != 0 {
-                i += flags.trailingZeroBitCount >> 3
-                return i > start
-            }
-            i += 8
-        }
-        while i < n, case 0x30...0x39 = at(i) { i += 1 }
-        return i > start
     }
 }

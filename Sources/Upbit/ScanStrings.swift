@@ -8,38 +8,46 @@ extension ScanCore {
     /// Sets `lastEscaped` when the content holds any escape.
     @inline(__always)
     mutating func string() -> Bool {
+        // A local cursor: stores through `self` would otherwise be forced by every raw load.
+        var j = i
         var escaped = false
         while true {
-            if i + 8 <= n {
+            if j + 8 <= n {
                 // SWAR: flag bytes that are `"`, `\` or below 0x20. The lowest flag is exact (borrows
                 // only run upwards from a true hit), so we can jump straight to the first one.
-                let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: j, as: UInt64.self))
                 let quote = w ^ 0x2222_2222_2222_2222
                 let slash = w ^ 0x5C5C_5C5C_5C5C_5C5C
                 let flags =
                     (((quote &- Self.ones) & ~quote) | ((slash &- Self.ones) & ~slash)
                         | ((w &- Self.ones &* 0x20) & ~w)) & Self.highs
                 if flags == 0 {
-                    i += 8
+                    j += 8
                     continue
                 }
-                i += flags.trailingZeroBitCount >> 3
-            } else if i >= n {
+                j += flags.trailingZeroBitCount >> 3
+            } else if j >= n {
+                i = j
                 return false
             }
-            let c = at(i)
+            let c = p.load(fromByteOffset: j, as: UInt8.self)
             if c == 0x22 {
-                i += 1
+                i = j + 1
                 lastEscaped = escaped
                 return true
             }
             if c == 0x5C {
                 escaped = true
+                i = j
                 guard escape() else { return false }
+                j = i
                 continue
             }
-            if c < 0x20 { return false }
-            i += 1
+            if c < 0x20 {
+                i = j
+                return false
+            }
+            j += 1
         }
     }
 
