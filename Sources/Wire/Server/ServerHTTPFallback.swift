@@ -12,23 +12,42 @@ enum ServerHTTPFallback {
         status: (@Sendable () async -> HTTPReply)?
     ) async throws {
         try await channel.executeThenClose { inbound, outbound in
+            // A refused upgrade is answered at once: NIO's typed server upgrade handler has
+            // already consumed that request's head (only `.end` reaches this channel).
+            if let refusal {
+                try await Self.write(refusal, to: outbound, upgradeRequired: false)
+                return
+            }
             for try await part in inbound {
-                guard case .head(let head) = part else { continue }
-                let path = String(head.uri.prefix { $0 != "?" })
                 let reply: HTTPReply
-                if let refusal {
-                    reply = refusal
-                } else if head.method == .GET, path == "/status", let status {
-                    reply = await status()
-                } else if configuration.paths.contains(path) {
-                    reply = HTTPReply(status: .upgradeRequired, body: "websocket upgrade required")
-                } else {
-                    reply = HTTPReply(status: .notFound, body: "not found")
+                switch part {
+                case .head(let head):
+                    reply = await Self.route(head, configuration, status: status)
+                case .end:
+                    // An upgrade to a protocol we do not speak: its head was consumed too.
+                    reply = HTTPReply(status: .badRequest, body: "unsupported upgrade")
+                case .body:
+                    continue
                 }
                 try await Self.write(reply, to: outbound, upgradeRequired: reply.status == .upgradeRequired)
                 return
             }
         }
+    }
+
+    private static func route(
+        _ head: HTTPRequestHead,
+        _ configuration: WebSocketServerConfiguration,
+        status: (@Sendable () async -> HTTPReply)?
+    ) async -> HTTPReply {
+        let path = String(head.uri.prefix { $0 != "?" })
+        if head.method == .GET, path == "/status", let status {
+            return await status()
+        }
+        if configuration.paths.contains(path) {
+            return HTTPReply(status: .upgradeRequired, body: "websocket upgrade required")
+        }
+        return HTTPReply(status: .notFound, body: "not found")
     }
 
     private static func write(
