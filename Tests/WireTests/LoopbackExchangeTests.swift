@@ -23,7 +23,7 @@ import Wire
         let clientSaw = try await withServer(configuration, handler: handler) { port in
             let url = try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1")
             let connection = try await WebSocketClient.connect(url: url)
-            return try await connection.executeThenClose { inbound, writer in
+            let messages = try await connection.executeThenClose { inbound, writer in
                 try await writer.send(text: "PING")
                 try await writer.ping(ByteBuffer(string: "cli"))
                 var messages: [WebSocketMessage] = []
@@ -37,8 +37,12 @@ import Wire
                 }
                 return messages
             }
+            // The server sees our close echo only after we return: wait for it before stopping it.
+            try await eventually { await serverSaw.values.count == 6 }
+            return messages
         }
 
+        try #require(clientSaw.count == 6)
         #expect(clientSaw.map(\.opcode) == [.text, .binary, .ping, .text, .pong, .connectionClose])
         #expect(clientSaw[1].fragmentCount == 2)
         #expect(String(buffer: clientSaw[1].payload) == "abcd")
@@ -48,6 +52,7 @@ import Wire
         #expect(clientSaw[5].closeReason == "done")
 
         let server = await serverSaw.values
+        try #require(server.count == 6)
         #expect(server.map(\.opcode) == [.text, .ping, .pong, .binary, .text, .connectionClose])
         #expect(String(buffer: server[2].payload) == "srv")  // the client answered the server's ping
         #expect(server[3].payload.readableBytes == 100_000)
