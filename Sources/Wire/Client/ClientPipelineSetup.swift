@@ -1,0 +1,57 @@
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// Installs the HTTP upgrade machinery on a fresh client channel (separate from the bootstrap so
+/// it can be exercised on an `EmbeddedChannel`).
+struct ClientPipelineSetup: Sendable {
+    var url: WebSocketURL
+    var headers: HTTPHeaders
+    var requestKey: String
+    var maxFrameSize: Int
+    var maxMessageSize: Int
+    var clock: WireClock
+    /// Always `.forwardBytes` in production; settable so a test can show what `.dropBytes` loses.
+    var leftOverBytesStrategy: RemoveAfterUpgradeStrategy = .forwardBytes
+
+    /// Must run on the channel's event loop. `upgraded` wraps the channel once the WebSocket
+    /// handlers are in place; `refused` wraps it when the server answered anything but 101.
+    func configure<Result: Sendable>(
+        channel: any Channel,
+        upgraded: @escaping @Sendable (any Channel) throws -> Result,
+        refused: @escaping @Sendable (any Channel) throws -> Result
+    ) throws -> EventLoopFuture<Result> {
+        let clock = self.clock
+        let maxMessageSize = self.maxMessageSize
+        let upgrader = NIOTypedWebSocketClientUpgrader<Result>(
+            requestKey: self.requestKey,
+            maxFrameSize: self.maxFrameSize,
+            enableAutomaticErrorHandling: false,  // MessageAssemblyHandler reports errors instead
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(FrameStamper(clock: clock))
+                    try channel.pipeline.syncOperations.addHandler(
+                        MessageAssemblyHandler(maxMessageSize: maxMessageSize, isClient: true)
+                    )
+                    return try upgraded(channel)
+                }
+            }
+        )
+        var headers = HTTPHeaders()
+        // NIO's typed upgrade handler adds only Connection/Upgrade/Sec-WebSocket-*; servers and
+        // CDNs answer 400 without Host (RFC 7230 §5.4, network guide pitfall 2).
+        headers.add(name: "Host", value: self.url.hostHeader)
+        headers.add(contentsOf: self.headers)
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: self.url.pathAndQuery, headers: headers)
+        let upgradeConfiguration = NIOTypedHTTPClientUpgradeConfiguration<Result>(
+            upgradeRequestHead: head,
+            upgraders: [upgrader],
+            notUpgradingCompletionHandler: { channel in channel.eventLoop.makeCompletedFuture { try refused(channel) } }
+        )
+        var configuration = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: upgradeConfiguration)
+        // The default `.dropBytes` loses frames that arrive in the same read as the 101 response
+        // (apple/swift-nio#741; exchanges push a snapshot right after the handshake).
+        configuration.leftOverBytesStrategy = self.leftOverBytesStrategy
+        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
+    }
+}

@@ -1,0 +1,77 @@
+/// A `ws://` or `wss://` URL, split into what the connection needs.
+///
+/// Parsed by hand (no Foundation) so that IPv6 literals, default ports and the `Host` header
+/// are exactly as RFC 6455 §3 and RFC 7230 §5.4 want them. User info (`user:pass@`) is refused:
+/// credentials in a URL would end up in the tape's session row.
+public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
+    /// `wss` (TLS) or `ws`.
+    public var isSecure: Bool
+    /// Host name or IP literal, without IPv6 brackets.
+    public var host: String
+    /// TCP port (default 443 for wss, 80 for ws).
+    public var port: Int
+    /// The request target: path and query, at least `/`. A fragment is dropped.
+    public var pathAndQuery: String
+
+    public init(_ string: String) throws(WebSocketClientError) {
+        let lower = string.lowercased()
+        let rest: Substring
+        if lower.hasPrefix("wss://") {
+            self.isSecure = true
+            rest = string.dropFirst(6)
+        } else if lower.hasPrefix("ws://") {
+            self.isSecure = false
+            rest = string.dropFirst(5)
+        } else {
+            throw .invalidURL(string, reason: "scheme must be ws or wss")
+        }
+        let withoutFragment = rest.prefix { $0 != "#" }
+        let authorityEnd = withoutFragment.firstIndex { $0 == "/" || $0 == "?" } ?? withoutFragment.endIndex
+        let authority = withoutFragment[..<authorityEnd]
+        let target = withoutFragment[authorityEnd...]
+        self.pathAndQuery = target.isEmpty ? "/" : (target.first == "?" ? "/" + target : String(target))
+        guard !authority.contains("@") else { throw .invalidURL(string, reason: "credentials in the URL") }
+
+        var portText: Substring?
+        if authority.first == "[" {
+            guard let close = authority.firstIndex(of: "]") else { throw .invalidURL(string, reason: "unclosed [") }
+            self.host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.first == ":" else { throw .invalidURL(string, reason: "junk after ]") }
+                portText = after.dropFirst()
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            self.host = String(authority[..<colon])
+            portText = authority[authority.index(after: colon)...]
+        } else {
+            self.host = String(authority)
+        }
+        guard !self.host.isEmpty else { throw .invalidURL(string, reason: "no host") }
+        if let portText {
+            guard let port = Int(portText), (1...65_535).contains(port) else {
+                throw .invalidURL(string, reason: "bad port")
+            }
+            self.port = port
+        } else {
+            self.port = self.isSecure ? 443 : 80
+        }
+    }
+
+    /// Whether the host is an IPv4 or IPv6 literal (such hosts cannot be sent as TLS SNI).
+    public var hostIsIPAddress: Bool {
+        if self.host.contains(":") { return true }
+        let parts = self.host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The `Host` header value: the host (bracketed if IPv6) plus `:port` when not the default.
+    public var hostHeader: String {
+        let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+        return self.port == (self.isSecure ? 443 : 80) ? host : "\(host):\(self.port)"
+    }
+
+    public var description: String {
+        "\(self.isSecure ? "wss" : "ws")://\(self.hostHeader)\(self.pathAndQuery)"
+    }
+}

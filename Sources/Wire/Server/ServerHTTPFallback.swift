@@ -1,0 +1,67 @@
+import NIOCore
+import NIOHTTP1
+
+/// Answers requests that did not upgrade: a refused upgrade with its refusal (429, 503, 404),
+/// `GET /status` with the status closure, a plain request on a WebSocket path with 426
+/// (RFC 7231 §6.5.15: Upgrade Required), anything else with 404. One answer, then close.
+enum ServerHTTPFallback {
+    static func serve(
+        _ channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
+        refusal: HTTPReply?,
+        _ configuration: WebSocketServerConfiguration,
+        status: (@Sendable () async -> HTTPReply)?
+    ) async throws {
+        try await channel.executeThenClose { inbound, outbound in
+            // A refused upgrade is answered at once: NIO's typed server upgrade handler has
+            // already consumed that request's head (only `.end` reaches this channel).
+            if let refusal {
+                try await Self.write(refusal, to: outbound, upgradeRequired: false)
+                return
+            }
+            for try await part in inbound {
+                let reply: HTTPReply
+                switch part {
+                case .head(let head):
+                    reply = await Self.route(head, configuration, status: status)
+                case .end:
+                    // An upgrade to a protocol we do not speak: its head was consumed too.
+                    reply = HTTPReply(status: .badRequest, body: "unsupported upgrade")
+                case .body:
+                    continue
+                }
+                try await Self.write(reply, to: outbound, upgradeRequired: reply.status == .upgradeRequired)
+                return
+            }
+        }
+    }
+
+    private static func route(
+        _ head: HTTPRequestHead,
+        _ configuration: WebSocketServerConfiguration,
+        status: (@Sendable () async -> HTTPReply)?
+    ) async -> HTTPReply {
+        let path = String(head.uri.prefix { $0 != "?" })
+        if head.method == .GET, path == "/status", let status {
+            return await status()
+        }
+        if configuration.paths.contains(path) {
+            return HTTPReply(status: .upgradeRequired, body: "websocket upgrade required")
+        }
+        return HTTPReply(status: .notFound, body: "not found")
+    }
+
+    private static func write(
+        _ reply: HTTPReply,
+        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+        upgradeRequired: Bool
+    ) async throws {
+        let body = ByteBuffer(string: reply.body)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: reply.contentType)
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "Connection", value: "close")
+        if upgradeRequired { headers.add(name: "Upgrade", value: "websocket") }
+        let head = HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers)
+        try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(body)), .end(nil)])
+    }
+}

@@ -1,1 +1,0 @@
-// Wire module: see SPEC §1.

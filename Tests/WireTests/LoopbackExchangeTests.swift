@@ -1,0 +1,110 @@
+import NIOCore
+import NIOWebSocket
+import Testing
+import Wire
+
+@Suite struct LoopbackExchangeTests {
+    @Test func serverAndClientExchangeTextBinaryFragmentsPingsAndClose() async throws {
+        let serverSaw = Collector<WebSocketMessage>()
+        let handler = ClosureHandler { _, inbound, writer in
+            try await writer.send(text: "welcome")
+            try await writer.write(fin: false, opcode: .binary, data: ByteBuffer(string: "ab"))
+            try await writer.write(fin: true, opcode: .continuation, data: ByteBuffer(string: "cd"))
+            try await writer.ping(ByteBuffer(string: "srv"))
+            for try await message in inbound {
+                await serverSaw.append(message)
+                if message.text == "PING" { try await writer.send(text: #"{"status":"UP"}"#) }
+                if message.text == "bye" { try await writer.close(code: 1000, reason: "done") }
+            }
+        }
+        var configuration = WebSocketServerConfiguration()
+        configuration.maxMessageSize = 1 << 20
+
+        let clientSaw = try await withServer(configuration, handler: handler) { port in
+            let url = try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1")
+            let connection = try await WebSocketClient.connect(url: url)
+            let messages = try await connection.executeThenClose { inbound, writer in
+                try await writer.send(text: "PING")
+                try await writer.ping(ByteBuffer(string: "cli"))
+                var messages: [WebSocketMessage] = []
+                for try await message in inbound {
+                    messages.append(message)
+                    if message.text == #"{"status":"UP"}"# {
+                        try await writer.send(binary: ByteBuffer(repeating: 7, count: 100_000))
+                        try await writer.write(fin: false, opcode: .text, data: ByteBuffer(string: "by"))
+                        try await writer.write(fin: true, opcode: .continuation, data: ByteBuffer(string: "e"))
+                    }
+                }
+                return messages
+            }
+            // The server sees our close echo only after we return: wait for it before stopping it.
+            try await eventually { await serverSaw.values.count == 6 }
+            return messages
+        }
+
+        try #require(clientSaw.count == 6)
+        #expect(clientSaw.map(\.opcode) == [.text, .binary, .ping, .text, .pong, .connectionClose])
+        #expect(clientSaw[1].fragmentCount == 2)
+        #expect(String(buffer: clientSaw[1].payload) == "abcd")
+        #expect(String(buffer: clientSaw[4].payload) == "cli")  // the server answered our ping
+        let close = clientSaw[5].payload
+        #expect(Array(close.readableBytesView.prefix(2)) == [0x03, 0xE8])
+        #expect(clientSaw[5].closeReason == "done")
+
+        let server = await serverSaw.values
+        try #require(server.count == 6)
+        #expect(server.map(\.opcode) == [.text, .ping, .pong, .binary, .text, .connectionClose])
+        #expect(String(buffer: server[2].payload) == "srv")  // the client answered the server's ping
+        #expect(server[3].payload.readableBytes == 100_000)
+        #expect(server[4].text == "bye")
+        #expect(server[4].fragmentCount == 2)
+        #expect(server[5].closeCode == 1000)  // the client echoed the close code
+    }
+
+    @Test func theServerClosesIdleConnections() async throws {
+        var configuration = WebSocketServerConfiguration()
+        configuration.idleTimeout = .milliseconds(150)
+        let handler = ClosureHandler { _, inbound, _ in
+            for try await _ in inbound {}
+        }
+        let messages = try await withServer(configuration, handler: handler) { port in
+            let connection = try await WebSocketClient.connect(
+                url: try WebSocketURL("ws://localhost:\(port)/websocket/v1")
+            )
+            return try await connection.executeThenClose { inbound, _ in
+                var messages: [WebSocketMessage] = []
+                for try await message in inbound { messages.append(message) }
+                return messages
+            }
+        }
+        #expect(messages.map(\.closeCode) == [1000])
+        #expect(messages.first?.closeReason == "idle timeout")
+    }
+
+    @Test func anOversizeClientMessageGetsClose1009() async throws {
+        var configuration = WebSocketServerConfiguration()
+        configuration.maxMessageSize = 1024
+        let errors = Collector<String>()
+        configuration.onConnectionError = { error in Task { await errors.append(String(describing: error)) } }
+        let handler = ClosureHandler { _, inbound, _ in
+            for try await _ in inbound {}
+        }
+        let codes = try await withServer(configuration, handler: handler) { port in
+            let connection = try await WebSocketClient.connect(
+                url: try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1")
+            )
+            return try await connection.executeThenClose { inbound, writer in
+                try await writer.send(binary: ByteBuffer(repeating: 1, count: 2_000))
+                var codes: [UInt16?] = []
+                do {
+                    for try await message in inbound { codes.append(message.closeCode) }
+                } catch {
+                    // The server drops the TCP connection right after its close frame.
+                }
+                return codes
+            }
+        }
+        #expect(codes == [1009])
+        try await eventually { await !errors.values.isEmpty }
+    }
+}

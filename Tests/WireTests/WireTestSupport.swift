@@ -1,0 +1,38 @@
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+
+@testable import Wire
+
+/// A clock that advances by one microsecond per reading, so every stamp is distinct and predictable.
+final class SteppingClock: Sendable {
+    private let ticks = Locked<Int64>(0)
+
+    var wireClock: WireClock {
+        WireClock(
+            monotonicNanos: {
+                self.ticks.withLock {
+                    $0 += 1_000
+                    return $0
+                }
+            },
+            wallNanos: { 1_700_000_000_000_000_000 }
+        )
+    }
+}
+
+/// Encodes frames to wire bytes with NIO's real encoder.
+func wireBytes(_ frames: [WebSocketFrame]) throws -> ByteBuffer {
+    let channel = EmbeddedChannel(handler: WebSocketFrameEncoder())
+    var bytes = ByteBuffer()
+    for frame in frames {
+        try channel.writeOutbound(frame)
+        while var chunk = try channel.readOutbound(as: ByteBuffer.self) { bytes.writeBuffer(&chunk) }
+    }
+    _ = try channel.finish()
+    return bytes
+}
+
+func frame(_ opcode: WebSocketOpcode, _ text: String, fin: Bool = true, masked: Bool = true) -> WebSocketFrame {
+    WebSocketFrame(fin: fin, opcode: opcode, maskKey: masked ? .random() : nil, data: ByteBuffer(string: text))
+}
