@@ -56,17 +56,32 @@ struct CheckC5Tests {
         #expect(h.count(.c5) == 2)
     }
 
-    @Test func dropNewestConsumersAreOnlyCheckedForNeverOlder() {
-        let h = CheckHarness([ConsumerSpec(name: "slow", policy: .dropNewest)])
-        let first = h.pass(checkEvent("ticker", "KRW-BTC", seq: 1, ms: 100))
-        let second = checkEvent("ticker", "KRW-BTC", seq: 2, ms: 200)
-        h.accept(second)
-        h.drop(second)
-        #expect(h.total == 0)
-        #expect(h.outcome.notes.contains { $0.hasPrefix("C5 for consumer slow (drop-newest) checks only") })
-        h.deliver(first)
-        #expect(h.count(.c1) == 1)
-        #expect(h.outcome.consumers.first?.finalStateChecked == false)
+    @Test func lossyPoliciesMayEndOnAnOlderValueOnlyWhenTheNewerOneWasCountedAsDropped() {
+        for policy in [OverflowPolicy.dropNewest, .dropOldest, .coalesce] {
+            let h = CheckHarness([ConsumerSpec(name: "slow", policy: policy)])
+            h.pass(checkEvent("ticker", "KRW-BTC", seq: 1, ms: 100))
+            let dropped = checkEvent("ticker", "KRW-BTC", seq: 2, ms: 200)
+            h.accept(dropped)
+            h.drop(dropped)
+            #expect(h.total == 0, "\(policy)")
+            #expect(h.outcome.consumers.first?.finalState == .exactUnlessDropped)
+            #expect(
+                h.outcome.notes.contains { $0.hasPrefix("C5 for consumer slow (\(policy.rawValue)): the policy may") }
+            )
+            // A newer value that was neither delivered nor dropped is still a stale survivor.
+            h.accept(checkEvent("ticker", "KRW-BTC", seq: 3, ms: 300))
+            #expect(h.count(.c5) == 1, "\(policy)")
+        }
+    }
+
+    @Test func aBlockingConsumerMustEndOnTheLastAcceptedValueEvenAfterADrop() {
+        let h = CheckHarness([ConsumerSpec(name: "all", policy: .block)])
+        h.pass(checkEvent("ticker", "KRW-BTC", seq: 1, ms: 100))
+        let dropped = checkEvent("ticker", "KRW-BTC", seq: 2, ms: 200)
+        h.accept(dropped)
+        h.drop(dropped)
+        #expect(h.count(.c5) == 1)
+        #expect(h.outcome.consumers.first?.finalState == .exact)
     }
 
     @Test func coalescingAValueByAnOlderOneIsAViolation() {

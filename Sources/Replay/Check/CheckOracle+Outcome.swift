@@ -14,8 +14,21 @@ public struct ConsumerTally: Sendable, Hashable {
     public var coalesced: Int
     /// Trades removed by coalescing: never legitimate (trades are never merged, SPEC §6).
     public var coalescedTrades: Int
-    /// False for `drop-newest`: C5 then checks only that no older value is delivered.
-    public var finalStateChecked: Bool
+    /// How C5 judged the consumer's last value per key after the drain.
+    public var finalState: FinalStateRule
+}
+
+/// C5's "no stale value survives" as it applies to a consumer's overflow policy.
+public enum FinalStateRule: String, Sendable, Hashable {
+    /// `block` drops nothing: the last value of every selected state key must be the last accepted.
+    case exact
+    /// Lossy policies (drop-oldest, drop-newest, and coalesce when its queue is full of events it
+    /// cannot merge) may legitimately lose the newest value of a key: the last value must be the
+    /// last accepted one unless that one was dropped and counted. Beyond that only "never older"
+    /// holds.
+    case exactUnlessDropped = "exact-unless-dropped"
+
+    init(_ policy: OverflowPolicy) { self = policy == .block ? .exact : .exactUnlessDropped }
 }
 
 /// The oracle's verdict on one run: C1–C6 with witnesses, findings, per-consumer tallies and
@@ -46,14 +59,14 @@ extension CheckOracle {
         var notes: [String] = []
         for c in lanes.indices {
             let lane = lanes[c]
-            if lane.spec.policy == .dropNewest {
+            if FinalStateRule(lane.spec.policy) == .exactUnlessDropped {
                 notes.append(
-                    "C5 for consumer \(lane.spec.name) (drop-newest) checks only that no older value is delivered: "
-                        + "dropping the newest may legitimately leave an older last value"
+                    "C5 for consumer \(lane.spec.name) (\(lane.spec.policy.rawValue)): the policy may drop the newest "
+                        + "value of a key, so a last value older than the last accepted one is a violation only when "
+                        + "that newer value was not counted as dropped; otherwise only \"never older\" is checked"
                 )
-            } else {
-                finalStates(consumer: c, into: &sampler)
             }
+            finalStates(consumer: c, into: &sampler)
             conservation(consumer: c, metrics: metrics.flatMap { c < $0.count ? $0[c] : nil }, into: &sampler)
         }
         notes.append(
@@ -91,12 +104,19 @@ extension CheckOracle {
         )
     }
 
-    /// C5: each selected state key ends on its last accepted value.
+    /// C5: each selected state key ends on its last accepted value (or, for lossy policies,
+    /// that value was dropped and counted).
     private func finalStates(consumer c: Int, into sampler: inout ClassSampler<Violation>) {
+        let lossy = FinalStateRule(lanes[c].spec.policy) == .exactUnlessDropped
         for k in keys.indices where keys[k].isState && keys[k].selected[c] {
             guard let accepted = keys[k].lastAccepted else { continue }
             let last = lanes[c].keys[k].last
             if let last, last.epoch == accepted.epoch, last.seq == accepted.seq { continue }
+            if lossy, let dropped = lanes[c].keys[k].lastDropped, dropped.epoch == accepted.epoch,
+                dropped.seq == accepted.seq
+            {
+                continue
+            }
             sampler.record(ViolationClass.c5.index) {
                 let name = lanes[c].spec.name
                 let lastWitness = last.map { witness(.offending, c, k, $0) }
@@ -158,7 +178,7 @@ extension CheckOracle {
             droppedTrades: lane.droppedTrades,
             coalesced: lane.coalesced,
             coalescedTrades: lane.coalescedTrades,
-            finalStateChecked: lane.spec.policy != .dropNewest
+            finalState: FinalStateRule(lane.spec.policy)
         )
     }
 }

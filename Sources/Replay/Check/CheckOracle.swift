@@ -124,6 +124,7 @@ public final class CheckOracle: DeliveryObserver {
         guard lanes.indices.contains(consumer) else { return }
         let k = index(of: event)
         lanes[consumer].dropped += 1
+        lanes[consumer].keys[k].lastDropped = Self.ref(event, atNs: nil)
         if keys[k].isTrade { lanes[consumer].droppedTrades += 1 }
         timeline.noteDrop(consumer: consumer, at: cursorNs)
     }

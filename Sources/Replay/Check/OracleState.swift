@@ -47,6 +47,9 @@ struct LaneKey: Sendable {
     var last: EventRef?
     /// Delivered SNAPSHOT with the highest event time (C4's mark).
     var snapshot: EventRef?
+    /// The last drop of the key counted by the hub (C5: a stale last value is legitimate only
+    /// when the newer value was dropped and counted).
+    var lastDropped: EventRef?
     /// Delivered idempotency keys within the window (C1).
     var window = DeliveryWindow()
 }
