@@ -113,3 +113,65 @@ final class CheckHarness {
         witnesses(kind).first?.deliveries.map(\.frame) ?? []
     }
 }
+
+/// A two-epoch session with the two classic reconnect anomalies:
+///
+/// - epoch 2's ticker SNAPSHOT (2, 2) repeats epoch 1's last ticker (1, 5) exactly: the same
+///   idempotency key (R3 `duplicate`);
+/// - trade sid 7 at 1400 ms arrives as REALTIME (2, 4) after the trade SNAPSHOT at 1500 ms
+///   (2, 3): older than its snapshot (R4 `beforeSnapshot`).
+///
+/// Times: event time in ms, arrival (monotonic) in ms since the session start.
+func checkReconnectScript() -> [ReplayInput] {
+    func frame(_ epoch: UInt32, _ seq: UInt64, atMs: Int64, _ facts: FrameFacts) -> ReplayInput {
+        .frame(epoch: epoch, seq: seq, monoNs: atMs * 1_000_000, facts: facts)
+    }
+    func subscribe(_ epoch: UInt32, atMs: Int64) -> ReplayInput {
+        .frame(
+            ReplayFrame(
+                epoch: epoch,
+                seq: 1,
+                direction: .outbound,
+                opcode: .text,
+                monoNs: atMs * 1_000_000,
+                facts: FrameFacts()
+            )
+        )
+    }
+    return [
+        .lifecycle(.connect, epoch: 1, monoNs: 0),
+        subscribe(1, atMs: 1),
+        frame(1, 2, atMs: 10, checkFacts("ticker", "KRW-BTC", ms: 1_000, .snapshot, value: 1)),
+        frame(1, 3, atMs: 11, checkFacts("trade", "KRW-BTC", ms: 990, .snapshot, sid: 5)),
+        frame(1, 4, atMs: 100, checkFacts("trade", "KRW-BTC", ms: 1_100, sid: 6)),
+        frame(1, 5, atMs: 200, checkFacts("ticker", "KRW-BTC", ms: 1_200, value: 2)),
+        .lifecycle(.disconnect, epoch: 1, monoNs: 300_000_000),
+        .lifecycle(.connect, epoch: 2, monoNs: 1_000_000_000),
+        subscribe(2, atMs: 1_001),
+        frame(2, 2, atMs: 1_010, checkFacts("ticker", "KRW-BTC", ms: 1_200, .snapshot, value: 2)),
+        frame(2, 3, atMs: 1_011, checkFacts("trade", "KRW-BTC", ms: 1_500, .snapshot, sid: 8)),
+        frame(2, 4, atMs: 1_050, checkFacts("trade", "KRW-BTC", ms: 1_400, sid: 7)),
+        frame(2, 5, atMs: 1_100, checkFacts("ticker", "KRW-BTC", ms: 1_600, value: 3)),
+        frame(2, 6, atMs: 1_200, checkFacts("trade", "KRW-BTC", ms: 1_700, sid: 9)),
+        .lifecycle(.sessionEnd, epoch: 2, monoNs: 1_300_000_000),
+    ]
+}
+
+/// Checks ``checkReconnectScript()`` through the real engine with `disabled` rules off.
+func checkReconnect(
+    disabled: Set<RuleID> = [],
+    consumers: [ConsumerSpec] = [],
+    integrity: IntegrityResults = IntegrityResults()
+) throws -> TapeCheck {
+    let replay = ReplayOptions(
+        speed: .factor(1),
+        consumers: consumers,
+        rules: ReconcilerOptions(disabled: disabled)
+    )
+    return try TapeChecker.check(
+        tape: "reconnect.tape",
+        inputs: checkReconnectScript(),
+        run: RunInfo(seed: 42, replay: replay),
+        integrity: integrity
+    )
+}
