@@ -1,0 +1,87 @@
+/// The outcome of a check, as Elle reports it (SPEC §8).
+public enum Verdict: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// Every invariant held and there was something to check.
+    case pass
+    /// Nothing could be checked (no market event reached a consumer, no consumer, or the input
+    /// was not a readable tape). Whether that fails a run is the caller's decision.
+    case unknown
+    /// At least one violation (C1–C6 or I1–I4).
+    case fail
+
+    /// Ordered by severity: pass < unknown < fail, so the overall verdict is the maximum.
+    public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
+
+    private var rank: Int {
+        switch self {
+        case .pass: 0
+        case .unknown: 1
+        case .fail: 2
+        }
+    }
+}
+
+/// The invariants whose violation fails a check (SPEC §8): C1–C6 on deliveries, I1–I4 on the
+/// recording.
+public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable {
+    case c1 = "C1"
+    case c2 = "C2"
+    case c3 = "C3"
+    case c4 = "C4"
+    case c5 = "C5"
+    case c6 = "C6"
+    case i1 = "I1"
+    case i2 = "I2"
+    case i3 = "I3"
+    case i4 = "I4"
+
+    /// The invariant in one line.
+    public var summary: String {
+        switch self {
+        case .c1: "no idempotency key delivered twice to a consumer"
+        case .c2: "per stream key, delivered state-type times never decrease"
+        case .c3: "nothing from an epoch lower than one already delivered"
+        case .c4: "no REALTIME event below the latest delivered SNAPSHOT time of its key"
+        case .c5: "coalescing never delivers an older value; the last state per key is the last accepted"
+        case .c6: "per consumer, accepted trades = delivered + counted drops"
+        case .i1: "seq contiguous per epoch, or explained by loss events"
+        case .i2: "epochs are 1..E"
+        case .i3: "each epoch opens with its connect event"
+        case .i4: "SQLite integrity ok"
+        }
+    }
+
+    var index: Int { Self.allCases.firstIndex(of: self)! }
+
+    public static func < (lhs: ViolationClass, rhs: ViolationClass) -> Bool { lhs.index < rhs.index }
+}
+
+/// Anomalies in the input that the rules handled: counted with samples, never failures
+/// (SPEC §8 "findings").
+public enum FindingClass: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// R3 discarded an idempotency key seen before.
+    case duplicate
+    /// R1 discarded a frame from an epoch below the current one.
+    case staleEpoch = "stale_epoch"
+    /// R4 discarded a SNAPSHOT older than the applied state.
+    case staleSnapshot = "stale_snapshot"
+    /// R4 discarded a REALTIME event older than the snapshot mark.
+    case beforeSnapshot = "before_snapshot"
+    /// R5 discarded a REALTIME state-type event older than the applied state.
+    case outOfOrder = "out_of_order"
+    /// A fact (trade, myOrder) accepted with an event time below the newest of its key.
+    case reordered
+    /// Status and list replies kept from consumers (R2).
+    case outOfBand = "out_of_band"
+    /// `{"error":…}` messages from the server (R2).
+    case serverError = "server_error"
+    /// Not a recognisable Upbit message.
+    case unknown
+    /// A market message lacking its event time or idempotency key.
+    case decodeError = "decode_error"
+    /// No inbound data for longer than the gap threshold within one epoch.
+    case gap
+
+    var index: Int { Self.allCases.firstIndex(of: self)! }
+
+    public static func < (lhs: FindingClass, rhs: FindingClass) -> Bool { lhs.index < rhs.index }
+}

@@ -1,0 +1,28 @@
+/// Options of the check oracle (SPEC §8).
+public struct CheckOptions: Sendable, Hashable {
+    /// C1's window in event-time milliseconds per stream key and consumer: a key delivered again
+    /// within this much event time of the newest delivery of its stream key is caught; a key
+    /// repeated beyond the window is out of C1's reach (the memory bound). Default 60 s, the
+    /// rules' R3 default (SPEC §5).
+    public var dedupWindowMs: Int64
+    /// A "gap in time" finding when an epoch has no inbound data for longer than this (ns).
+    /// Default 5 s.
+    public var gapThresholdNs: Int64
+    /// Witnesses kept per violation class and per finding class (all are counted). Default 5.
+    public var witnessLimit: Int
+    /// Most per-second buckets the timeline keeps; past it, buckets are merged pairwise and
+    /// their width doubles, so memory stays fixed however long the tape. Default one day.
+    public var timelineMaxBuckets: Int
+
+    public init(
+        dedupWindowMs: Int64 = 60_000,
+        gapThresholdNs: Int64 = 5_000_000_000,
+        witnessLimit: Int = 5,
+        timelineMaxBuckets: Int = 86_400
+    ) {
+        self.dedupWindowMs = max(0, dedupWindowMs)
+        self.gapThresholdNs = max(0, gapThresholdNs)
+        self.witnessLimit = max(0, witnessLimit)
+        self.timelineMaxBuckets = max(2, timelineMaxBuckets)
+    }
+}

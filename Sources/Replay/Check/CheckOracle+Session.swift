@@ -1,0 +1,117 @@
+import Rules
+import Upbit
+
+extension CheckOracle {
+    /// Tells the oracle about the next input before the engine sees it: its session time (the
+    /// recorded monotonic clock, to which callbacks are attributed), lifecycle events (epoch
+    /// spans, disconnect markers) and inbound data for gap findings and the message rate.
+    /// Optional: without it, session time is the arrival time of each judged frame.
+    public func observe(_ input: ReplayInput) {
+        observing = true
+        switch input {
+        case .frame(let frame):
+            cursorNs = frame.monoNs
+            if frame.direction == .inbound, frame.opcode.isData {
+                noteInboundData(epoch: frame.epoch, seq: frame.seq, ns: frame.monoNs)
+            } else {
+                timeline.noteEpoch(frame.epoch, at: frame.monoNs)
+            }
+        case .lifecycle(let event):
+            cursorNs = event.monoNs
+            switch event.kind {
+            case .connect:
+                timeline.noteEpoch(event.epoch, at: event.monoNs)
+                if let mark = gapMark, mark.epoch < event.epoch {
+                    closeGap(epoch: mark.epoch, at: event.monoNs, until: "the next connect")
+                }
+                if gapMark == nil { gapMark = GapMark(epoch: event.epoch, seq: 0, ns: event.monoNs) }
+            case .disconnect:
+                closeGap(epoch: event.epoch, at: event.monoNs, until: "its disconnect")
+                timeline.endEpoch(event.epoch, at: event.monoNs, ending: .disconnect)
+                timeline.noteMarker(.disconnect, epoch: event.epoch, at: event.monoNs)
+            case .sessionEnd:
+                if let mark = gapMark { closeGap(epoch: mark.epoch, at: event.monoNs, until: "the session end") }
+                if timeline.epochs.contains(where: { $0.epoch == event.epoch && $0.ending == .open }) {
+                    timeline.endEpoch(event.epoch, at: event.monoNs, ending: .sessionEnd)
+                }
+            case .connectFailed, .error, .loss:
+                timeline.noteMarker(event.kind, epoch: event.epoch, at: event.monoNs)
+            case .subscribe:
+                timeline.noteEpoch(event.epoch, at: event.monoNs)
+            }
+        }
+    }
+
+    public func discarded(_ input: RuleInput, reason: DiscardReason) {
+        if !observing { noteInboundData(epoch: input.epoch, seq: input.seq, ns: input.arrivalNs) }
+        let facts = input.facts
+        let kind: FindingClass
+        switch reason {
+        case .staleEpoch: kind = .staleEpoch
+        case .outOfBand: kind = facts.type == "error" ? .serverError : .outOfBand
+        case .duplicate: kind = .duplicate
+        case .staleSnapshot: kind = .staleSnapshot
+        case .beforeSnapshot: kind = .beforeSnapshot
+        case .outOfOrder: kind = .outOfOrder
+        case .unknown: kind = .unknown
+        case .malformed: kind = .decodeError
+        }
+        findings.record(kind.index) {
+            let type = facts.type ?? "?"
+            let key = facts.code.map { $0.isEmpty ? type : "\(type) \($0)" } ?? type
+            return FindingSample(
+                kind: kind,
+                epoch: input.epoch,
+                seq: input.seq,
+                type: facts.type,
+                code: facts.code,
+                eventTimeMs: facts.eventTimeMs,
+                streamType: facts.streamType,
+                idempotencyKey: facts.idempotencyKey,
+                sessionNs: cursorNs,
+                explanation: CheckExplain.discard(kind, key, timeMs: facts.eventTimeMs)
+            )
+        }
+    }
+
+    /// One inbound data frame at session time `ns`: the message rate, the epoch span, and a gap
+    /// finding when its epoch was silent for longer than the threshold. Silence is watched in
+    /// the newest epoch only: frames of an older epoch (a stale tail) neither end nor start one.
+    func noteInboundData(epoch: UInt32, seq: UInt64, ns: Int64) {
+        if !observing { cursorNs = ns }
+        timeline.noteMessage(at: ns)
+        timeline.noteEpoch(epoch, at: ns)
+        if let mark = gapMark {
+            if epoch < mark.epoch { return }
+            if epoch == mark.epoch, ns &- mark.ns > options.gapThresholdNs {
+                recordGap(from: mark, toSeq: seq, toNs: ns, until: "")
+            }
+            if epoch == mark.epoch, ns < mark.ns { return }
+        }
+        gapMark = GapMark(epoch: epoch, seq: seq, ns: ns)
+    }
+
+    /// Ends the silence watch of `epoch` at `ns`, recording a gap if it was too long.
+    private func closeGap(epoch: UInt32, at ns: Int64, until: String) {
+        guard let mark = gapMark, mark.epoch == epoch else { return }
+        gapMark = nil
+        if ns &- mark.ns > options.gapThresholdNs { recordGap(from: mark, toSeq: nil, toNs: ns, until: until) }
+    }
+
+    private func recordGap(from mark: GapMark, toSeq: UInt64?, toNs: Int64, until: String) {
+        findings.record(FindingClass.gap.index) {
+            FindingSample(
+                kind: .gap,
+                epoch: mark.epoch,
+                seq: toSeq ?? 0,
+                type: nil,
+                code: nil,
+                eventTimeMs: nil,
+                streamType: nil,
+                idempotencyKey: nil,
+                sessionNs: mark.ns,
+                explanation: CheckExplain.gap(epoch: mark.epoch, from: mark, toSeq: toSeq, toNs: toNs, until: until)
+            )
+        }
+    }
+}

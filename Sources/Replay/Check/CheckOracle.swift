@@ -1,0 +1,237 @@
+import Rules
+import Upbit
+
+/// The check oracle (SPEC §8): reads what the pipeline accepted, discarded and delivered and
+/// verifies C1–C6 per consumer. It is separate code from the rules and never calls them: it
+/// keeps its own stream keys, classification, filter semantics and dedup window, so a rule or
+/// fan-out bug cannot hide itself.
+///
+/// Streaming: attach it as the engine's ``DeliveryObserver`` (and call ``observe(_:)`` with
+/// each input before feeding it, for session time, gaps and the timeline), then read
+/// ``outcome(metrics:)`` after the queues drained. Memory: consumers × stream keys, plus the C1
+/// window (per consumer and stream key, ``CheckOptions/dedupWindowMs`` of event time), plus one
+/// timeline bucket per second per consumer.
+public final class CheckOracle: DeliveryObserver {
+    public let consumers: [ConsumerSpec]
+    public let options: CheckOptions
+    var keys: [OracleKey] = []
+    private var keyIndex: [StreamKey: Int] = [:]
+    /// The rules' dense key id → ours, verified by type and code on each use.
+    private var byRulesID: [Int] = []
+    var lanes: [OracleLane]
+    var violations: ClassSampler<Violation>
+    var findings: ClassSampler<FindingSample>
+    var timeline: SessionTimeline
+    /// True once ``observe(_:)`` was called: session time then comes from the inputs.
+    var observing = false
+    /// Session time of the input being processed.
+    var cursorNs: Int64 = 0
+    /// The newest epoch's last inbound data (or connect), watched for silence.
+    var gapMark: GapMark?
+    /// Market events accepted by the rules.
+    public internal(set) var acceptedCount = 0
+
+    public init(consumers: [ConsumerSpec], options: CheckOptions = CheckOptions()) {
+        self.consumers = consumers
+        self.options = options
+        lanes = consumers.map { OracleLane(spec: $0) }
+        violations = ClassSampler(classes: ViolationClass.allCases.count, limit: options.witnessLimit)
+        findings = ClassSampler(classes: FindingClass.allCases.count, limit: options.witnessLimit)
+        timeline = SessionTimeline(consumers: consumers.map(\.name), maxBuckets: options.timelineMaxBuckets)
+    }
+
+    // MARK: DeliveryObserver
+
+    public func accepted(_ event: MarketEvent) {
+        acceptedCount += 1
+        if !observing { noteInboundData(epoch: event.epoch, seq: event.seq, ns: event.arrivalNs) }
+        let k = index(of: event)
+        let ref = Self.ref(event, atNs: nil)
+        if !keys[k].isState, event.eventTimeMs < keys[k].newestAcceptedMs {
+            let newest = keys[k].newestAcceptedMs
+            findings.record(FindingClass.reordered.index) {
+                FindingSample(
+                    kind: .reordered,
+                    epoch: event.epoch,
+                    seq: event.seq,
+                    type: event.type,
+                    code: event.code,
+                    eventTimeMs: event.eventTimeMs,
+                    streamType: event.streamType,
+                    idempotencyKey: event.idempotencyKey,
+                    sessionNs: cursorNs,
+                    explanation: CheckExplain.reordered(
+                        Self.describe(keys[k].key),
+                        timeMs: event.eventTimeMs,
+                        newestMs: newest
+                    )
+                )
+            }
+        }
+        keys[k].newestAcceptedMs = max(keys[k].newestAcceptedMs, event.eventTimeMs)
+        keys[k].lastAccepted = ref
+        for c in lanes.indices where keys[k].selected[c] {
+            lanes[c].acceptedSelected += 1
+            if keys[k].isTrade { lanes[c].acceptedTrades += 1 }
+        }
+    }
+
+    public func delivered(_ event: MarketEvent, to consumer: Int, atNs: Int64) {
+        guard lanes.indices.contains(consumer) else { return }
+        let k = index(of: event)
+        let ref = Self.ref(event, atNs: atNs)
+        let isState = keys[k].isState
+        lanes[consumer].delivered += 1
+        if keys[k].isTrade { lanes[consumer].deliveredTrades += 1 }
+        timeline.noteDelivery(consumer: consumer, at: cursorNs, lagNs: atNs &- event.arrivalNs)
+
+        // C1: an idempotency key delivered twice within the window.
+        if let first = lanes[consumer].keys[k].window.deliver(ref, windowMs: options.dedupWindowMs) {
+            report(.c1, consumer, k, first, ref, CheckExplain.c1)
+        }
+        // C3: nothing from an epoch below one already delivered.
+        if let highest = lanes[consumer].highest {
+            if ref.epoch < highest.ref.epoch {
+                report(.c3, consumer, (highest.key, highest.ref), (k, ref), CheckExplain.c3)
+            } else if ref.epoch > highest.ref.epoch {
+                lanes[consumer].highest = (ref, k)
+            }
+        } else {
+            lanes[consumer].highest = (ref, k)
+        }
+        // C4: no REALTIME below the latest delivered SNAPSHOT of its key.
+        switch ref.streamType {
+        case .realtime:
+            if let mark = lanes[consumer].keys[k].snapshot, ref.timeMs < mark.timeMs {
+                report(.c4, consumer, k, mark, ref, CheckExplain.c4)
+            }
+        case .snapshot:
+            if let mark = lanes[consumer].keys[k].snapshot, mark.timeMs > ref.timeMs {
+                break
+            }
+            lanes[consumer].keys[k].snapshot = ref
+        }
+        if isState, let last = lanes[consumer].keys[k].last {
+            // C2: state-type times never decrease per key.
+            if ref.timeMs < last.timeMs { report(.c2, consumer, k, last, ref, CheckExplain.c2) }
+            // C5: never an older value than one already delivered.
+            if ref.precedes(last) { report(.c5, consumer, k, last, ref, CheckExplain.c5Older) }
+        }
+        lanes[consumer].keys[k].last = ref
+    }
+
+    public func dropped(_ event: MarketEvent, from consumer: Int, atNs: Int64) {
+        guard lanes.indices.contains(consumer) else { return }
+        let k = index(of: event)
+        lanes[consumer].dropped += 1
+        lanes[consumer].keys[k].lastDropped = Self.ref(event, atNs: nil)
+        if keys[k].isTrade { lanes[consumer].droppedTrades += 1 }
+        timeline.noteDrop(consumer: consumer, at: cursorNs)
+    }
+
+    public func coalesced(_ replaced: MarketEvent, by newer: MarketEvent, in consumer: Int, atNs: Int64) {
+        guard lanes.indices.contains(consumer) else { return }
+        let old = index(of: replaced)
+        let new = index(of: newer)
+        let oldRef = Self.ref(replaced, atNs: nil)
+        let newRef = Self.ref(newer, atNs: nil)
+        lanes[consumer].coalesced += 1
+        if keys[old].isTrade {
+            lanes[consumer].coalescedTrades += 1
+            if lanes[consumer].lostTrade == nil { lanes[consumer].lostTrade = (oldRef, old) }
+        }
+        // C5: coalescing keeps the latest value of the same key.
+        if old != new || !oldRef.precedes(newRef) {
+            report(.c5, consumer, (old, oldRef), (new, newRef), CheckExplain.c5Coalesce)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Our index of the event's stream key (created on first sight).
+    func index(of event: MarketEvent) -> Int {
+        let rulesID = Int(event.keyID)
+        if rulesID >= 0, rulesID < byRulesID.count {
+            let k = byRulesID[rulesID]
+            if k >= 0, keys[k].key.type == event.type, keys[k].key.code == event.code { return k }
+        }
+        let key = StreamKey(type: event.type, code: event.code)
+        let k: Int
+        if let known = keyIndex[key] {
+            k = known
+        } else {
+            k = keys.count
+            keyIndex[key] = k
+            keys.append(OracleKey(key, consumers: consumers))
+            for c in lanes.indices { lanes[c].keys.append(LaneKey()) }
+        }
+        if rulesID >= 0, rulesID < 1 << 20 {
+            if rulesID >= byRulesID.count {
+                byRulesID.append(contentsOf: repeatElement(-1, count: rulesID + 1 - byRulesID.count))
+            }
+            byRulesID[rulesID] = k
+        }
+        return k
+    }
+
+    static func ref(_ event: MarketEvent, atNs: Int64?) -> EventRef {
+        EventRef(
+            epoch: event.epoch,
+            seq: event.seq,
+            timeMs: event.eventTimeMs,
+            streamType: event.streamType,
+            key: event.idempotencyKey,
+            atNs: atNs
+        )
+    }
+
+    static func describe(_ key: StreamKey) -> String { key.code.isEmpty ? key.type : "\(key.type) \(key.code)" }
+
+    func witness(_ role: DeliveryWitness.Role, _ consumer: Int, _ k: Int, _ ref: EventRef) -> DeliveryWitness {
+        DeliveryWitness(
+            role: role,
+            consumer: lanes[consumer].spec.name,
+            epoch: ref.epoch,
+            seq: ref.seq,
+            type: keys[k].key.type,
+            code: keys[k].key.code,
+            eventTimeMs: ref.timeMs,
+            streamType: ref.streamType,
+            idempotencyKey: ref.key,
+            deliveredAtNs: ref.atNs
+        )
+    }
+
+    /// Counts a two-event violation of the same key; builds its witness only when it is kept.
+    func report(
+        _ kind: ViolationClass,
+        _ consumer: Int,
+        _ k: Int,
+        _ earlier: EventRef,
+        _ offending: EventRef,
+        _ explain: (String, DeliveryWitness, DeliveryWitness) -> String
+    ) {
+        report(kind, consumer, (k, earlier), (k, offending), explain)
+    }
+
+    /// Counts a two-event violation; builds its witness only when it is kept.
+    func report(
+        _ kind: ViolationClass,
+        _ consumer: Int,
+        _ earlier: (Int, EventRef),
+        _ offending: (Int, EventRef),
+        _ explain: (String, DeliveryWitness, DeliveryWitness) -> String
+    ) {
+        violations.record(kind.index) {
+            let name = lanes[consumer].spec.name
+            let first = witness(.earlier, consumer, earlier.0, earlier.1)
+            let second = witness(.offending, consumer, offending.0, offending.1)
+            return Violation(
+                kind: kind,
+                consumer: name,
+                explanation: explain(name, first, second),
+                deliveries: [first, second]
+            )
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Rules
+import Upbit
+
+/// One delivery (or acceptance) named by a violation: enough to find the frame in the tape.
+public struct DeliveryWitness: Sendable, Hashable {
+    /// What part the event plays in the violation.
+    public enum Role: String, Sendable, Hashable {
+        /// The earlier delivery the offending one conflicts with.
+        case earlier
+        /// The delivery that broke the invariant.
+        case offending
+        /// The last accepted event of a key, which the consumer should have ended on (C5).
+        case lastAccepted = "last_accepted"
+    }
+
+    public var role: Role
+    public var consumer: String
+    public var epoch: UInt32
+    public var seq: UInt64
+    public var type: String
+    public var code: String
+    public var eventTimeMs: Int64
+    public var streamType: StreamType
+    public var idempotencyKey: UInt64
+    /// When the consumer took it, on the replay clock; nil for an event it never received.
+    public var deliveredAtNs: Int64?
+
+    /// The idempotency key as 16 lower-case hex digits.
+    public var keyHex: String { hex16(idempotencyKey) }
+
+    /// `(epoch, seq)`, as explanations cite frames.
+    public var frame: String { "(\(epoch), \(seq))" }
+
+    /// `trade KRW-BTC` (the code is omitted for myAsset).
+    public var streamKey: String { code.isEmpty ? type : "\(type) \(code)" }
+}
+
+/// One violation of a C or I invariant with its minimal witness.
+public struct Violation: Sendable, Hashable {
+    public var kind: ViolationClass
+    /// The consumer concerned; nil for recording invariants (I1–I4).
+    public var consumer: String?
+    /// One plain-language sentence naming the frames and times involved.
+    public var explanation: String
+    /// The one or two events involved (none for I1–I4 and for a bare C6 count mismatch).
+    public var deliveries: [DeliveryWitness]
+
+    public init(kind: ViolationClass, consumer: String?, explanation: String, deliveries: [DeliveryWitness]) {
+        self.kind = kind
+        self.consumer = consumer
+        self.explanation = explanation
+        self.deliveries = deliveries
+    }
+}
+
+/// All violations of one class: the full count and the first few witnesses.
+public struct ViolationTally: Sendable, Hashable {
+    public var kind: ViolationClass
+    public var count: Int
+    public var witnesses: [Violation]
+}
+
+/// A sample of one finding.
+public struct FindingSample: Sendable, Hashable {
+    public var kind: FindingClass
+    public var epoch: UInt32
+    /// The frame's seq; for a gap, the first frame after it (0 when the epoch ended instead).
+    public var seq: UInt64
+    public var type: String?
+    public var code: String?
+    public var eventTimeMs: Int64?
+    public var streamType: StreamType?
+    public var idempotencyKey: UInt64?
+    /// Session time (recorded monotonic ns) at which it was seen.
+    public var sessionNs: Int64
+    /// One plain-language sentence.
+    public var explanation: String
+
+    /// The idempotency key as 16 hex digits, when the frame had one.
+    public var keyHex: String? { idempotencyKey.map(hex16) }
+}
+
+/// All findings of one class: the full count and the first few samples.
+public struct FindingTally: Sendable, Hashable {
+    public var kind: FindingClass
+    public var count: Int
+    public var samples: [FindingSample]
+}
+
+/// Counts everything, keeps the first `limit` items per class: bounded and deterministic.
+struct ClassSampler<Item: Sendable>: Sendable {
+    let limit: Int
+    private(set) var counts: [Int]
+    private(set) var items: [[Item]]
+
+    init(classes: Int, limit: Int) {
+        self.limit = limit
+        counts = Array(repeating: 0, count: classes)
+        items = Array(repeating: [], count: classes)
+    }
+
+    /// True when a sample of class `index` would be kept (lets callers skip building it).
+    func wants(_ index: Int) -> Bool { items[index].count < limit }
+
+    /// Counts one occurrence; keeps `make()` when there is room.
+    mutating func record(_ index: Int, _ make: () -> Item) {
+        counts[index] += 1
+        if items[index].count < limit { items[index].append(make()) }
+    }
+}
+
+/// 16 lower-case hex digits.
+func hex16(_ value: UInt64) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
+}

@@ -1,0 +1,41 @@
+/// The recording invariants I1–I4 (SPEC §8) as the caller verified them: "seq contiguous per
+/// epoch (or explained by loss events), epochs 1..E, each epoch opens with its connect event,
+/// SQLite integrity ok". The oracle cannot see the tape file; the caller (the CLI, through
+/// TapeLog's verifier) supplies the problems, and any problem fails the check.
+public struct IntegrityResults: Sendable, Hashable {
+    /// The four invariants, in order.
+    public static let classes: [ViolationClass] = [.i1, .i2, .i3, .i4]
+
+    /// False when nothing was verified (inputs built in memory): I1–I4 are reported as not checked.
+    public var checked: Bool
+    private var byClass: [[String]] = [[], [], [], []]
+
+    /// Nothing verified.
+    public init() { checked = false }
+
+    /// A verified recording with these problems, each a plain-language line starting with its
+    /// invariant (`I1 seq hole in epoch 2: …`), as TapeLog's verifier writes them. A line with no
+    /// I1–I3 prefix is counted under I4 (the tape as a whole). No problems: all four hold.
+    public init(problems: [String]) {
+        checked = true
+        for problem in problems {
+            let kind = Self.classes.first { problem.hasPrefix($0.rawValue + " ") || problem == $0.rawValue } ?? .i4
+            add(kind, problem)
+        }
+    }
+
+    /// Records one problem of `kind` (one of I1–I4) and marks the results as checked.
+    public mutating func add(_ kind: ViolationClass, _ problem: String) {
+        guard let i = Self.classes.firstIndex(of: kind) else { return }
+        checked = true
+        byClass[i].append(problem)
+    }
+
+    /// The problems of one invariant (empty for C-classes).
+    public func problems(of kind: ViolationClass) -> [String] {
+        Self.classes.firstIndex(of: kind).map { byClass[$0] } ?? []
+    }
+
+    /// Every problem, I1 first.
+    public var all: [String] { byClass.flatMap { $0 } }
+}

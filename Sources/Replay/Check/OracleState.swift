@@ -1,0 +1,81 @@
+import Rules
+
+/// What the oracle keeps per stream key: its own classification (separate from the rules'),
+/// which consumers' filters select it, and the last accepted event (C5's reference).
+struct OracleKey: Sendable {
+    var key: StreamKey
+    /// ticker, orderbook, candle.*, myAsset (SPEC §5 R5), classified here from the type string.
+    var isState: Bool
+    var isTrade: Bool
+    /// Per consumer: does its filter select this key.
+    var selected: [Bool]
+    var lastAccepted: EventRef?
+    /// Highest accepted event time, for the `reordered` finding on facts.
+    var newestAcceptedMs = Int64.min
+
+    init(_ key: StreamKey, consumers: [ConsumerSpec]) {
+        self.key = key
+        isState = Self.isStateType(key.type)
+        isTrade = key.type == "trade"
+        selected = consumers.map { Self.selects($0.filter, key) }
+    }
+
+    /// State types describe a value that later messages replace (SPEC §5 R5).
+    static func isStateType(_ type: String) -> Bool {
+        switch type {
+        case "ticker", "orderbook", "myAsset": true
+        default: type.hasPrefix("candle.") && type.utf8.count > 7
+        }
+    }
+
+    /// A consumer filter's meaning (SPEC §6; `ConsumerFilter`'s documented semantics), evaluated
+    /// here rather than through the hub so a filter bug shows up as a C5/C6 violation: nil sets
+    /// select everything, `candle.*` selects every interval, an event without a code (myAsset)
+    /// passes any code filter.
+    static func selects(_ filter: ConsumerFilter, _ key: StreamKey) -> Bool {
+        if let types = filter.types, !types.contains(key.type) {
+            guard key.type.hasPrefix("candle."), types.contains("candle.*") else { return false }
+        }
+        if let codes = filter.codes, !key.code.isEmpty, !codes.contains(key.code) { return false }
+        return true
+    }
+}
+
+/// One consumer's view of one stream key.
+struct LaneKey: Sendable {
+    /// Last delivery of the key (C2, C5).
+    var last: EventRef?
+    /// Delivered SNAPSHOT with the highest event time (C4's mark).
+    var snapshot: EventRef?
+    /// The last drop of the key counted by the hub (C5: a stale last value is legitimate only
+    /// when the newer value was dropped and counted).
+    var lastDropped: EventRef?
+    /// Delivered idempotency keys within the window (C1).
+    var window = DeliveryWindow()
+}
+
+/// What the oracle keeps per consumer.
+struct OracleLane: Sendable {
+    var spec: ConsumerSpec
+    var keys: [LaneKey] = []
+    /// The first delivery from the highest epoch delivered so far, and its key (C3).
+    var highest: (ref: EventRef, key: Int)?
+    var acceptedSelected = 0
+    var acceptedTrades = 0
+    var delivered = 0
+    var deliveredTrades = 0
+    var dropped = 0
+    var droppedTrades = 0
+    var coalesced = 0
+    var coalescedTrades = 0
+    /// The first trade that left the queue by coalescing, C6's witness.
+    var lostTrade: (ref: EventRef, key: Int)?
+}
+
+/// Where an epoch last had inbound data (or its connect), for gap findings.
+struct GapMark: Sendable {
+    var epoch: UInt32
+    /// Seq of the last inbound data frame; 0 for the connect event.
+    var seq: UInt64
+    var ns: Int64
+}
