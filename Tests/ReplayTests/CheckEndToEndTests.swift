@@ -89,12 +89,11 @@ struct CheckEndToEndTests {
     }
 }
 
-@Suite("Known fan-out issues the oracle exposes")
-struct CheckKnownIssueTests {
-    /// `FanoutHub` coalesces in place: an epoch-2 value takes the queue slot of its epoch-1
-    /// predecessor and so is delivered before epoch-1 trades still queued behind that slot —
-    /// C3 ("nothing from an epoch lower than one already delivered") then fails. Reported to the
-    /// Rules owner; when the hub is fixed this known issue stops reproducing and the test says so.
+@Suite("Coalescing across a reconnect")
+struct CheckCoalesceEpochTests {
+    /// Coalescing in place would let an epoch-2 value take the queue slot of its epoch-1
+    /// predecessor and overtake epoch-1 trades still queued behind it, failing C3. The hub never
+    /// merges across an epoch boundary, so the oracle finds nothing here.
     @Test func coalescingNeverLetsANewerEpochOvertakeQueuedEvents() throws {
         let consumers = [ConsumerSpec(name: "gui", capacity: 8, policy: .coalesce, serviceNs: 100_000_000)]
         let inputs: [ReplayInput] = [
@@ -107,8 +106,7 @@ struct CheckKnownIssueTests {
         ]
         let run = RunInfo(replay: ReplayOptions(speed: .factor(1), consumers: consumers))
         let check = try TapeChecker.check(tape: "coalesce", inputs: inputs, run: run)
-        withKnownIssue("FanoutHub coalesces in place, so a newer epoch overtakes queued older-epoch trades") {
-            #expect(check.violations(.c3).count == 0)
-        }
+        #expect(check.violations(.c3).count == 0)
+        #expect(check.verdict == .pass)
     }
 }

@@ -1,3 +1,4 @@
+import TapeLog
 import Rules
 import Upbit
 

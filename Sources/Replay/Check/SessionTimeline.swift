@@ -1,3 +1,5 @@
+import TapeLog
+
 /// Per-second series of a session for the report's timeline (SPEC §8: "epochs, disconnects,
 /// rate, drops and lag"), in session time (the recorded monotonic clock).
 ///
