@@ -1,0 +1,40 @@
+import Upbit
+
+/// One market message an Upbit-like server can send: its stream key, the format its bytes are
+/// in, and the bytes (stream type as produced: REALTIME for live updates).
+public struct ExchangeMessage: Sendable, Hashable {
+    public var type: String
+    /// Nil for myAsset.
+    public var code: String?
+    public var format: UpbitFormat.Format
+    public var payload: [UInt8]
+
+    public init(type: String, code: String?, format: UpbitFormat.Format, payload: [UInt8]) {
+        self.type = type
+        self.code = code
+        self.format = format
+        self.payload = payload
+    }
+}
+
+/// What a market source tells every connected client.
+public enum ExchangeEvent: Sendable, Hashable {
+    /// A live update.
+    case message(ExchangeMessage)
+    /// Every client connection must close now: a server-side chaos cut, or an epoch boundary
+    /// of a recording being served with `--replay-disconnects`. `abrupt` drops TCP without a
+    /// close frame (what a network cut looks like); otherwise a close frame with `code`.
+    case disconnectAll(code: UInt16, reason: String, abrupt: Bool)
+}
+
+/// The data behind an Upbit-like server: the simulator's synthetic markets, or a tape being
+/// served. The per-connection protocol (requests, snapshots, formats, limits) is the same for
+/// both and lives in the exchange handler; a source only knows state and time.
+public protocol MarketSource: Sendable {
+    /// The current state of stream (type, code), for the SNAPSHOT a (re)subscription gets
+    /// (the handler rewrites its stream type); nil when the stream has no state yet.
+    func snapshot(type: String, code: String?) async -> ExchangeMessage?
+    /// Events from now on, for one new listener, until it stops iterating. Sources never block
+    /// on a slow listener.
+    func events() async -> AsyncStream<ExchangeEvent>
+}
