@@ -5,7 +5,7 @@ extension ReplayResult {
     /// The result as JSON: fixed key order, integers only (times in ns), a trailing newline.
     /// The same inputs and options always give the same bytes.
     public func json() -> String {
-        JSONValue.object([
+        ReportJSON.object([
             ("options", optionsJSON),
             ("totals", totalsJSON),
             ("stream_keys", .int(streamKeys)),
@@ -14,7 +14,7 @@ extension ReplayResult {
         ]).rendered()
     }
 
-    private var optionsJSON: JSONValue {
+    private var optionsJSON: ReportJSON {
         .object([
             ("speed", .string(options.speed.description)),
             ("consumers", .array(options.consumers.map { .string($0.description) })),
@@ -24,7 +24,7 @@ extension ReplayResult {
         ])
     }
 
-    private var totalsJSON: JSONValue {
+    private var totalsJSON: ReportJSON {
         .object([
             ("inputs", .int(totals.inputs)),
             ("frames", .int(totals.frames)),
@@ -40,7 +40,7 @@ extension ReplayResult {
         ])
     }
 
-    private var rulesJSON: JSONValue {
+    private var rulesJSON: ReportJSON {
         .object([
             ("inputs", .int(rules.inputs)),
             ("accepted", .int(rules.accepted)),
@@ -53,8 +53,8 @@ extension ReplayResult {
         ])
     }
 
-    private static func witnessJSON(_ w: Witness) -> JSONValue {
-        var fields: [(String, JSONValue)] = [
+    private static func witnessJSON(_ w: Witness) -> ReportJSON {
+        var fields: [(String, ReportJSON)] = [
             ("kind", .string(w.kind.name)),
             ("epoch", .int(Int64(w.epoch))),
             ("seq", .uint(w.seq)),
@@ -82,7 +82,7 @@ extension ReplayResult {
         return .object(fields)
     }
 
-    private static func consumerJSON(_ c: ConsumerMetrics) -> JSONValue {
+    private static func consumerJSON(_ c: ConsumerMetrics) -> ReportJSON {
         .object([
             ("name", .string(c.name)),
             ("offered", .int(c.offered)),

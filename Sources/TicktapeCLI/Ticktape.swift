@@ -12,8 +12,8 @@ public struct Ticktape: AsyncParsableCommand {
         version: ticktapeVersion,
         subcommands: [
             InspectCommand.self, VerifyCommand.self, ExportCommand.self, ImportCommand.self, ReindexCommand.self,
-            ReplayCommand.self, ChaosCommand.self,
-            BenchCommand.self, CrashWriterCommand.self,
+            ReplayCommand.self, CheckCommand.self, ChaosCommand.self,
+            BenchCommand.self, CrashWriterCommand.self, SynthCommand.self,
         ]
     )
 

@@ -7,7 +7,7 @@ extension CheckReport {
     /// decimal string because it may exceed 2^63), a trailing newline. The same inputs and
     /// options always give the same bytes.
     public func json() -> String {
-        JSONValue.object([
+        ReportJSON.object([
             ("format", .string("ticktape-check-report")),
             ("version", .int(1)),
             ("verdict", .string(verdict.rawValue)),
@@ -17,7 +17,7 @@ extension CheckReport {
 }
 
 extension TapeCheck {
-    var jsonValue: JSONValue {
+    var jsonValue: ReportJSON {
         .object([
             ("tape", .string(tape)),
             ("verdict", .string(verdict.rawValue)),
@@ -36,7 +36,7 @@ extension TapeCheck {
         ])
     }
 
-    private var runJSON: JSONValue {
+    private var runJSON: ReportJSON {
         let rules = run.replay.rules
         return .object([
             ("seed", run.seed.map { .string(String($0)) } ?? .null),
@@ -63,7 +63,7 @@ extension TapeCheck {
         ])
     }
 
-    private static func violationJSON(_ v: Violation) -> JSONValue {
+    private static func violationJSON(_ v: Violation) -> ReportJSON {
         .object([
             ("class", .string(v.kind.rawValue)),
             ("consumer", v.consumer.map { .string($0) } ?? .null),
@@ -72,7 +72,7 @@ extension TapeCheck {
         ])
     }
 
-    private static func deliveryJSON(_ d: DeliveryWitness) -> JSONValue {
+    private static func deliveryJSON(_ d: DeliveryWitness) -> ReportJSON {
         .object([
             ("role", .string(d.role.rawValue)),
             ("consumer", .string(d.consumer)),
@@ -87,7 +87,7 @@ extension TapeCheck {
         ])
     }
 
-    private static func findingJSON(_ f: FindingSample) -> JSONValue {
+    private static func findingJSON(_ f: FindingSample) -> ReportJSON {
         .object([
             ("class", .string(f.kind.rawValue)),
             ("epoch", .int(Int64(f.epoch))),
@@ -102,7 +102,7 @@ extension TapeCheck {
         ])
     }
 
-    private static func totalsJSON(_ t: ReplayTotals) -> JSONValue {
+    private static func totalsJSON(_ t: ReplayTotals) -> ReportJSON {
         .object([
             ("inputs", .int(t.inputs)),
             ("frames", .int(t.frames)),
@@ -118,7 +118,7 @@ extension TapeCheck {
         ])
     }
 
-    private static func rulesJSON(_ r: ReplayResult) -> JSONValue {
+    private static func rulesJSON(_ r: ReplayResult) -> ReportJSON {
         .object([
             ("inputs", .int(r.rules.inputs)),
             ("accepted", .int(r.rules.accepted)),
@@ -131,7 +131,7 @@ extension TapeCheck {
         ])
     }
 
-    private var consumersJSON: [JSONValue] {
+    private var consumersJSON: [ReportJSON] {
         guard let replay else { return [] }
         return replay.consumers.enumerated().map { i, m in
             let spec = i < run.replay.consumers.count ? run.replay.consumers[i] : nil
@@ -154,7 +154,7 @@ extension TapeCheck {
         }
     }
 
-    private static func tallyJSON(_ t: ConsumerTally) -> JSONValue {
+    private static func tallyJSON(_ t: ConsumerTally) -> ReportJSON {
         .object([
             ("accepted_selected", .int(t.acceptedSelected)),
             ("accepted_trades", .int(t.acceptedTrades)),
@@ -165,7 +165,7 @@ extension TapeCheck {
         ])
     }
 
-    private static func timelineJSON(_ t: SessionTimeline) -> JSONValue {
+    private static func timelineJSON(_ t: SessionTimeline) -> ReportJSON {
         .object([
             ("origin_ns", t.originNs.map { .int($0) } ?? .null),
             ("bucket_ns", .int(t.bucketNs)),

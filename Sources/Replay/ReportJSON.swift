@@ -1,15 +1,15 @@
 /// A minimal JSON document model with ordered object keys and integer-only numbers, so that a
 /// rendering is byte-identical on every platform (SPEC §7: byte-identical JSON report).
-indirect enum JSONValue: Sendable {
+indirect enum ReportJSON: Sendable {
     case int(Int64)
     case string(String)
     case bool(Bool)
     case null
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([ReportJSON])
+    case object([(String, ReportJSON)])
 
-    static func int(_ value: Int) -> JSONValue { .int(Int64(value)) }
-    static func uint(_ value: UInt64) -> JSONValue {
+    static func int(_ value: Int) -> ReportJSON { .int(Int64(value)) }
+    static func uint(_ value: UInt64) -> ReportJSON {
         value <= UInt64(Int64.max) ? .int(Int64(value)) : .string(String(value))
     }
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Regenerates the fixture chaos sessions and their expectation files from a seeded clean
+# session. Run from the repository root after a change to the tape format, the chaos transform
+# or the rules, review the expectation diffs, and commit them together with the change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build --product ticktape >/dev/null
+T=.build/debug/ticktape
+F=Fixtures
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+$T _synth --out "$tmp/clean.tape" --seconds 60 --rate 40 --symbols 4 --seed 11 >/dev/null
+
+make() { # name, chaos flags...
+    local name=$1; shift
+    rm -f "$F/$name.tape"
+    $T chaos "$tmp/clean.tape" --out "$F/$name.tape" "$@" >/dev/null
+    local consumers=()
+    if [ -f "$F/$name.consumers" ]; then
+        while IFS= read -r spec; do [ -n "$spec" ] && consumers+=(--consumer "$spec"); done < "$F/$name.consumers"
+    fi
+    $T check "$F/$name.tape" "${consumers[@]}" --expect "$F/$name.expect" --update-expect >/dev/null
+    echo "$name: $(du -k "$F/$name.tape" | cut -f1) KiB"
+}
+
+make reconnect-storm --seed 1 --cut every:4s --gap 100ms --stale-snapshot 0.3
+make network-cut --seed 2 --blackhole every:20s,for:5s --gap 1s
+make dup-reorder --seed 3 --dup 0.03,window:5 --reorder 6
+make stale-epoch-tail --seed 4 --cut every:15s --gap 300ms --stale-epoch 5
+make slow-consumer --seed 5 --cut every:20s --gap 200ms --dup 0.01

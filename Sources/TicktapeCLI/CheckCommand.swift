@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import Replay
+import Rules
+
+/// `ticktape check`: recorded sessions as regression tests, with a verdict and witnesses.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check tapes: no duplicate delivered, no state regressed, every snapshot merged; verdict and witnesses.",
+        discussion: """
+            Exit 0 when every tape passes (and matches --expect), 1 when a check fails, a count differs from \
+            --expect or the verdict is unknown, 2 when a file is not a tape or the options are wrong.
+            Example: ticktape check Fixtures/reconnect-storm.tape --expect Fixtures/reconnect-storm.expect
+                     ticktape check session.tape --format html --out report.html
+            """)
+
+    @Argument(help: "The tapes to check.") var tapes: [String]
+    @Option(help: "A consumer spec (as in replay); repeat for several. Default: one that takes everything.")
+    var consumer: [String] = []
+    @Option(help: "Pace relative to the recording: a factor or max.") var speed = "max"
+    @Option(help: "Compare the counts with this expectation file.") var expect: String?
+    @Flag(help: "Write the counts to the --expect file instead of comparing.") var updateExpect = false
+    @Option(help: "Report format: text, json or html.") var format = "text"
+    @Option(help: "Write the report to this file instead of stdout.") var out: String?
+    @Flag(help: "Replay twice, and at speed 1 vs max, and say whether digests and rule counts agree.")
+    var determinism = false
+
+    func replayOptions() throws -> ReplayOptions {
+        guard let pace = ReplaySpeed(speed) else { throw ValidationError("--speed must be a positive number or max") }
+        var specs: [ConsumerSpec] = []
+        for text in consumer {
+            do { specs.append(try ConsumerSpec.parse(text)) } catch { throw ValidationError("--consumer '\(text)': \(error)") }
+        }
+        return ReplayOptions(speed: pace, consumers: specs)
+    }
+
+    func validate() throws {
+        guard !tapes.isEmpty else { throw ValidationError("give at least one tape") }
+        guard ["text", "json", "html"].contains(format) else { throw ValidationError("--format must be text, json or html") }
+        if updateExpect && expect == nil { throw ValidationError("--update-expect needs --expect FILE") }
+        _ = try replayOptions()
+    }
+
+    func run() throws {
+        let options = try replayOptions()
+        if determinism { return try runDeterminism(options) }
+        let progress = Progress(label: "check")
+        let checks = tapes.map { TapeCheckRun.check(path: $0, replay: options, progress: progress.update) }
+        progress.finish()
+        let report = CheckReport(tapes: checks)
+        let rendered: String
+        switch format {
+        case "json": rendered = report.json()
+        case "html": rendered = report.html()
+        default: rendered = report.text()
+        }
+        if let out {
+            do { try rendered.write(toFile: out, atomically: true, encoding: .utf8) } catch {
+                throw CLIError(.runtime, "cannot write \(out): \(error.localizedDescription)")
+            }
+            Console.out("\(report.verdict.rawValue): report written to \(out)")
+        } else {
+            Console.out(rendered.hasSuffix("\n") ? String(rendered.dropLast()) : rendered)
+        }
+        var failed = report.verdict != .pass
+        if let expect { failed = try compare(report, expect) || failed }
+        Console.flush()
+        if let unreadable = checks.first(where: { $0.replay == nil }) {
+            throw CLIError.badInput(unreadable.reason ?? "\(unreadable.tape) is not a readable tape")
+        }
+        if failed { throw ExitCode(CLIExit.checkFailed.rawValue) }
+    }
+
+    /// Writes or compares the expectation file; true when counts differ.
+    private func compare(_ report: CheckReport, _ path: String) throws -> Bool {
+        let actual = Expectations(report)
+        if updateExpect {
+            do { try actual.rendered().write(toFile: path, atomically: true, encoding: .utf8) } catch {
+                throw CLIError(.runtime, "cannot write \(path): \(error.localizedDescription)")
+            }
+            Console.out("expectations written to \(path)")
+            return false
+        }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw CLIError.badInput("cannot read expectation file \(path)")
+        }
+        let expected: Expectations
+        do { expected = try Expectations(parsing: text) } catch { throw CLIError.badInput("\(path): \(error)") }
+        let differences = expected.differences(from: actual)
+        if differences.isEmpty {
+            Console.out("expectations: all counts match \(path)")
+            return false
+        }
+        Console.out("expectations: \(differences.count) counts differ from \(path)")
+        for line in differences { Console.out("  \(line)") }
+        return true
+    }
+
+    /// Two runs at the same speed must be byte-identical; rule counts must not depend on speed.
+    private func runDeterminism(_ options: ReplayOptions) throws {
+        var failed = false
+        for tape in tapes {
+            var atOne = options
+            atOne.speed = .factor(1)
+            var atMax = options
+            atMax.speed = .max
+            let (first, second, fast) = try cli {
+                (
+                    try TapeReplay.run(path: tape, options: atOne), try TapeReplay.run(path: tape, options: atOne),
+                    try TapeReplay.run(path: tape, options: atMax)
+                )
+            }
+            let repeatable = first.json() == second.json()
+            let sameRules = first.rules == fast.rules
+            let sameDigests = first.consumers.map(\.digest) == fast.consumers.map(\.digest)
+            Console.out("\(tape): two runs at speed 1 \(repeatable ? "identical" : "DIFFER")")
+            Console.out("  rule counts at speed 1 vs max \(sameRules ? "agree" : "DIFFER")")
+            Console.out(
+                "  delivery digests at speed 1 vs max \(sameDigests ? "agree" : "differ (allowed only when consumers drop or coalesce)")"
+            )
+            for (a, b) in zip(first.consumers, fast.consumers) {
+                Console.out("    \(a.name): \(a.digest.prefix(16))… vs \(b.digest.prefix(16))…, dropped \(a.dropped) vs \(b.dropped)")
+            }
+            let lossless = first.consumers.allSatisfy { $0.dropped == 0 && $0.coalesced == 0 }
+            failed = failed || !repeatable || !sameRules || (lossless && !sameDigests)
+        }
+        Console.out(failed ? "determinism: FAILED" : "determinism: ok")
+        Console.flush()
+        if failed { throw ExitCode(CLIExit.checkFailed.rawValue) }
+    }
+}
