@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "What to measure: write.") var what: String
+    @Argument(help: "What to measure: write or check.") var what: String
     @Option(help: "Frames to generate.") var frames = 300_000
     @Option(help: "Markets in the generated feed.") var markets = 100
     @Option(help: "Seed of the generated feed.") var seed: UInt64 = 1
@@ -23,12 +23,15 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func validate() throws {
-        guard ["write"].contains(what) else { throw ValidationError("unknown benchmark '\(what)' (write)") }
+        guard ["write", "check"].contains(what) else {
+            throw ValidationError("unknown benchmark '\(what)' (write, check)")
+        }
         guard frames > 0 else { throw ValidationError("--frames must be positive") }
         guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be normal or full") }
     }
 
     func run() throws {
+        if what == "check" { return try CheckBench(frames: frames, markets: markets, seed: seed, json: json).run() }
         var feed = SyntheticFeed(seed: seed, markets: SyntheticFeed.markets(count: markets))
         let payloads = (0..<frames).map { _ in feed.next().bytes }
         var options = WriterOptions()
