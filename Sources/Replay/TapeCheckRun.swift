@@ -8,7 +8,10 @@ public enum TapeCheckRun {
     /// Checks the tape at `path`. A file that is not a readable tape gives an `unknown` check
     /// whose reason says why (the caller maps it to exit 2); nothing throws for bad input.
     public static func check(
-        path: String, name: String? = nil, replay: ReplayOptions, options: CheckOptions = CheckOptions(),
+        path: String,
+        name: String? = nil,
+        replay: ReplayOptions,
+        options: CheckOptions = CheckOptions(),
         progress: ((Int) -> Void)? = nil
     ) -> TapeCheck {
         let label = name ?? path
@@ -38,7 +41,10 @@ extension ChaosSessionInfo {
         guard let json, let value = try? JSONValue.parse(Array(json.utf8)) else { return nil }
         guard let seed = value["seed"]?.uint64Value, let schedule = value["schedule"]?.stringValue else { return nil }
         return ChaosSessionInfo(
-            seed: seed, schedule: schedule, source: value["source"]?.stringValue ?? "",
-            version: value["version"]?.stringValue ?? "")
+            seed: seed,
+            schedule: schedule,
+            source: value["source"]?.stringValue ?? "",
+            version: value["version"]?.stringValue ?? ""
+        )
     }
 }

@@ -7,13 +7,15 @@ import Rules
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check tapes: no duplicate delivered, no state regressed, every snapshot merged; verdict and witnesses.",
+        abstract:
+            "Check tapes: no duplicate delivered, no state regressed, every snapshot merged; verdict and witnesses.",
         discussion: """
             Exit 0 when every tape passes (and matches --expect), 1 when a check fails, a count differs from \
             --expect or the verdict is unknown, 2 when a file is not a tape or the options are wrong.
             Example: ticktape check Fixtures/reconnect-storm.tape --expect Fixtures/reconnect-storm.expect
                      ticktape check session.tape --format html --out report.html
-            """)
+            """
+    )
 
     @Argument(help: "The tapes to check.") var tapes: [String]
     @Option(help: "A consumer spec (as in replay); repeat for several. Default: one that takes everything.")
@@ -30,14 +32,18 @@ struct CheckCommand: ParsableCommand {
         guard let pace = ReplaySpeed(speed) else { throw ValidationError("--speed must be a positive number or max") }
         var specs: [ConsumerSpec] = []
         for text in consumer {
-            do { specs.append(try ConsumerSpec.parse(text)) } catch { throw ValidationError("--consumer '\(text)': \(error)") }
+            do { specs.append(try ConsumerSpec.parse(text)) } catch {
+                throw ValidationError("--consumer '\(text)': \(error)")
+            }
         }
         return ReplayOptions(speed: pace, consumers: specs)
     }
 
     func validate() throws {
         guard !tapes.isEmpty else { throw ValidationError("give at least one tape") }
-        guard ["text", "json", "html"].contains(format) else { throw ValidationError("--format must be text, json or html") }
+        guard ["text", "json", "html"].contains(format) else {
+            throw ValidationError("--format must be text, json or html")
+        }
         if updateExpect && expect == nil { throw ValidationError("--update-expect needs --expect FILE") }
         _ = try replayOptions()
     }
@@ -121,7 +127,9 @@ struct CheckCommand: ParsableCommand {
                 "  delivery digests at speed 1 vs max \(sameDigests ? "agree" : "differ (allowed only when consumers drop or coalesce)")"
             )
             for (a, b) in zip(first.consumers, fast.consumers) {
-                Console.out("    \(a.name): \(a.digest.prefix(16))… vs \(b.digest.prefix(16))…, dropped \(a.dropped) vs \(b.dropped)")
+                Console.out(
+                    "    \(a.name): \(a.digest.prefix(16))… vs \(b.digest.prefix(16))…, dropped \(a.dropped) vs \(b.dropped)"
+                )
             }
             let lossless = first.consumers.allSatisfy { $0.dropped == 0 && $0.coalesced == 0 }
             failed = failed || !repeatable || !sameRules || (lossless && !sameDigests)

@@ -7,8 +7,10 @@ import Upbit
 /// simulator would be, without a network. Used to make fixtures and benchmark inputs.
 struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "_synth", abstract: "Write a clean tape of generated Upbit frames (fixtures, benchmarks).",
-        shouldDisplay: false)
+        commandName: "_synth",
+        abstract: "Write a clean tape of generated Upbit frames (fixtures, benchmarks).",
+        shouldDisplay: false
+    )
 
     @Option(help: "The tape to create.") var out: String
     @Option(help: "Session length.") var seconds: Double = 60
@@ -18,15 +20,24 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "DEFAULT or SIMPLE.") var format = "DEFAULT"
 
     func validate() throws {
-        guard seconds > 0, rate > 0, symbols > 0 else { throw ValidationError("--seconds, --rate and --symbols must be positive") }
-        guard ["DEFAULT", "SIMPLE"].contains(format) else { throw ValidationError("--format must be DEFAULT or SIMPLE") }
+        guard seconds > 0, rate > 0, symbols > 0 else {
+            throw ValidationError("--seconds, --rate and --symbols must be positive")
+        }
+        guard ["DEFAULT", "SIMPLE"].contains(format) else {
+            throw ValidationError("--format must be DEFAULT or SIMPLE")
+        }
     }
 
     func run() throws {
         let frames = try cli {
             try SyntheticTape.write(
-                path: out, seconds: seconds, rate: rate, symbols: symbols, seed: seed,
-                format: format == "SIMPLE" ? .simple : .default)
+                path: out,
+                seconds: seconds,
+                rate: rate,
+                symbols: symbols,
+                seed: seed,
+                format: format == "SIMPLE" ? .simple : .default
+            )
         }
         Console.out("wrote \(frames) frames to \(out)")
         Console.flush()
@@ -37,24 +48,36 @@ struct SynthCommand: ParsableCommand {
 /// stream key, then REALTIME messages at a steady rate, and a clean session end.
 enum SyntheticTape {
     static func write(
-        path: String, seconds: Double, rate: Double, symbols: Int, seed: UInt64, format: UpbitFormat.Format
+        path: String,
+        seconds: Double,
+        rate: Double,
+        symbols: Int,
+        seed: UInt64,
+        format: UpbitFormat.Format
     ) throws -> Int {
         let markets = SyntheticFeed.markets(count: symbols)
         var feed = SyntheticFeed(seed: seed, markets: markets, format: format)
         let request = try UpbitSubscription.shorthand(
-            "ticker,trade,orderbook:" + markets.joined(separator: ","), ticket: "ticktape-synth",
-            format: format == .simple ? .simple : .default)
+            "ticker,trade,orderbook:" + markets.joined(separator: ","),
+            ticket: "ticktape-synth",
+            format: format == .simple ? .simple : .default
+        )
         let subscription = String(decoding: request.serialized(), as: UTF8.self)
         let started: Int64 = 1_730_336_862_000_000_000
         let writer = try TapeWriter(
             path: path,
             session: SessionInfo(
-                toolVersion: ticktapeVersion, url: "synthetic://feed?seed=\(seed)", subscription: subscription,
-                startedNs: started))
+                toolVersion: ticktapeVersion,
+                url: "synthetic://feed?seed=\(seed)",
+                subscription: subscription,
+                startedNs: started
+            )
+        )
         var stamper = Stamper()
         try writer.record(stamper.connect(wallNs: started, monoNs: 0))
         try writer.append(
-            stamper.frame(.outbound, opcode: Opcode.text, wallNs: started, monoNs: 0, payload: request.serialized()))
+            stamper.frame(.outbound, opcode: Opcode.text, wallNs: started, monoNs: 0, payload: request.serialized())
+        )
         var frames = 0
         for type in ["ticker", "trade", "orderbook"] {
             for code in markets {
@@ -62,7 +85,14 @@ enum SyntheticTape {
                 frames += 1
                 let mono = Int64(frames) * 100_000
                 try writer.append(
-                    stamper.frame(.inbound, opcode: Opcode.binary, wallNs: started + mono, monoNs: mono, payload: snapshot))
+                    stamper.frame(
+                        .inbound,
+                        opcode: Opcode.binary,
+                        wallNs: started + mono,
+                        monoNs: mono,
+                        payload: snapshot
+                    )
+                )
             }
         }
         let step = 1e9 / rate
@@ -71,7 +101,14 @@ enum SyntheticTape {
         for i in 1...max(total, 1) {
             let mono = offset + Int64(Double(i) * step)
             try writer.append(
-                stamper.frame(.inbound, opcode: Opcode.binary, wallNs: started + mono, monoNs: mono, payload: feed.next().bytes))
+                stamper.frame(
+                    .inbound,
+                    opcode: Opcode.binary,
+                    wallNs: started + mono,
+                    monoNs: mono,
+                    payload: feed.next().bytes
+                )
+            )
             frames += 1
         }
         let end = offset + Int64(Double(total + 1) * step)

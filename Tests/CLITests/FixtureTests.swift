@@ -1,6 +1,6 @@
 import Foundation
-import TicktapeTestSupport
 import Testing
+import TicktapeTestSupport
 
 /// Every recorded chaos session in Fixtures/ is checked against its expectation file: the same
 /// verdict and the same counts on every build (SPEC §9).
@@ -16,9 +16,13 @@ import Testing
     @Test func thereAreAtLeastFiveFixturesEachUnderTwoMegabytes() throws {
         #expect(Self.names.count >= 5)
         for name in Self.names {
-            let size = try FileManager.default.attributesOfItem(atPath: "\(Self.fixtures)/\(name).tape")[.size] as? Int ?? 0
+            let size =
+                try FileManager.default.attributesOfItem(atPath: "\(Self.fixtures)/\(name).tape")[.size] as? Int ?? 0
             #expect(size < 2_000_000, "\(name) is \(size) bytes")
-            #expect(FileManager.default.fileExists(atPath: "\(Self.fixtures)/\(name).expect"), "\(name) has no expectation")
+            #expect(
+                FileManager.default.fileExists(atPath: "\(Self.fixtures)/\(name).expect"),
+                "\(name) has no expectation"
+            )
         }
     }
 
@@ -26,7 +30,9 @@ import Testing
     func fixturePassesAndMatchesItsExpectations(_ name: String) throws {
         var arguments = ["check", "\(Self.fixtures)/\(name).tape", "--expect", "\(Self.fixtures)/\(name).expect"]
         if let consumers = try? String(contentsOfFile: "\(Self.fixtures)/\(name).consumers", encoding: .utf8) {
-            for spec in consumers.split(separator: "\n") where !spec.isEmpty { arguments += ["--consumer", String(spec)] }
+            for spec in consumers.split(separator: "\n") where !spec.isEmpty {
+                arguments += ["--consumer", String(spec)]
+            }
         }
         let result = try runTicktape(arguments)
         #expect(result.status == 0, "\(name): \(result.stdout.suffix(800))\(result.stderr)")
