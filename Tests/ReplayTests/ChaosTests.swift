@@ -98,6 +98,42 @@ import Upbit
         #expect(late == 2 * 3, "two cuts, three late frames each")
     }
 
+    @Test func aStaleEpochTailIsAddedAtTheDisconnectsARecordingAlreadyHas() throws {
+        let dir = temporaryDirectory()
+        try cleanTape(dir + "/clean.tape", seconds: 25)
+        _ = try ChaosRun.run(
+            input: dir + "/clean.tape",
+            output: dir + "/cut.tape",
+            spec: try ChaosSpec.parse("cut every:10s"),
+            seed: 1,
+            toolVersion: "t"
+        )
+        _ = try ChaosRun.run(
+            input: dir + "/cut.tape",
+            output: dir + "/late.tape",
+            spec: try ChaosSpec.parse("stale-epoch 2"),
+            seed: 1,
+            toolVersion: "t"
+        )
+        var seenEpoch: UInt32 = 0
+        var late: [UInt32] = []
+        var lateWhileNewest: Set<UInt32> = []  // epochs that were newest when a late frame arrived
+        var snapshotsBeforeLate = true
+        for entry in try entries(dir + "/late.tape") {
+            guard case .frame(let f) = entry else { continue }
+            if f.record.epoch < seenEpoch {
+                late.append(f.record.epoch)
+                lateWhileNewest.insert(seenEpoch)
+            } else if f.facts.streamType == .snapshot && lateWhileNewest.contains(f.record.epoch) {
+                snapshotsBeforeLate = false
+            }
+            seenEpoch = max(seenEpoch, f.record.epoch)
+        }
+        #expect(late == [1, 1, 2, 2], "two recorded disconnects, two late frames each, from the old epoch")
+        #expect(snapshotsBeforeLate, "late frames arrive after the new epoch's snapshot burst")
+        #expect(try TapeVerifier.verify(TapeReader(path: dir + "/late.tape")).problems.isEmpty)
+    }
+
     @Test func badChaosSpecsNameTheFault() {
         #expect(throws: ChaosSpecError.self) { try ChaosSpec.parse("cut sometimes") }
         #expect(throws: ChaosSpecError.self) { try ChaosSpec.parse("dup 2") }

@@ -21,6 +21,8 @@ public struct ChaosTransform {
     private var downUntil: Int64?
     private var reorderBuffer: [FrameRecord] = []
     private var inputEpoch: UInt32 = 0
+    /// After a recorded reconnect, the stale tail waits for the new epoch's snapshot burst.
+    private var releaseAfterSnapshots = false
     /// Cut times applied, for the session row and reports.
     public private(set) var cuts: [Int64] = []
 
@@ -46,6 +48,10 @@ public struct ChaosTransform {
             let isData = r.direction == .inbound && Opcode.isData(r.opcode)
             if r.direction == .outbound && Opcode.isData(r.opcode) && subscription == nil { subscription = r.payload }
             if isData { state.observe(frame) }
+            if releaseAfterSnapshots && r.direction == .inbound && frame.facts.streamType == .realtime {
+                releaseAfterSnapshots = false
+                try emit.releaseStaleTail(into: sink)
+            }
             if let until = downUntil {
                 if r.monoNs < until { return }  // sent while we were disconnected: never received
                 try reconnect(at: until, into: sink)
@@ -65,6 +71,7 @@ public struct ChaosTransform {
     /// Emits what is still buffered at the end of the input.
     public mutating func finish(into sink: (TapeEntry) throws -> Void) rethrows {
         try flushReorder(into: sink)
+        releaseAfterSnapshots = false
         try emit.drain(into: sink)
     }
 
@@ -77,7 +84,12 @@ public struct ChaosTransform {
             if downUntil != nil { downUntil = nil }
             try flushReorder(into: sink)
             try emit.connect(at: event.monoNs, wallNs: event.wallNs, detail: event.detail, into: sink)
-            try emit.releaseStaleTail(into: sink)
+            releaseAfterSnapshots = spec.staleEpoch > 0
+        case .disconnect where spec.staleEpoch > 0 && downUntil == nil:
+            // A recorded disconnect: the old connection's last frames arrive late, after the
+            // next connection opened (the recorder itself never overlaps connections).
+            try flushReorder(into: sink)
+            try emit.cut(at: event.monoNs, closeCode: event.closeCode, detail: event.detail, into: sink)
         case .loss:
             try flushReorder(into: sink)
             try emit.event(event.kind, at: event.monoNs, count: event.count, detail: event.detail, into: sink)

@@ -13,7 +13,7 @@ struct Emitter {
     private var duplicates: [(remaining: Int, frame: FrameRecord)] = []
     private var staleFrames: [FrameRecord] = []
     private var staleEpoch: UInt32 = 0
-    private var pendingDisconnect: (epoch: UInt32, monoNs: Int64)?
+    private var pendingDisconnect: (epoch: UInt32, monoNs: Int64, closeCode: Int64?, detail: String?)?
 
     init(staleTail: Int) { self.staleTail = staleTail }
 
@@ -111,7 +111,12 @@ struct Emitter {
     /// Ends the current epoch at `mono`. Duplicates in flight still arrive on the old
     /// connection; with a stale tail configured, the held frames arrive after the next epoch
     /// opens, and the old epoch's disconnect is recorded after them.
-    mutating func cut(at mono: Int64, into sink: (TapeEntry) throws -> Void) rethrows {
+    mutating func cut(
+        at mono: Int64,
+        closeCode: Int64? = 1006,
+        detail: String? = "chaos cut",
+        into sink: (TapeEntry) throws -> Void
+    ) rethrows {
         for pending in duplicates { try push(retimed(pending.frame, lastMono), into: sink) }
         duplicates.removeAll()
         let t = advance(to: mono)
@@ -119,7 +124,7 @@ struct Emitter {
             staleFrames = hold
             hold.removeAll()
             staleEpoch = epoch
-            pendingDisconnect = (epoch, t)
+            pendingDisconnect = (epoch, t, closeCode, detail)
         } else {
             try sink(
                 .event(
@@ -129,8 +134,8 @@ struct Emitter {
                         afterSeq: seqs[Int(epoch)],
                         wallNs: wall(t),
                         monoNs: t,
-                        closeCode: 1006,
-                        detail: "chaos cut"
+                        closeCode: closeCode,
+                        detail: detail
                     )
                 )
             )
@@ -155,8 +160,8 @@ struct Emitter {
                         afterSeq: seqs[Int(pending.epoch)],
                         wallNs: wall(t),
                         monoNs: t,
-                        closeCode: 1006,
-                        detail: "chaos cut (stale tail delivered)"
+                        closeCode: pending.closeCode,
+                        detail: (pending.detail ?? "disconnect") + " (stale tail delivered)"
                     )
                 )
             )
