@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "Wire",
             dependencies: [
-                "TapeLog", "Rules", "Upbit",
+                "TapeLog", "Rules", "Replay", "Upbit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
