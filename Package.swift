@@ -76,7 +76,8 @@ let package = Package(
             dependencies: [
                 "TicktapeCLI", "TapeLog", "TicktapeTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            exclude: ["peers"]  // foreign-client scripts (Python) run by the tests, not compiled
         ),
     ]
 )
