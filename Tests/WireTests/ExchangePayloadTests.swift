@@ -55,7 +55,7 @@ import Upbit
         )
         let subscription = ActiveSubscription(request, format: .default)
         #expect(subscription.accepts(type: "orderbook", code: "KRW-BTC") == .some(15))
-        #expect(subscription.accepts(type: "orderbook", code: "KRW-ETH") == .some(30))
+        #expect(subscription.accepts(type: "orderbook", code: "KRW-ETH") == .some(nil))
         #expect(subscription.accepts(type: "trade", code: "KRW-BTC") == nil)
         #expect(subscription.accepts(type: "ticker", code: "KRW-BTC") == nil)
         #expect(subscription.accepts(type: "myOrder", code: "KRW-XRP") == .some(nil))

@@ -50,7 +50,9 @@ struct ActiveSubscription: Sendable, Equatable {
             for code in t.codes {
                 let market = UpbitScanner.stripDepthSuffix(code)
                 let key = StreamKey(type: t.type, code: market)
-                let depth: Int? = t.type == "orderbook" ? UpbitSubscription.TypeRequest.depth(of: code) : nil
+                // 30 is Upbit's maximum: nothing to cut.
+                let asked = UpbitSubscription.TypeRequest.depth(of: code)
+                let depth: Int? = t.type == "orderbook" && asked < 30 ? asked : nil
                 guard seen.insert(key).inserted else { continue }
                 if !t.isOnlySnapshot { realtime[key] = .some(depth) }
                 // Private streams are REALTIME only (reference §3: myAsset "REALTIME only",

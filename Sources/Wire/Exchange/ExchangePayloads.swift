@@ -63,7 +63,13 @@ enum ExchangePayloads {
     /// Either key spelling. Returned unchanged when it has `depth` units or fewer, or cannot be
     /// parsed; totals that are not plain decimals keep their value.
     static func truncatingOrderbook(_ payload: [UInt8], depth: Int) -> [UInt8] {
-        guard depth > 0, case .object(var members)? = try? JSONValue.parse(payload) else { return payload }
+        // An orderbook's only nested objects are its units: counting `{` bounds the units
+        // without a parse, so the common case (as deep as asked, or shallower) costs one scan.
+        var braces = 0
+        for byte in payload where byte == UInt8(ascii: "{") { braces += 1 }
+        guard depth > 0, braces - 1 > depth, case .object(var members)? = try? JSONValue.parse(payload) else {
+            return payload
+        }
         guard let unitsIndex = members.firstIndex(where: { $0.0 == "orderbook_units" || $0.0 == "obu" }),
             case .array(let units) = members[unitsIndex].1, units.count > depth
         else { return payload }
