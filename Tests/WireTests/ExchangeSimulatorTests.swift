@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOWebSocket
 import Replay
 import Testing
 import Upbit
@@ -133,5 +134,31 @@ import Upbit
             return codes
         }
         #expect(codes == Array(repeating: "KRW-ETH", count: 20))
+    }
+
+    @Test func aChaosCutDropsEveryClientWithoutACloseFrameAndTheGapRefusesUpgrades() async throws {
+        var options = ExchangeSimulator.Options()
+        options.market.rate = 500
+        options.market.chaos = try ChaosSpec.parse("cut every:400ms; gap 10s")
+        let simulator = try await ExchangeSimulator.bind(options: options)
+        let running = Task { try await simulator.run() }
+        defer { running.cancel() }
+        let connection = try await WebSocketClient.connect(url: try WebSocketURL(simulator.url))
+        let opcodes = try await connection.executeThenClose { inbound, writer in
+            try await writer.send(text: #"[{"ticket":"c"},{"type":"trade","codes":["KRW-BTC"]}]"#)
+            var opcodes: [WebSocketOpcode] = []
+            do {
+                for try await message in inbound { opcodes.append(message.opcode) }
+            } catch {
+                // A cut may surface as a read error rather than a clean end of stream.
+            }
+            return opcodes
+        }
+        #expect(opcodes.first == .binary)
+        #expect(!opcodes.contains(.connectionClose))
+        #expect(simulator.market.epoch >= 2)
+        await #expect(throws: WebSocketClientError.upgradeRejected(status: 503, body: "network down (chaos gap)")) {
+            _ = try await WebSocketClient.connect(url: try WebSocketURL(simulator.url))
+        }
     }
 }
