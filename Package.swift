@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "Wire",
             dependencies: [
-                "TapeLog", "Rules", "Upbit",
+                "TapeLog", "Rules", "Replay", "Upbit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -76,7 +76,8 @@ let package = Package(
             dependencies: [
                 "TicktapeCLI", "TapeLog", "TicktapeTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            exclude: ["peers"]  // foreign-client scripts (Python) run by the tests, not compiled
         ),
     ]
 )

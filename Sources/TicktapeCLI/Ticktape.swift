@@ -12,7 +12,7 @@ public struct Ticktape: AsyncParsableCommand {
         version: ticktapeVersion,
         subcommands: [
             InspectCommand.self, VerifyCommand.self, ExportCommand.self, ImportCommand.self, ReindexCommand.self,
-            ReplayCommand.self, CheckCommand.self, ChaosCommand.self,
+            ReplayCommand.self, CheckCommand.self, ChaosCommand.self, SimulateCommand.self,
             BenchCommand.self, CrashWriterCommand.self, SynthCommand.self,
         ]
     )
@@ -30,16 +30,19 @@ public struct Ticktape: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            Console.flush()
             return 0
         } catch let error as CLIError {
             Console.error(error.message)
             return error.code.rawValue
         } catch let error as ExitCode {
+            Console.flush()
             return error.rawValue
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 Console.out(fullMessage(for: error))
+                Console.flush()
                 return 0
             }
             let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"

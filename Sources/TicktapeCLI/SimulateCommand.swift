@@ -1,0 +1,128 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Replay
+import Wire
+
+/// `ticktape simulate`: an Upbit-like exchange on loopback (SPEC §11). Parses, then runs
+/// ``ExchangeSimulator`` until SIGINT/SIGTERM or `--duration`.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run an Upbit-like exchange on loopback with deterministic synthetic markets.",
+        discussion: """
+            Speaks Upbit's WebSocket protocol on /websocket/v1 (and /websocket/v1/private) with Upbit's limits:
+            5 connects/s (HTTP 429), 5 messages/s and 100/min per connection, 120 s idle timeout.
+            The first stdout line is `listening on ws://HOST:PORT/websocket/v1`. GET /status answers JSON.
+            --chaos takes the vocabulary of `ticktape chaos` (cut, blackhole, gap, drop, dup, reorder, delay,
+            stale-snapshot); --truth writes one JSON line per frame sent (connection, index, SHA-256).
+            Example: ticktape simulate --port 9000 --symbols 100 --rate 5000 --seed 7 \\
+                       --chaos 'cut every:20s; dup 0.01' --truth truth.jsonl
+            """
+    )
+
+    @Option(help: "Address to bind (127.0.0.1 unless asked otherwise).") var host = "127.0.0.1"
+    @Option(help: "Port to bind; 0 picks a free one.") var port = 0
+    @Option(help: "Number of markets (KRW-BTC, KRW-ETH, …).") var symbols = 10
+    @Option(help: "Messages per second, all markets and types together.") var rate: Double = 1_000
+    @Option(help: "Seed of the synthetic data and of every chaos choice.") var seed: UInt64 = 1
+    @Option(help: "Server-side faults, e.g. 'cut every:20s; dup 0.01; reorder 5'.") var chaos: String?
+    @Option(help: "Write what was sent to FILE (JSONL).") var truth: String?
+    @Option(help: "Stop after this long, e.g. 30s (default: until SIGINT/SIGTERM).") var duration: DurationArgument?
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
+        guard (1...10_000).contains(symbols) else {
+            throw ValidationError("--symbols must be 1…10000, got \(symbols)")
+        }
+        guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be > 0 and ≤ 1000000") }
+        _ = try self.chaosSpec()
+    }
+
+    private func chaosSpec() throws -> ChaosSpec {
+        guard let chaos else { return ChaosSpec() }
+        do {
+            return try ChaosSpec.parse(chaos)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func run() async throws {
+        var options = ExchangeSimulator.Options()
+        options.host = host
+        options.port = port
+        options.market.seed = seed
+        options.market.symbols = symbols
+        options.market.rate = rate
+        options.market.chaos = try self.chaosSpec()
+        options.truthPath = truth
+        let simulator: ExchangeSimulator
+        do {
+            simulator = try await ExchangeSimulator.bind(options: options)
+        } catch let error as ExchangeTruthLogError {
+            throw CLIError(.runtime, error.description)
+        } catch {
+            throw CLIError(.runtime, "cannot listen on \(host):\(port): \(error)")
+        }
+        Console.out("listening on \(simulator.url)")
+        Console.flush()
+
+        let stop = StopRequest()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await simulator.run() }
+                group.addTask { await stop.wait() }
+                if let duration {
+                    group.addTask { try await Task.sleep(nanoseconds: UInt64(duration.nanoseconds)) }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            throw CLIError(.runtime, "simulate: \(error)")
+        }
+        Console.out(
+            "simulate: \(simulator.counters.totalConnections) connections, \(simulator.counters.framesSent) frames sent, "
+                + "\(simulator.market.produced) messages produced, epoch \(simulator.market.epoch)"
+        )
+        Console.flush()
+    }
+}
+
+/// SIGINT or SIGTERM, observed instead of the default (which would kill the process before the
+/// truth file is flushed).
+private final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fired = false
+    private var sources: [DispatchSourceSignal] = []
+
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.fire() }
+            source.resume()
+            self.sources.append(source)
+        }
+    }
+
+    private func fire() {
+        self.lock.lock()
+        self.fired = true
+        self.lock.unlock()
+    }
+
+    private var isFired: Bool {
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        return self.fired
+    }
+
+    /// Returns once a signal arrived, or when the task is cancelled.
+    func wait() async {
+        while !self.isFired && !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import NIOCore
+import NIOWebSocket
+import Upbit
+
+/// One exchange connection's three tasks and how they end.
+///
+/// - requests: reads client messages, answers them and replaces the subscription;
+/// - pump: takes the source's events into the bounded outbox (never waits for the client);
+/// - writer: writes queued frames in order (honouring chaos due times) and reports each.
+///
+/// The first task to finish decides the ending; a graceful one drains the queue, sends the close
+/// frame and waits for the client's answer, all within ``UpbitExchangeHandler/Options/closeTimeout``.
+struct ExchangeConnection: Sendable {
+    enum Outcome: Sendable, Equatable {
+        case done
+        case abort(String)
+    }
+
+    private enum Exit: Sendable {
+        case clientGone
+        case disconnect(code: UInt16, reason: String, abrupt: Bool)
+        case slowConsumer
+        case sourceEnded
+        case writeFailed
+        case drained
+        case closeSent
+        case timeout
+    }
+
+    let id: Int
+    let epoch: Int
+    let request: UpgradeRequest
+    let source: any MarketSource
+    let options: UpbitExchangeHandler.Options
+    let counters: ExchangeCounters
+    let outbound: WebSocketWriter
+    let outbox: ConnectionOutbox
+
+    func run(inbound: WebSocketInbound, events: AsyncStream<ExchangeEvent>) async -> Outcome {
+        await withTaskGroup(of: Exit.self) { group in
+            group.addTask { await self.readRequests(inbound) }
+            group.addTask { await self.pump(events) }
+            group.addTask { await self.writeFrames() }
+            var closing: (code: UInt16, reason: String)?
+            var closeStarted = false
+            func startClose(_ code: UInt16, _ reason: String) {
+                guard !closeStarted else { return }
+                closeStarted = true
+                group.addTask {
+                    try? await self.outbound.close(code: code, reason: reason)
+                    return .closeSent
+                }
+            }
+            func beginClosing(_ code: UInt16, _ reason: String, drain: Bool) {
+                guard closing == nil else { return }
+                closing = (code, reason)
+                let timeout = self.options.closeTimeout.nanoseconds
+                group.addTask {
+                    try? await Task.sleep(nanoseconds: UInt64(max(0, timeout)))
+                    return .timeout
+                }
+                if drain {
+                    self.outbox.drain()
+                } else {
+                    self.outbox.finish()
+                    startClose(code, reason)
+                }
+            }
+            defer { group.cancelAll() }
+            while let exit = await group.next() {
+                switch exit {
+                case .clientGone:
+                    self.outbox.finish()
+                    return .done
+                case .writeFailed:
+                    // After our close frame, a late data write fails by design; before it, the
+                    // connection is broken.
+                    if closing == nil {
+                        self.outbox.finish()
+                        return .abort("write failed")
+                    }
+                case .disconnect(let code, let reason, let abrupt):
+                    if abrupt {
+                        self.outbox.finish()
+                        return .abort("disconnect")
+                    }
+                    beginClosing(code, reason, drain: true)
+                case .sourceEnded:
+                    beginClosing(1001, "going away", drain: true)
+                case .slowConsumer:
+                    beginClosing(1008, "slow consumer", drain: false)
+                case .drained:
+                    if let closing { startClose(closing.code, closing.reason) }
+                case .closeSent:
+                    continue  // the client's answer ends `readRequests` (.clientGone)
+                case .timeout:
+                    self.outbox.finish()
+                    return .abort("close timed out")
+                }
+            }
+            return .done
+        }
+    }
+
+    // MARK: - The three tasks
+
+    private func readRequests(_ inbound: WebSocketInbound) async -> Exit {
+        var limiter = self.options.messageLimiter
+        do {
+            for try await message in inbound where message.opcode == .text || message.opcode == .binary {
+                guard limiter.tryAcquire(now: self.options.clock.monotonicNanos()) else {
+                    self.outbox.reply(.reply(ExchangePayloads.tooManyRequests, type: "error"))
+                    continue
+                }
+                let bytes = Array(message.payload.readableBytesView)
+                if bytes.elementsEqual("PING".utf8) {
+                    self.outbox.reply(.reply(ExchangePayloads.statusUp, type: "status"))
+                    continue
+                }
+                await self.handle(request: bytes)
+            }
+        } catch {
+            // A broken or oversize inbound ends the connection like a close.
+        }
+        return .clientGone
+    }
+
+    private func pump(_ events: AsyncStream<ExchangeEvent>) async -> Exit {
+        for await event in events {
+            switch event {
+            case .message(let message):
+                guard self.outbox.offer(message, now: self.options.clock.monotonicNanos()) else {
+                    return .slowConsumer
+                }
+            case .disconnectAll(let code, let reason, let abrupt):
+                return .disconnect(code: code, reason: reason, abrupt: abrupt)
+            }
+        }
+        return .sourceEnded
+    }
+
+    private func writeFrames() async -> Exit {
+        var index = 0
+        while let frame = await self.outbox.next() {
+            if frame.dueNanos > 0 {
+                let wait = frame.dueNanos - self.options.clock.monotonicNanos()
+                if wait > 0 {
+                    do { try await Task.sleep(nanoseconds: UInt64(wait)) } catch { return .drained }
+                }
+            }
+            do {
+                try await self.outbound.send(binary: ByteBuffer(bytes: frame.payload))
+            } catch {
+                return .writeFailed
+            }
+            index += 1
+            self.counters.sent()
+            self.options.onSent?(
+                SentFrame(
+                    connection: self.id,
+                    epoch: self.epoch,
+                    index: index,
+                    type: frame.type,
+                    code: frame.code,
+                    streamType: frame.streamType,
+                    payload: frame.payload
+                )
+            )
+        }
+        return .drained
+    }
+
+    // MARK: - Requests
+
+    private func handle(request bytes: [UInt8]) async {
+        let request: UpbitSubscription
+        do {
+            request = try UpbitSubscription.parse(bytes)
+        } catch {
+            self.outbox.reply(.reply(error.errorPayload(), type: "error"))
+            return
+        }
+        if request.needsPrivateEndpoint {
+            guard self.request.path == self.options.privatePath else {
+                let message = "myOrder and myAsset need the private endpoint \(self.options.privatePath)"
+                self.outbox.reply(.reply(ExchangePayloads.invalidAuth(message), type: "error"))
+                return
+            }
+            guard self.hasBearerToken else {
+                let message = "the private endpoint needs an Authorization: Bearer header"
+                self.outbox.reply(.reply(ExchangePayloads.invalidAuth(message), type: "error"))
+                return
+            }
+        }
+        let current = self.outbox.subscription
+        if !request.types.isEmpty {
+            let subscription = ActiveSubscription(request, format: request.format ?? .default)
+            var snapshots: [OutboundFrame] = []
+            for wanted in subscription.snapshots {
+                guard let message = await self.source.snapshot(type: wanted.type, code: wanted.code) else { continue }
+                let payload = ConnectionOutbox.prepare(message, depth: wanted.depth, for: subscription, snapshot: true)
+                snapshots.append(
+                    OutboundFrame(payload: payload, type: wanted.type, code: wanted.code, streamType: .snapshot)
+                )
+            }
+            self.outbox.install(subscription, snapshots: snapshots, now: self.options.clock.monotonicNanos())
+        } else if let format = request.format, let current {
+            // A LIST_SUBSCRIPTIONS request with a format switches the running streams to it.
+            self.outbox.install(ActiveSubscription(current.request, format: format), snapshots: [], now: 0)
+        }
+        if request.listSubscriptions {
+            let now = self.outbox.subscription
+            let keys = request.format?.keys ?? now?.keys ?? .default
+            let reply = UpbitSubscription.listReply(
+                ticket: request.ticket,
+                current: now?.request.types ?? [],
+                keys: keys
+            )
+            self.outbox.reply(.reply(reply, type: "list"))
+        }
+    }
+
+    private var hasBearerToken: Bool {
+        guard let value = self.request.headers["Authorization"].first else { return false }
+        return value.hasPrefix("Bearer ") && value.count > "Bearer ".count
+    }
+}

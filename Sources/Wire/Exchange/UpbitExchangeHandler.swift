@@ -1,0 +1,106 @@
+import NIOCore
+import Replay
+import Upbit
+
+/// Upbit's per-connection WebSocket protocol over any ``MarketSource`` (SPEC §10, §11): the
+/// handler behind `ticktape simulate` and `ticktape serve`.
+///
+/// - Requests are parsed by `UpbitSubscription.parse`; a bad one gets Upbit's error message
+///   (`NO_TICKET`, `NO_TYPE`, `NO_CODES`, `WRONG_FORMAT`, `INVALID_PARAM`) and changes nothing.
+/// - A valid request REPLACES the subscription and the connection's format (reference §2). It
+///   gets one SNAPSHOT per requested (type, code) that has state, unless `isOnlyRealtime` /
+///   `is_only_realtime`; then REALTIME messages of exactly its (type, code) pairs, unless
+///   `isOnlySnapshot` / `is_only_snapshot`. Orderbook `.N` codes get N units with totals
+///   recomputed; `level` is accepted and not applied (the sources have one price grouping).
+/// - Every data frame the server writes is BINARY, replies included (reference §1: data frames
+///   are binary; pyupbit decodes every message as bytes). DEFAULT ↔ SIMPLE as asked; `*_LIST`
+///   formats send one message per one-element array.
+/// - Text `PING` → `{"status":"UP"}`, once per PING; ping frames are answered with pongs.
+/// - LIST_SUBSCRIPTIONS → the list reply, in the connection's keys.
+/// - Client messages (requests and `PING`) are limited per connection to 5/s and 100/min
+///   (SPEC §11). Upbit documents no answer (reference §4); ticktape sends
+///   `{"error":{"name":"TOO_MANY_REQUESTS",…}}` and ignores that message.
+/// - `myOrder`/`myAsset` only on `/websocket/v1/private` with an `Authorization: Bearer …`
+///   header (the token is not verified), else `INVALID_AUTH`.
+/// - ``ExchangeEvent/disconnectAll(code:reason:abrupt:)``: abrupt closes the TCP connection
+///   with no close frame (queued frames are dropped, as in a network cut); otherwise the queued
+///   frames are written, then a close frame with the code. A source whose event stream ends
+///   closes its clients with 1001 "going away".
+/// - A slow client never blocks the source: at most ``Options/bufferCapacity`` market frames
+///   wait per connection; past that the queue is dropped and the client closed with 1008
+///   "slow consumer".
+///
+/// An abrupt end is signalled to ``WebSocketServer`` by throwing ``ExchangeConnectionAbort``
+/// (the server then closes the channel without a close frame and reports it to
+/// `onConnectionError`, which may ignore it).
+public struct UpbitExchangeHandler: WebSocketServerHandler {
+    /// Per-connection limits, chaos and observers.
+    public struct Options: Sendable {
+        /// Market frames that may wait for one slow client before it is closed (1008).
+        public var bufferCapacity = 8_192
+        /// The per-connection limit on client messages (default Upbit's 5/s and 100/min).
+        public var messageLimiter = RateLimiter.upbitMessages()
+        /// The clock of the rate limiter and of chaos delays.
+        public var clock: WireClock = .system
+        /// How long a closing connection may take to write its queue, send its close frame and
+        /// get the client's answer before TCP is closed anyway.
+        public var closeTimeout: TimeAmount = .seconds(2)
+        /// Message faults applied to each connection's market frames (drop, dup, reorder,
+        /// delay); the rest of the spec is the source's. Seeded per connection from ``seed``.
+        public var faults = ChaosSpec()
+        public var seed: UInt64 = 0
+        /// The path on which private types are allowed.
+        public var privatePath = "/websocket/v1/private"
+        /// The epoch a new connection belongs to (default 1); see ``SentFrame/epoch``.
+        public var epoch: (@Sendable () -> Int)?
+        /// Told about every data frame written, in order per connection (e.g. a truth log).
+        public var onSent: (@Sendable (SentFrame) -> Void)?
+
+        public init() {}
+    }
+
+    /// Where market data and snapshots come from.
+    public let source: any MarketSource
+    public let options: Options
+    /// Connections and frames so far.
+    public let counters: ExchangeCounters
+
+    public init(source: any MarketSource, options: Options = Options(), counters: ExchangeCounters = ExchangeCounters())
+    {
+        self.source = source
+        self.options = options
+        self.counters = counters
+    }
+
+    public func serve(_ request: UpgradeRequest, inbound: WebSocketInbound, outbound: WebSocketWriter) async throws {
+        let id = self.counters.opened()
+        defer { self.counters.closed() }
+        let seed = self.options.seed ^ (UInt64(id) &* 0x9E37_79B9_7F4A_7C15)
+        let connection = ExchangeConnection(
+            id: id,
+            epoch: self.options.epoch?() ?? 1,
+            request: request,
+            source: self.source,
+            options: self.options,
+            counters: self.counters,
+            outbound: outbound,
+            outbox: ConnectionOutbox(
+                capacity: self.options.bufferCapacity,
+                faults: ConnectionFaults(spec: self.options.faults, seed: seed)
+            )
+        )
+        let events = await self.source.events()
+        if case .abort(let reason) = await connection.run(inbound: inbound, events: events) {
+            throw ExchangeConnectionAbort(connection: id, reason: reason)
+        }
+    }
+}
+
+/// Thrown by ``UpbitExchangeHandler`` to end a connection without a close frame.
+public struct ExchangeConnectionAbort: Error, CustomStringConvertible, Sendable, Equatable {
+    public var connection: Int
+    /// Why: `disconnect`, `write failed`, `close timed out`.
+    public var reason: String
+
+    public var description: String { "exchange connection \(connection) aborted: \(reason)" }
+}
