@@ -50,14 +50,15 @@ import Wire
         #expect(Int64(counts.frames) == (try TapeVerifier.verify(reader)).frames)
     }
 
-    @Test func sigintStopsCleanly() async throws {
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalStopsCleanly(_ signal: Int32) async throws {
         let log = Shared(FeedLog())
-        let out = temporaryDirectory() + "/sigint.tape"
+        let out = temporaryDirectory() + "/signal-\(signal).tape"
         let child = try await withRecordServer(handler: feedHandler(log)) { port in
             let child = try Child(arguments(port: port, out: out), environment: environment())
             #expect(await poll { log.with { $0.sent.count } >= 100 }, "the feed never got going")
-            child.send(SIGINT)
-            #expect(await child.wait(seconds: 10), "SIGINT must end the recording within the close timeout")
+            child.send(signal)
+            #expect(await child.wait(seconds: 10), "a signal must end the recording within the close timeout")
             return child
         }
         #expect(child.status == 0, "\(child.stderr)")
@@ -191,6 +192,14 @@ import Wire
             #expect(!FileManager.default.fileExists(atPath: out), "no tape for a refused run")
         }
         #expect(upgrades.with { $0 } == 0, "nothing connected")
+
+        let unwritable = try Child(
+            ["record", "ws://127.0.0.1:9/", "--out", dir + "/missing/dir/x.tape", "--upbit", "trade:KRW-BTC"],
+            environment: environment()
+        )
+        #expect(await unwritable.wait(seconds: 10))
+        #expect(unwritable.status == 3, "an I/O failure is exit 3: \(unwritable.stderr)")
+        #expect(unwritable.stderr.split(separator: "\n").count == 1)
         #expect(try Data(contentsOf: URL(fileURLWithPath: existing)) == Data("not mine".utf8))
     }
 }

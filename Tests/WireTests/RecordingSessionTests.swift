@@ -225,3 +225,40 @@ func temporaryTapePath() -> String {
     try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory.appendingPathComponent("session.tape").path
 }
+
+@Suite struct RecordingSessionStopBoundTests {
+    @Test func aConnectThatNeverCompletesCannotHoldTheStopHostage() async throws {
+        // A listener that never accepts: TCP connects (the kernel's backlog), the upgrade
+        // request is never answered, so the recorder sits in its connect attempt.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(listener, raw, length) == 0 && listen(listener, 4) == 0
+                    && getsockname(listener, raw, &length) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let path = temporaryTapePath()
+        var configuration = fastSession(path: path, port: port)
+        configuration.durationNanos = 100_000_000
+        configuration.recorder.closeTimeoutNanos = 100_000_000
+        let summary = try await RecordingSession(configuration).run()
+        #expect(!summary.recorderFinished)
+        #expect(summary.stopReason == .duration)
+        #expect(summary.epochs == 0)
+        let reader = try TapeReader(path: path)
+        let report = try TapeVerifier.verify(reader)
+        #expect(report.problems.isEmpty && !report.tornTail, "\(report.problems)")
+        let end = try reader.events().last
+        #expect(end?.kind == .sessionEnd)
+        #expect(end?.detail?.contains("did not stop") == true)
+    }
+}
