@@ -74,8 +74,9 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "TicktapeCLI", "TapeLog", "TicktapeTestSupport",
+                "TicktapeCLI", "TapeLog", "TicktapeTestSupport", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["peers"]  // foreign-client scripts (Python) run by the tests, not compiled
         ),

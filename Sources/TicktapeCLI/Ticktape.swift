@@ -12,7 +12,7 @@ public struct Ticktape: AsyncParsableCommand {
         version: ticktapeVersion,
         subcommands: [
             InspectCommand.self, VerifyCommand.self, ExportCommand.self, ImportCommand.self, ReindexCommand.self,
-            ReplayCommand.self, CheckCommand.self, ChaosCommand.self, SimulateCommand.self,
+            ReplayCommand.self, CheckCommand.self, ChaosCommand.self, SimulateCommand.self, RecordCommand.self,
             BenchCommand.self, CrashWriterCommand.self, SynthCommand.self,
         ]
     )

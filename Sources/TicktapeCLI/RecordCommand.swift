@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import TapeLog
+import Upbit
+import Wire
+
+/// `ticktape record`: record a live WebSocket session into a new tape (SPEC §3, §12).
+///
+/// Only flags, signals and printing live here; the recording itself is Wire's
+/// ``RecordingSession``, shared with `demo` and `bench record`.
+struct RecordCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record an exchange WebSocket session into a new tape, reconnecting until stopped.",
+        discussion: """
+            Give the subscription as --upbit "TYPES:CODES[;TYPES:CODES]" or as raw JSON with --subscribe. \
+            It is sent first on every connection; each connection is an epoch. Stops on --duration, \
+            --max-frames, SIGINT or SIGTERM (close 1000, commit, session_end), then prints one summary line. \
+            A second SIGINT exits at once (exit 130) after trying to commit what was received.
+            --private reads UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY and sends a fresh JWT per connection to \
+            /websocket/v1/private; neither keys nor token are stored.
+            Example: ticktape record wss://api.upbit.com/websocket/v1 --out krw.tape \\
+                       --upbit "ticker,trade,orderbook:KRW-BTC,KRW-ETH" --duration 10m
+            """
+    )
+
+    @Argument(help: "The ws:// or wss:// URL, e.g. wss://api.upbit.com/websocket/v1.") var url: String
+    @Option(help: "The tape to create (must not exist).") var out: String
+    @Option(help: "Subscription shorthand: types:codes, groups separated by ';'.") var upbit: String?
+    @Option(help: "The subscription request as raw JSON (validated as Upbit would).") var subscribe: String?
+    @Option(help: "Message format for --upbit: DEFAULT or SIMPLE.") var format: String?
+    @Option(help: "Stop after this long, e.g. 30s, 10m.") var duration: DurationArgument?
+    @Option(help: "Stop after this many frames (inbound and outbound).") var maxFrames: Int64?
+    @Option(help: "Durability: normal (survives a crash) or full (survives power loss).") var sync = "normal"
+    @Option(help: "Group commit interval in milliseconds.") var commitMs: Int64 = 50
+    @Option(help: "Reconnect when no data arrives for this long.") var staleAfter = DurationArgument(
+        nanoseconds: 30_000_000_000
+    )
+    @Flag(name: .customLong("private"), help: "Authenticate with UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY.")
+    var privateChannel = false
+
+    func run() async throws {
+        let configuration = try makeConfiguration(environment: ProcessInfo.processInfo.environment)
+        let session: RecordingSession
+        do {
+            session = try RecordingSession(configuration)
+        } catch {
+            throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
+        }
+        let task = Task { try await session.run() }
+        let trap = SignalTrap([SIGINT, SIGTERM]) { _, count in
+            if count == 1 {
+                task.cancel()
+            } else {
+                Self.exitNow(flushing: session)
+            }
+        }
+        let status = RecordStatusLine.start(session)
+        let result = await task.result
+        status?.cancel()
+        await status?.value
+        trap.cancel()
+        let summary: RecordingSession.Summary
+        do {
+            summary = try result.get()
+        } catch let error as RecordingError {
+            throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
+        } catch {
+            throw CLIError(.runtime, "\(error)")
+        }
+        Console.out(Self.summaryLine(summary, path: out))
+        Console.flush()
+    }
+
+    /// The one summary line (SPEC §3: frames, epochs, bytes, duration, frames/s).
+    static func summaryLine(_ summary: RecordingSession.Summary, path: String) -> String {
+        "recorded \(summary.frames) frames, \(summary.epochs) epochs, \(summary.bytes) bytes in "
+            + "\(Format.fixed(Double(summary.durationNanos) / 1e9, 3)) s, "
+            + "\(Format.fixed(summary.framesPerSecond, 1)) frames/s → \(path) (stopped: \(summary.stopReason.rawValue))"
+    }
+
+    /// A second signal: try to commit what was received (for at most a second), then exit 130.
+    private static func exitNow(flushing session: RecordingSession) -> Never {
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? session.flush()
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + 1)
+        FileHandle.standardError.write(Data("ticktape: interrupted again: exiting without session_end\n".utf8))
+        Foundation.exit(130)
+    }
+
+    /// Validates the flags and builds the session's configuration; every problem is exit 2.
+    func makeConfiguration(environment: [String: String]) throws(CLIError) -> RecordingSession.Configuration {
+        let websocketURL: WebSocketURL
+        do {
+            websocketURL = try WebSocketURL(url)
+        } catch {
+            throw .badInput(error.description)
+        }
+        let request = try subscription()
+        guard let syncLevel = SyncLevel(rawValue: sync) else { throw .badInput("--sync must be normal or full") }
+        guard commitMs > 0 else { throw .badInput("--commit-ms must be positive") }
+        guard staleAfter.nanoseconds > 0 else { throw .badInput("--stale-after must be positive") }
+        if let duration, duration.nanoseconds <= 0 { throw .badInput("--duration must be positive") }
+        if let maxFrames, maxFrames <= 0 { throw .badInput("--max-frames must be positive") }
+        var credentials: UpbitCredentials?
+        if privateChannel {
+            do {
+                credentials = try UpbitCredentials.fromEnvironment(environment)
+            } catch {
+                throw .badInput(error.description)
+            }
+        } else if request.parsed.needsPrivateEndpoint {
+            throw .badInput("myOrder and myAsset need --private (and UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY)")
+        }
+        var configuration = RecordingSession.Configuration(
+            path: out,
+            url: websocketURL,
+            subscription: request.bytes,
+            toolVersion: ticktapeVersion
+        )
+        configuration.writer.sync = syncLevel
+        configuration.writer.commitMs = commitMs
+        configuration.recorder.policy.staleAfterNanos = staleAfter.nanoseconds
+        configuration.durationNanos = duration?.nanoseconds
+        configuration.maxFrames = maxFrames
+        configuration.credentials = credentials
+        return configuration
+    }
+
+    /// The request to send: `--upbit` through the shorthand, or `--subscribe` as given (after
+    /// checking it as Upbit would).
+    private func subscription() throws(CLIError) -> (bytes: [UInt8], parsed: UpbitSubscription) {
+        switch (upbit, subscribe) {
+        case (let shorthand?, nil):
+            var requestFormat: UpbitSubscription.Format?
+            if let format {
+                guard let parsed = UpbitSubscription.Format(rawValue: format.uppercased()),
+                    parsed == .default || parsed == .simple
+                else { throw .badInput("--format must be DEFAULT or SIMPLE") }
+                requestFormat = parsed
+            }
+            do {
+                let request = try UpbitSubscription.shorthand(shorthand, ticket: Self.ticket(), format: requestFormat)
+                return (request.serialized(), request)
+            } catch {
+                throw .badInput("bad --upbit: \(error.description)")
+            }
+        case (nil, let json?):
+            guard format == nil else {
+                throw .badInput("--format goes with --upbit; put the format in the --subscribe JSON")
+            }
+            do {
+                let bytes = Array(json.utf8)
+                return (bytes, try UpbitSubscription.parse(bytes))
+            } catch {
+                throw .badInput("bad --subscribe: \(error.description)")
+            }
+        default:
+            throw .badInput("give exactly one of --upbit and --subscribe")
+        }
+    }
+
+    /// A ticket naming this recorder (Upbit: any string identifying the requester).
+    private static func ticket() -> String {
+        "ticktape-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+}

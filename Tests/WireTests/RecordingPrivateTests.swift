@@ -1,0 +1,92 @@
+import Foundation
+import NIOCore
+import TapeLog
+import Testing
+
+@testable import Wire
+
+@Suite struct RecordingPrivateTests {
+    static let accessKey = "AKtestaccesskey0123456789abcdefghijklmnop"
+    static let secretKey = "SKtestsecretkey9876543210zyxwvutsrqponmlk"
+
+    @Test func credentialsAuthenticateEveryConnectionAndNeverReachTheTape() async throws {
+        let tokens = Locked<[String]>([])
+        let attempts = Locked(0)
+        // The first attempt is refused with a body that echoes the Authorization header, as a
+        // careless server might: the connect_failed detail must not carry it into the tape.
+        let gate: @Sendable (UpgradeRequest) -> UpgradeDecision = { request in
+            let attempt = attempts.withLock {
+                $0 += 1
+                return $0
+            }
+            let header = request.headers["Authorization"].first ?? ""
+            guard request.path == "/websocket/v1/private", header.hasPrefix("Bearer ") else {
+                return .reject(HTTPReply(status: .unauthorized, body: "no token"))
+            }
+            let token = String(header.dropFirst("Bearer ".count))
+            tokens.withLock { $0.append(token) }
+            if attempt == 1 { return .reject(HTTPReply(status: .unauthorized, body: "invalid: \(header)")) }
+            return Self.isValid(token) ? .accept : .reject(HTTPReply(status: .unauthorized, body: "bad signature"))
+        }
+        let connections = Locked(0)
+        let handler = ClosureHandler { _, inbound, writer in
+            let number = connections.withLock {
+                $0 += 1
+                return $0
+            }
+            var iterator = inbound.makeAsyncIterator()
+            guard try await iterator.next() != nil else { return }
+            for index in 0..<5 { try await writer.send(text: #"{"type":"myAsset","n":\#(index)}"#) }
+            if number == 1 { try await writer.close(code: 1000) }
+            while try await iterator.next() != nil {}
+        }
+        let path = temporaryTapePath()
+        let summary = try await withServer(gate: gate, handler: handler) { port in
+            var configuration = fastSession(path: path, port: port)
+            configuration.credentials = UpbitCredentials(accessKey: Self.accessKey, secretKey: Self.secretKey)
+            let session = try RecordingSession(configuration)
+            return try await runSession(session) {
+                let status = await session.status()
+                return status.epoch == 2 && status.frames >= 6
+            }
+        }
+        #expect(summary.epochs == 2)
+        let seen = tokens.withLock { $0 }
+        #expect(seen.count >= 3)
+        #expect(Set(seen).count == seen.count, "a fresh token for every connection")
+        #expect(seen.dropFirst().allSatisfy(Self.isValid))
+
+        let reader = try TapeReader(path: path)
+        #expect(reader.session.url.hasSuffix("/websocket/v1/private"))
+        let failed = try reader.events().filter { $0.kind == .connectFailed }
+        #expect(failed.first?.detail?.contains("[redacted]") == true, "\(failed)")
+        #expect(try TapeVerifier.verify(reader).problems.isEmpty)
+
+        var forbidden = [Self.secretKey, Self.accessKey, "Bearer"] + seen
+        forbidden += seen.map { String($0.split(separator: ".")[2]) }  // signatures alone
+        for file in [path, path + "-wal"] where FileManager.default.fileExists(atPath: file) {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+            for secret in forbidden {
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file) contains \(secret.prefix(12))…")
+            }
+        }
+        let details = try reader.events().compactMap(\.detail).joined(separator: "\n")
+        for secret in forbidden { #expect(!details.contains(secret)) }
+    }
+
+    /// Recomputes the HS512 signature over the token's own claims (the nonce included).
+    static func isValid(_ token: String) -> Bool {
+        let parts = token.split(separator: ".")
+        guard parts.count == 3, let claims = base64URLDecoded(String(parts[1])),
+            let object = try? JSONSerialization.jsonObject(with: claims) as? [String: String],
+            object["access_key"] == accessKey, let nonce = object["nonce"]
+        else { return false }
+        return UpbitJWT.token(accessKey: accessKey, secretKey: secretKey, algorithm: .hs512, nonce: nonce) == token
+    }
+
+    static func base64URLDecoded(_ text: String) -> Data? {
+        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while standard.count % 4 != 0 { standard += "=" }
+        return Data(base64Encoded: standard)
+    }
+}
