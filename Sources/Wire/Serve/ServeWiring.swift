@@ -1,0 +1,66 @@
+import NIOCore
+
+/// The per-connection handler `ticktape serve` runs over `source`: the Upbit protocol
+/// (requests, snapshots, formats, PING, errors) shared with `ticktape simulate` (SPEC §10, §11).
+public func makeServeHandler(source: some MarketSource) -> any WebSocketServerHandler {
+    // Replaced by UpbitExchangeHandler at merge
+    PlaceholderServeHandler(source: source)
+}
+
+// Replaced by UpbitExchangeHandler at merge: streams every event as a binary frame from the
+// moment the client connects (no request parsing, no snapshots, no formats).
+struct PlaceholderServeHandler<Source: MarketSource>: WebSocketServerHandler {
+    let source: Source
+
+    func serve(_ request: UpgradeRequest, inbound: WebSocketInbound, outbound: WebSocketWriter) async throws {
+        let events = await self.source.events()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { for try await _ in inbound {} }  // answers pings and the client's close
+            group.addTask {
+                for await event in events {
+                    switch event {
+                    case .message(let message):
+                        try await outbound.send(binary: ByteBuffer(bytes: message.payload))
+                    case .disconnectAll(_, _, abrupt: true):
+                        throw PlaceholderAbruptClose()  // the connection closes without a close frame
+                    case .disconnectAll(let code, let reason, abrupt: false):
+                        try await outbound.close(code: code, reason: reason)
+                        return
+                    }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+struct PlaceholderAbruptClose: Error {}
+
+/// Counts the WebSocket connections a handler is serving (the `clients` of `/status`).
+public final class ConnectionCounter: Sendable {
+    private let count = Locked(0)
+
+    public init() {}
+
+    /// Connections being served now.
+    public var current: Int { self.count.withLock { $0 } }
+
+    /// `handler`, counting each connection while it is served.
+    public func counting(_ handler: any WebSocketServerHandler) -> any WebSocketServerHandler {
+        CountingHandler(base: handler, counter: self)
+    }
+
+    fileprivate func change(by delta: Int) { self.count.withLock { $0 += delta } }
+}
+
+private struct CountingHandler: WebSocketServerHandler {
+    let base: any WebSocketServerHandler
+    let counter: ConnectionCounter
+
+    func serve(_ request: UpgradeRequest, inbound: WebSocketInbound, outbound: WebSocketWriter) async throws {
+        self.counter.change(by: 1)
+        defer { self.counter.change(by: -1) }
+        try await self.base.serve(request, inbound: inbound, outbound: outbound)
+    }
+}
