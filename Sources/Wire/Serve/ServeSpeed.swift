@@ -41,7 +41,8 @@ public struct ReplayPacer: Sendable, Hashable {
     public let startNs: Int64
     /// Recorded monotonic time of the pass's first entry; nil until the first ``due(monoNs:)``.
     public private(set) var originMonoNs: Int64?
-    private var lastDue: Int64
+    /// The latest deadline handed out (`startNs` before the first): where a next pass begins.
+    public private(set) var lastDue: Int64
 
     public init(speed: ServeSpeed, startNs: Int64) {
         self.speed = speed

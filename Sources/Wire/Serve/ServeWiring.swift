@@ -64,3 +64,12 @@ private struct CountingHandler: WebSocketServerHandler {
         try await self.base.serve(request, inbound: inbound, outbound: outbound)
     }
 }
+
+/// The `GET /status` answer of `ticktape serve`: ``TapeMarketStatus/json(tape:clients:)``.
+public func serveStatusReply(market: TapeMarket, clients: ConnectionCounter, tape: String) -> HTTPReply {
+    HTTPReply(
+        status: .ok,
+        contentType: "application/json",
+        body: market.status.json(tape: tape, clients: clients.current)
+    )
+}

@@ -8,11 +8,14 @@ extension TapeMarket {
         case failed(TapeError)
     }
 
-    func run() async {
+    /// Passes from `startNs` on the replay clock; each loop pass begins where the previous one's
+    /// schedule ended, so looping does not drift.
+    func run(startNs: Int64) async {
+        var startNs = startNs
         while true {
             let published: Int
             do {
-                published = try await self.pass()
+                (published, startNs) = try await self.pass(startNs: startNs)
             } catch .failed(let error) {
                 self.end(failure: error)
                 return
@@ -25,10 +28,11 @@ extension TapeMarket {
         self.end(failure: nil)
     }
 
-    /// One pass over the tape with a reader of its own; returns how many events it published.
-    private func pass() async throws(Stop) -> Int {
+    /// One pass over the tape with a reader of its own; returns how many events it published and
+    /// the time its schedule ended.
+    private func pass(startNs: Int64) async throws(Stop) -> (Int, Int64) {
         let clock = self.options.clock
-        var pacer = ReplayPacer(speed: self.options.speed, startNs: clock.now())
+        var pacer = ReplayPacer(speed: self.options.speed, startNs: startNs)
         var published = 0
         var read = 0
         do {
@@ -53,7 +57,7 @@ extension TapeMarket {
         } catch {
             throw .cancelled
         }
-        return published
+        return (published, Swift.max(pacer.lastDue, clock.now()))
     }
 
     private static func monoNs(of entry: TapeEntry) -> Int64 {

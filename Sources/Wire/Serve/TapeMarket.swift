@@ -101,13 +101,15 @@ public final class TapeMarket: MarketSource {
         )
     }
 
-    /// Starts the replay clock; later calls do nothing. ``events()`` calls it.
+    /// Starts the replay clock now (the first entry is due at once); later calls do nothing.
+    /// ``events()`` calls it.
     public func start() {
         self.core.withLock { core in
             guard core.phase == .idle else { return }
             core.phase = .running
             core.pass = 1
-            core.producer = Task { await self.run() }
+            let startNs = self.options.clock.now()
+            core.producer = Task { await self.run(startNs: startNs) }
         }
     }
 
