@@ -13,6 +13,7 @@ public struct Ticktape: AsyncParsableCommand {
         subcommands: [
             InspectCommand.self, VerifyCommand.self, ExportCommand.self, ImportCommand.self, ReindexCommand.self,
             ReplayCommand.self, ChaosCommand.self,
+            ServeCommand.self,
             BenchCommand.self, CrashWriterCommand.self,
         ]
     )

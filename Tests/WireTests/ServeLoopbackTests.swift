@@ -14,8 +14,12 @@ import Upbit
         for epoch in 1...2 {
             let base = Int64(epoch - 1) * 1_000
             script.connect(at: base)
-            script.frame(Array(#"[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"]}]"#.utf8), at: base + 1,
-                direction: .outbound, opcode: Opcode.text)
+            script.frame(
+                Array(#"[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"]}]"#.utf8),
+                at: base + 1,
+                direction: .outbound,
+                opcode: Opcode.text
+            )
             for k in 1...150 {
                 // Recorded as text or binary: served as binary either way, as Upbit sends data.
                 script.frame(feed.next().bytes, at: base + Int64(k), opcode: k % 3 == 0 ? Opcode.text : Opcode.binary)
@@ -38,17 +42,19 @@ import Upbit
         defer { market.stop() }
         let counter = ConnectionCounter()
         let handler = counter.counting(makeServeHandler(source: market))
-        try await withServer(
-            status: { serveStatusReply(market: market, clients: counter, tape: path) },
-            handler: handler
-        ) { port in try await body(port, market, counter) }
+        let status: @Sendable () async -> HTTPReply = {
+            serveStatusReply(market: market, clients: counter, tape: path)
+        }
+        try await withServer(status: status, handler: handler) { port in try await body(port, market, counter) }
     }
 
     @Test func framesArriveBinaryInRecordedOrderAndByteIdentical() async throws {
         let script = script()
         let expected = script.messages
         try await serve(try script.write()) { port, _, _ in
-            let connection = try await WebSocketClient.connect(url: try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1"))
+            let connection = try await WebSocketClient.connect(
+                url: try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1")
+            )
             let received = try await connection.executeThenClose { inbound, _ in
                 var received: [WebSocketMessage] = []
                 for try await message in inbound {
@@ -65,7 +71,9 @@ import Upbit
 
     @Test func recordedEpochBoundariesCloseTheClientWithTheRecordedCode() async throws {
         try await serve(try script().write(), replayDisconnects: true) { port, _, _ in
-            let connection = try await WebSocketClient.connect(url: try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1"))
+            let connection = try await WebSocketClient.connect(
+                url: try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1")
+            )
             let received = try await connection.executeThenClose { inbound, _ in
                 var received: [WebSocketMessage] = []
                 for try await message in inbound { received.append(message) }
@@ -87,7 +95,9 @@ import Upbit
             #expect(before.contains(#""position":null"#) && before.contains(#""started":false"#))
             #expect(before.contains(#""speed":"max""#) && before.contains(#""clients":0"#))
 
-            let connection = try await WebSocketClient.connect(url: try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1"))
+            let connection = try await WebSocketClient.connect(
+                url: try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1")
+            )
             try await connection.executeThenClose { inbound, _ in
                 var count = 0
                 for try await _ in inbound {

@@ -71,14 +71,26 @@ import Upbit
 
     @Test func recordedCloseCodesBecomeCloseFramesAndLostConnectionsAbruptDrops() {
         func event(_ code: Int64?) -> LifecycleRecord {
-            LifecycleRecord(kind: .disconnect, epoch: 1, afterSeq: 3, wallNs: 0, monoNs: 0, closeCode: code, detail: "x")
+            LifecycleRecord(
+                kind: .disconnect,
+                epoch: 1,
+                afterSeq: 3,
+                wallNs: 0,
+                monoNs: 0,
+                closeCode: code,
+                detail: "x"
+            )
         }
         let cases: [(Int64?, UInt16, Bool)] = [
             (1001, 1001, false), (1000, 1000, false), (1011, 1011, false), (4000, 4000, false),
             (1006, 1006, true), (1005, 1006, true), (1015, 1006, true), (nil, 1006, true), (999, 1006, true),
         ]
         for (recorded, code, abrupt) in cases {
-            guard case .disconnectAll(let c, let reason, let a) = TapeReplayState.disconnect(after: event(recorded), epoch: 1)
+            guard
+                case .disconnectAll(let c, let reason, let a) = TapeReplayState.disconnect(
+                    after: event(recorded),
+                    epoch: 1
+                )
             else { continue }
             #expect(c == code && a == abrupt, "\(String(describing: recorded))")
             #expect(reason.utf8.count <= 123)

@@ -7,8 +7,13 @@ import Upbit
 /// ``TapeMarket`` on a manual clock: pacing, snapshots at a position, arrival order,
 /// epoch-boundary disconnects, loops and slow listeners.
 @Suite struct ServeTapeMarketTests {
-    private func market(_ path: String, speed: ServeSpeed = .factor(1), clock: ManualReplayClock? = nil,
-        loop: Bool = false, replayDisconnects: Bool = false, capacity: Int = 4096
+    private func market(
+        _ path: String,
+        speed: ServeSpeed = .factor(1),
+        clock: ManualReplayClock? = nil,
+        loop: Bool = false,
+        replayDisconnects: Bool = false,
+        capacity: Int = 4096
     ) throws -> TapeMarket {
         var options = TapeMarketOptions()
         options.speed = speed
@@ -42,7 +47,12 @@ import Upbit
     }
 
     @Test func snapshotsAreTheStateAtTheCurrentPositionInTheRecordedFormat() async throws {
-        var feed = SyntheticFeed(seed: 7, markets: ["KRW-BTC", "KRW-ETH"], types: ["ticker", "orderbook"], format: .simple)
+        var feed = SyntheticFeed(
+            seed: 7,
+            markets: ["KRW-BTC", "KRW-ETH"],
+            types: ["ticker", "orderbook"],
+            format: .simple
+        )
         var script = ServeTapeScript()
         script.connect(at: 0)
         var sent: [SyntheticMessage] = []

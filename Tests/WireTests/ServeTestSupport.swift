@@ -14,7 +14,9 @@ struct ServeTapeScript {
     mutating func connect(at ms: Int64) {
         epoch += 1
         seqs[epoch] = 0
-        entries.append(.event(LifecycleRecord(kind: .connect, epoch: epoch, afterSeq: 0, wallNs: wall(ms), monoNs: ms * 1_000_000)))
+        entries.append(
+            .event(LifecycleRecord(kind: .connect, epoch: epoch, afterSeq: 0, wallNs: wall(ms), monoNs: ms * 1_000_000))
+        )
     }
 
     /// An inbound frame (binary unless said) of the current epoch or of `epoch`.

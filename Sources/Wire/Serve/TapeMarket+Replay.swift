@@ -88,7 +88,9 @@ extension TapeMarket {
                 continue
             case .full:
                 let behind = listener.capacity
-                listener.cut(with: .disconnectAll(code: 1008, reason: "too slow: \(behind) events behind", abrupt: false))
+                listener.cut(
+                    with: .disconnectAll(code: 1008, reason: "too slow: \(behind) events behind", abrupt: false)
+                )
                 core.listenersCut += 1
                 core.listeners[id] = nil
             case .closed:

@@ -182,7 +182,7 @@ public final class TapeMarket: MarketSource {
     func listen() -> AsyncStream<ExchangeEvent> {
         let queue = ListenerQueue(capacity: self.options.listenerCapacity)
         let (id, waiter) = self.core.withLock { core -> (Int?, CheckedContinuation<Void, Never>?) in
-            guard core.phase != .stopped else { return (nil, nil) }
+            guard core.phase != .stopped, core.failure == nil else { return (nil, nil) }
             core.nextListener += 1
             core.listeners[core.nextListener] = queue
             defer { core.listenerWaiter = nil }

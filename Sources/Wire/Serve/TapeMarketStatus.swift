@@ -15,7 +15,7 @@ public struct TapeMarketStatus: Sendable, Equatable {
     public var epoch: UInt32
     /// The last entry applied in this pass; nil before the first.
     public var position: ReplayPosition?
-    /// Messages broadcast since the start (all passes).
+    /// Messages broadcast since the start (all passes), whether or not anyone was listening.
     public var framesSent: Int
     /// `disconnectAll` events broadcast since the start.
     public var disconnects: Int

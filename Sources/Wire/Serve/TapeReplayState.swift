@@ -137,7 +137,9 @@ public struct TapeReplayState: Sendable {
     public static func keySpelling(of payload: [UInt8]) -> UpbitFormat.Format? {
         var i = 0
         func skipSpace() {
-            while i < payload.count, payload[i] == 0x20 || payload[i] == 0x0A || payload[i] == 0x0D || payload[i] == 0x09 {
+            while i < payload.count,
+                payload[i] == 0x20 || payload[i] == 0x0A || payload[i] == 0x0D || payload[i] == 0x09
+            {
                 i += 1
             }
         }
