@@ -204,6 +204,7 @@ struct ExchangeConnection: Sendable {
                 )
             }
             self.outbox.install(subscription, snapshots: snapshots, now: self.options.clock.monotonicNanos())
+            await self.source.subscribed()
         } else if let format = request.format, let current {
             // A LIST_SUBSCRIPTIONS request with a format switches the running streams to it.
             self.outbox.install(ActiveSubscription(current.request, format: format), snapshots: [], now: 0)

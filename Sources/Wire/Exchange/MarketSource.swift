@@ -37,4 +37,11 @@ public protocol MarketSource: Sendable {
     /// Events from now on, for one new listener, until it stops iterating. Sources never block
     /// on a slow listener.
     func events() async -> AsyncStream<ExchangeEvent>
+    /// A connection's subscription was installed (after its snapshots were taken). A tape
+    /// being served starts its replay clock on the first one; others ignore it.
+    func subscribed() async
+}
+
+extension MarketSource {
+    public func subscribed() async {}
 }

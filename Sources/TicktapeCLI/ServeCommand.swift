@@ -1,0 +1,145 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import TapeLog
+import Wire
+
+/// `ticktape serve`: a tape replayed over WebSocket as Upbit would send it (SPEC §10).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a tape over WebSocket as Upbit would, on one replay clock, to unmodified clients.",
+        discussion: """
+            The replay clock starts with the first client and runs at --speed times the recorded pace;
+            clients connecting later join at the current position. GET /status on the same port
+            returns the position as JSON. Runs until SIGINT or SIGTERM.
+            Example: ticktape serve session.tape --speed 10 --loop --replay-disconnects
+                     (then point a client at ws://127.0.0.1:9001/websocket/v1)
+            """
+    )
+
+    @Argument(help: "The tape file.") var tape: String
+    @Option(help: "Address to bind; loopback unless another is given explicitly.") var host = "127.0.0.1"
+    @Option(help: "Port to bind (0 picks a free one).") var port = 9001
+    @Option(help: "Pace relative to the recording: a factor (1, 10, 0.5) or max.") var speed = "1"
+    @Flag(help: "Restart from the beginning at the end of the tape.") var loop = false
+    @Flag(help: "Close every client at each recorded epoch boundary.") var replayDisconnects = false
+    @Option(help: "Most simultaneous WebSocket clients; more get HTTP 503.") var maxClients = 256
+    @Option(help: "Largest client message: bytes, or with KiB/MiB (larger gets close 1009).")
+    var maxMessage = "64KiB"
+
+    func validate() throws {
+        guard ServeSpeed(speed) != nil else {
+            throw ValidationError("--speed must be a positive number or max, got '\(speed)'")
+        }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
+        guard maxClients > 0 else { throw ValidationError("--max-clients must be positive") }
+        guard Self.byteCount(maxMessage) != nil else {
+            throw ValidationError("--max-message must be 1 byte to 64MiB, e.g. 65536 or 64KiB, got '\(maxMessage)'")
+        }
+    }
+
+    func run() async throws {
+        var options = TapeMarketOptions()
+        options.startOnFirstSubscription = true
+        options.speed = ServeSpeed(speed) ?? .factor(1)
+        options.loop = loop
+        options.replayDisconnects = replayDisconnects
+        // The tape is opened (and refused, exit 2) before anything is bound.
+        let market = try cli { try TapeMarket(path: tape, options: options) }
+        defer { market.stop() }
+
+        var configuration = WebSocketServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.maxClients = maxClients
+        configuration.maxMessageSize = Self.byteCount(maxMessage) ?? 1 << 16
+        let clients = ConnectionCounter()
+        let path = self.tape
+        let server: WebSocketServer
+        do {
+            server = try await WebSocketServer.bind(
+                configuration: configuration,
+                status: { serveStatusReply(market: market, clients: clients, tape: path) }
+            )
+        } catch {
+            throw CLIError(.runtime, "cannot listen on \(host):\(port): \(error)")
+        }
+        let signals = TerminationSignals()  // before the first line: a signal from then on exits 0
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        Console.out("serving \(tape) on ws://\(shownHost):\(server.port)/websocket/v1")
+        Console.flush()
+
+        let handler = clients.counting(makeServeHandler(source: market))
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run(handler: handler) }
+                group.addTask { await signals.wait() }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            throw CLIError(.runtime, "serve failed: \(error)")
+        }
+        let status = market.status
+        Console.out("stopped: \(status.framesSent) frames sent, pass \(status.pass), epoch \(status.epoch)")
+        Console.flush()
+    }
+
+    /// `65536`, `64KiB`, `1MiB` (also `B`, `KB`/`MB` as powers of 1000) → bytes, within 1…64 MiB.
+    static func byteCount(_ text: String) -> Int? {
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("KB", 1_000), ("MB", 1_000_000), ("B", 1)]
+        var scale = 1
+        var digits = Substring(text)
+        for (suffix, value) in units where text.hasSuffix(suffix) {
+            scale = value
+            digits = digits.dropLast(suffix.count)
+            break
+        }
+        guard let count = Int(digits), count > 0, count <= (64 << 20) / scale else { return nil }
+        return count * scale
+    }
+}
+
+/// SIGINT and SIGTERM as something to await: their default action would kill the process
+/// before it could exit 0 (SPEC §12: serve runs until SIGINT/SIGTERM).
+private final class TerminationSignals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fired = false
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        let queue = DispatchQueue(label: "ticktape.serve.signals")
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in self?.fire() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func fire() {
+        lock.lock()
+        fired = true
+        let waiter = self.waiter
+        self.waiter = nil
+        lock.unlock()
+        waiter?.resume()
+    }
+
+    /// Returns once a signal arrived (or at once if one already did).
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if fired {
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
+        }
+    }
+}

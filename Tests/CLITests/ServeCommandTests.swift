@@ -1,0 +1,140 @@
+import Foundation
+import TapeLog
+import Testing
+import TicktapeTestSupport
+
+/// `ticktape serve` as a process: first line, `/status` on the same port, clean exit on signals,
+/// bad input before binding.
+@Suite struct ServeCommandTests {
+    @Test func servesAnnouncesItselfAnswersStatusAndExitsZeroOnSIGTERMAndSIGINT() throws {
+        let dir = temporaryDirectory()
+        let tape = dir + "/s.tape"
+        try writeSampleTape(at: tape, epochs: 2, framesPerEpoch: 30)
+        for signal in [SIGTERM, SIGINT] {
+            let server = try ServeProcess(["serve", tape, "--port", "0", "--speed", "10", "--loop"])
+            let line = try server.firstLine()
+            let prefix = "serving \(tape) on ws://127.0.0.1:"
+            #expect(line.hasPrefix(prefix) && line.hasSuffix("/websocket/v1"), "\(line)")
+            let port = Int(line.dropFirst(prefix.count).prefix { $0.isNumber }) ?? 0
+            #expect(port > 0)
+
+            let response = try httpGet(port: port, path: "/status")
+            #expect(response.hasPrefix("HTTP/1.1 200 OK"), "\(response)")
+            let body = response.components(separatedBy: "\r\n\r\n").last ?? ""
+            let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            #expect(json?["speed"] as? String == "10")
+            #expect(json?["clients"] as? Int == 0)
+            #expect(json?["epoch"] as? Int == 0 && json?["started"] as? Bool == false)
+            #expect(json?.keys.contains("position") == true)
+            #expect(json?["loop"] as? Bool == true)
+
+            kill(server.process.processIdentifier, signal)
+            let status = server.waitForExit()
+            #expect(status == 0, "exit \(status) after signal \(signal): \(server.stderr())")
+        }
+    }
+
+    @Test func badTapesAndOptionsExitTwoWithOneLineBeforeBinding() throws {
+        let dir = temporaryDirectory()
+        _ = FileManager.default.createFile(atPath: dir + "/random", contents: Data((0..<4096).map { UInt8($0 % 251) }))
+        try writeSampleTape(at: dir + "/ok.tape", epochs: 1, framesPerEpoch: 5)
+        let cases: [[String]] = [
+            ["serve", dir + "/missing.tape", "--port", "0"],
+            ["serve", dir + "/random", "--port", "0"],
+            ["serve", dir, "--port", "0"],
+            ["serve", dir + "/ok.tape", "--speed", "fast"],
+            ["serve", dir + "/ok.tape", "--speed", "0"],
+            ["serve", dir + "/ok.tape", "--max-message", "lots"],
+            ["serve", dir + "/ok.tape", "--port", "70000"],
+            ["serve", dir + "/ok.tape", "--max-clients", "0"],
+        ]
+        for arguments in cases {
+            let result = try runTicktape(arguments)
+            #expect(result.status == 2, "\(arguments): exit \(result.status), \(result.stderr)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("ticktape: "), "\(arguments): \(result.stderr)")
+            #expect(result.stdout.isEmpty, "nothing was served: \(result.stdout)")
+        }
+    }
+
+    @Test func theTapeIsCheckedBeforeThePortAndABusyPortIsARuntimeFailure() throws {
+        let dir = temporaryDirectory()
+        try writeSampleTape(at: dir + "/ok.tape", epochs: 1, framesPerEpoch: 5)
+        let holder = try ServeProcess(["serve", dir + "/ok.tape", "--port", "0"])
+        let line = try holder.firstLine()
+        let port = String(line.split(separator: ":").last?.prefix { $0.isNumber } ?? "")
+        #expect(!port.isEmpty, "\(line)")
+        let bad = try runTicktape(["serve", dir + "/missing.tape", "--port", port])
+        #expect(bad.status == 2, "a bad tape is refused before binding: \(bad.stderr)")
+        let busy = try runTicktape(["serve", dir + "/ok.tape", "--port", port])
+        #expect(busy.status == 3, "\(busy.stderr)")
+        #expect(
+            busy.stderr.split(separator: "\n").count == 1 && busy.stderr.contains("cannot listen on 127.0.0.1:\(port)")
+        )
+        holder.process.terminate()
+        #expect(holder.waitForExit() == 0)
+    }
+}
+
+/// A `ticktape` child process whose stdout is read line by line while it runs.
+private final class ServeProcess {
+    let process = Process()
+    private let out = Pipe()
+    private let err = Pipe()
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: ticktapeBinary())
+        process.arguments = arguments
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
+
+    /// The first stdout line (waits for it; the process must print it promptly).
+    func firstLine() throws -> String {
+        var bytes: [UInt8] = []
+        while !bytes.contains(0x0A) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }  // EOF: the process ended
+            bytes.append(contentsOf: chunk)
+        }
+        return String(decoding: bytes.prefix { $0 != 0x0A }, as: UTF8.self)
+    }
+
+    func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func stderr() -> String { String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+}
+
+/// One HTTP/1.1 GET over a plain loopback socket; returns the whole response (the server closes).
+private func httpGet(port: Int, path: String) throws -> String {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EIO) }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+    _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+    var response: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { break }
+        response.append(contentsOf: buffer[0..<n])
+    }
+    return String(decoding: response, as: UTF8.self)
+}
