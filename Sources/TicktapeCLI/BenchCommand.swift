@@ -8,10 +8,10 @@ import Upbit
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure write, check, record or serve throughput against a baseline in the same run.",
+        abstract: "Measure write or check throughput against a baseline measured in the same run.",
         discussion: """
-            Build in release first for meaningful figures:
-              swift build -c release && .build/release/ticktape bench write --json
+            Build in release first for meaningful figures: swift build -c release, then .build/release/ticktape.
+            Example: ticktape bench check --frames 20000 --json
             """
     )
 

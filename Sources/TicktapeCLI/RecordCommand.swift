@@ -19,8 +19,9 @@ struct RecordCommand: AsyncParsableCommand {
             A second SIGINT exits at once (exit 130) after trying to commit what was received.
             --private reads UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY and sends a fresh JWT per connection to \
             /websocket/v1/private; neither keys nor token are stored.
-            Example: ticktape record wss://api.upbit.com/websocket/v1 --out krw.tape \\
-                       --upbit "ticker,trade,orderbook:KRW-BTC,KRW-ETH" --duration 10m
+            From Upbit itself: ticktape record wss://api.upbit.com/websocket/v1 --out krw.tape --upbit ...
+            Example: ticktape record ws://127.0.0.1:9000/websocket/v1 --out krw.tape \\
+                       --upbit "ticker,trade,orderbook:KRW-BTC,KRW-ETH" --duration 3s
             """
     )
 

@@ -13,8 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
             The replay clock starts with the first client and runs at --speed times the recorded pace;
             clients connecting later join at the current position. GET /status on the same port
             returns the position as JSON. Runs until SIGINT or SIGTERM.
-            Example: ticktape serve session.tape --speed 10 --loop --replay-disconnects
-                     (then point a client at ws://127.0.0.1:9001/websocket/v1)
+            Then point a client at ws://127.0.0.1:9001/websocket/v1.
+            Example: ticktape serve session.tape --port 9001 --speed 10 --loop --replay-disconnects
             """
     )
 
@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(.runtime, "cannot listen on \(host):\(port): \(error)")
         }
-        let signals = TerminationSignals()  // before the first line: a signal from then on exits 0
+        let signals = SignalTrap()  // before the first line: a signal from then on exits 0
         let shownHost = host.contains(":") ? "[\(host)]" : host
         Console.out("serving \(tape) on ws://\(shownHost):\(server.port)/websocket/v1")
         Console.flush()
@@ -98,48 +98,5 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard let count = Int(digits), count > 0, count <= (64 << 20) / scale else { return nil }
         return count * scale
-    }
-}
-
-/// SIGINT and SIGTERM as something to await: their default action would kill the process
-/// before it could exit 0 (SPEC §12: serve runs until SIGINT/SIGTERM).
-private final class TerminationSignals: @unchecked Sendable {
-    private let lock = NSLock()
-    private var fired = false
-    private var waiter: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
-
-    init() {
-        let queue = DispatchQueue(label: "ticktape.serve.signals")
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [weak self] in self?.fire() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    private func fire() {
-        lock.lock()
-        fired = true
-        let waiter = self.waiter
-        self.waiter = nil
-        lock.unlock()
-        waiter?.resume()
-    }
-
-    /// Returns once a signal arrived (or at once if one already did).
-    func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if fired {
-                lock.unlock()
-                continuation.resume()
-            } else {
-                waiter = continuation
-                lock.unlock()
-            }
-        }
     }
 }

@@ -65,10 +65,10 @@ struct SimulateCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(.runtime, "cannot listen on \(host):\(port): \(error)")
         }
+        let stop = SignalTrap()  // before the first line: a signal from then on ends the run cleanly
         Console.out("listening on \(simulator.url)")
         Console.flush()
 
-        let stop = StopRequest()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await simulator.run() }
@@ -87,42 +87,5 @@ struct SimulateCommand: AsyncParsableCommand {
                 + "\(simulator.market.produced) messages produced, epoch \(simulator.market.epoch)"
         )
         Console.flush()
-    }
-}
-
-/// SIGINT or SIGTERM, observed instead of the default (which would kill the process before the
-/// truth file is flushed).
-private final class StopRequest: @unchecked Sendable {
-    private let lock = NSLock()
-    private var fired = false
-    private var sources: [DispatchSourceSignal] = []
-
-    init() {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.fire() }
-            source.resume()
-            self.sources.append(source)
-        }
-    }
-
-    private func fire() {
-        self.lock.lock()
-        self.fired = true
-        self.lock.unlock()
-    }
-
-    private var isFired: Bool {
-        self.lock.lock()
-        defer { self.lock.unlock() }
-        return self.fired
-    }
-
-    /// Returns once a signal arrived, or when the task is cancelled.
-    func wait() async {
-        while !self.isFired && !Task.isCancelled {
-            try? await Task.sleep(nanoseconds: 20_000_000)
-        }
     }
 }

@@ -14,10 +14,11 @@ public struct RunResult {
 }
 
 /// Runs `ticktape ARGS` to completion and captures both streams.
-public func runTicktape(_ arguments: [String], stdin: String? = nil) throws -> RunResult {
+public func runTicktape(_ arguments: [String], stdin: String? = nil, in directory: String? = nil) throws -> RunResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: ticktapeBinary())
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

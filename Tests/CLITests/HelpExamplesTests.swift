@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import Testing
+import TicktapeTestSupport
+
+@testable import TicktapeCLI
+
+/// Every subcommand's --help has a one-sentence abstract and a working example: this walks
+/// them all and runs each example in a scratch directory holding the files examples name
+/// (`session.tape`, `clean.tape`, `a.tape` are copies of a fixture; `Fixtures/` is the repo's),
+/// with fixed ports made free ones and the recorder pointed at a local simulator.
+@Suite struct HelpExamplesTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Fixtures").standardized.path
+
+    static var commands: [ParsableCommand.Type] {
+        Ticktape.configuration.subcommands.filter { $0.configuration.shouldDisplay }
+    }
+
+    static var names: [String] { commands.map { $0.configuration.commandName ?? "" } }
+
+    /// The example command lines of a discussion: after `Example:`, continued by trailing `\`
+    /// and by further lines that start with `ticktape`.
+    static func examples(_ discussion: String) -> [String] {
+        var result: [String] = []
+        var current: String?
+        var inExample = false
+        for raw in discussion.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("Example:") {
+                inExample = true
+                line = String(line.dropFirst("Example:".count)).trimmingCharacters(in: .whitespaces)
+            } else if current == nil && !(inExample && line.hasPrefix("ticktape ")) {
+                inExample = false
+                continue
+            }
+            let continued = line.hasSuffix("\\")
+            if continued { line = String(line.dropLast()).trimmingCharacters(in: .whitespaces) }
+            current = current.map { $0 + " " + line } ?? line
+            if !continued, let done = current {
+                result.append(done)
+                current = nil
+            }
+        }
+        return result
+    }
+
+    @Test func everySubcommandHasAOneSentenceAbstractAndAnExample() throws {
+        #expect(Self.names.count >= 13)
+        for command in Self.commands {
+            let c = command.configuration
+            #expect(c.abstract.hasSuffix(".") && c.abstract.filter { $0 == "." }.count == 1, "\(c.abstract)")
+            let examples = Self.examples(c.discussion)
+            #expect(!examples.isEmpty, "\(c.commandName ?? "") has no example")
+            #expect(examples.allSatisfy { $0.hasPrefix("ticktape \(c.commandName ?? "")") || $0.contains("&&") })
+            let help = try runTicktape([c.commandName ?? "", "--help"])
+            #expect(help.status == 0 && help.stdout.contains("Example: ticktape"), "\(c.commandName ?? "") --help")
+        }
+    }
+
+    @Test(arguments: HelpExamplesTests.names)
+    func theExampleRuns(_ name: String) async throws {
+        let command = try #require(Self.commands.first { $0.configuration.commandName == name })
+        let dir = temporaryDirectory()
+        for copy in ["session.tape", "clean.tape", "a.tape"] {
+            try FileManager.default.copyItem(atPath: "\(Self.fixtures)/reconnect-storm.tape", toPath: "\(dir)/\(copy)")
+        }
+        try FileManager.default.createSymbolicLink(atPath: "\(dir)/Fixtures", withDestinationPath: Self.fixtures)
+        var simulator: Process?
+        defer { if let simulator { stop(simulator) } }
+        for example in Self.examples(command.configuration.discussion) {
+            for part in example.components(separatedBy: " && ") {
+                var words = shellWords(part)
+                #expect(words.first == "ticktape")
+                words.removeFirst()
+                var stdoutFile: String?
+                if let redirect = words.firstIndex(of: ">") {
+                    stdoutFile = "\(dir)/\(words[redirect + 1])"
+                    words.removeSubrange(redirect...)
+                }
+                if name == "serve" || name == "simulate" {
+                    words = words.map { $0 == "9000" || $0 == "9001" ? "0" : $0 }
+                    let process = try start(words, in: dir)
+                    let first = try readLine(process)
+                    #expect(first.contains("ws://127.0.0.1:"), "\(name): \(first)")
+                    #expect(stop(process) == 0, "\(name) exits 0 on SIGINT")
+                    continue
+                }
+                if name == "record" {
+                    let sim = try start(["simulate", "--port", "0", "--symbols", "4", "--rate", "100"], in: dir)
+                    simulator = sim
+                    let line = try readLine(sim)
+                    let port = line.split(separator: ":").last.map { $0.prefix { $0.isNumber } } ?? ""
+                    words = words.map { $0.replacingOccurrences(of: "127.0.0.1:9000", with: "127.0.0.1:\(port)") }
+                }
+                let result = try runTicktape(words, in: dir)
+                #expect(result.status == 0, "\(name): \(part)\n\(result.stderr)\(result.stdout.suffix(500))")
+                if let stdoutFile { try result.stdout.write(toFile: stdoutFile, atomically: true, encoding: .utf8) }
+            }
+        }
+    }
+
+    private func start(_ arguments: [String], in dir: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ticktapeBinary())
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        process.standardOutput = Pipe()
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// The first stdout line of a server (bounded by the process ending).
+    private func readLine(_ process: Process) throws -> String {
+        guard let pipe = process.standardOutput as? Pipe else { return "" }
+        var bytes: [UInt8] = []
+        while let byte = try pipe.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { bytes.append(byte) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @discardableResult
+    private func stop(_ process: Process) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGINT) }
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Splits a command line like a POSIX shell for the simple cases examples use: spaces,
+    /// single and double quotes.
+    private func shellWords(_ line: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quote: Character?
+        var inWord = false
+        for c in line {
+            if let q = quote {
+                if c == q { quote = nil } else { current.append(c) }
+            } else if c == "'" || c == "\"" {
+                quote = c
+                inWord = true
+            } else if c == " " {
+                if inWord { words.append(current) }
+                current = ""
+                inWord = false
+            } else {
+                current.append(c)
+                inWord = true
+            }
+        }
+        if inWord { words.append(current) }
+        return words
+    }
+}
