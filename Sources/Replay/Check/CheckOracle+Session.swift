@@ -1,5 +1,5 @@
-import TapeLog
 import Rules
+import TapeLog
 import Upbit
 
 extension CheckOracle {
