@@ -1,3 +1,5 @@
+import Rules
+
 /// The chaos vocabulary shared by `ticktape chaos` (offline), `ticktape simulate --chaos`
 /// (server-side) and recordings made through them (SPEC §9): Toxiproxy's faults plus
 /// message-level ones. Written as `fault args; fault args; …`, e.g.
@@ -135,15 +137,8 @@ public struct ChaosSpec: Sendable, Hashable {
         return clauses.joined(separator: "; ")
     }
 
-    /// `500ms`, `10s`, `2m`, `1.5s`, `1h`, `250us`; nil when malformed.
-    public static func parseDuration(_ text: String) -> Int64? {
-        let units: [(String, Double)] = [("ms", 1e6), ("us", 1e3), ("ns", 1), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
-            return Int64((value * scale).rounded())
-        }
-        return nil
-    }
+    /// `500ms`, `10s`, `2m`, `1.5s`, `250us`; nil when malformed (the CLI's duration parser).
+    public static func parseDuration(_ text: String) -> Int64? { DurationParser.nanoseconds(text) }
 
     static func format(_ ns: Int64) -> String {
         if ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }
