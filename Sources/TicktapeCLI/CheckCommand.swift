@@ -51,7 +51,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let options = try replayOptions()
         if determinism { return try runDeterminism(options) }
-        let progress = Progress(label: "check")
+        let progress = Progress(label: "check", total: Progress.frames(in: tapes))
         let checks = tapes.map { TapeCheckRun.check(path: $0, replay: options, progress: progress.update) }
         progress.finish()
         let report = CheckReport(tapes: checks)

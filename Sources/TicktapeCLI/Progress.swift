@@ -1,4 +1,5 @@
 import Foundation
+import TapeLog
 
 /// A progress line on stderr while long work runs, only when stderr is a terminal.
 final class Progress {
@@ -7,14 +8,28 @@ final class Progress {
     private let enabled = isatty(2) == 1
     private var shown = false
 
-    init(label: String) { self.label = label }
+    private let total: Int?
+
+    /// `total` items expected, when known, for an ETA.
+    init(label: String, total: Int? = nil) {
+        self.label = label
+        self.total = total
+    }
+
+    /// The frame count of the tapes at `paths`, counted only when the line will be shown.
+    static func frames(in paths: [String]) -> Int? {
+        guard isatty(2) == 1 else { return nil }
+        return paths.reduce(0) { sum, path in sum + ((try? TapeReader(path: path).frameCount()) ?? 0) }
+    }
 
     /// `count` items done so far.
     func update(_ count: Int) {
         guard enabled else { return }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let rate = seconds > 0 ? Int(Double(count) / seconds) : 0
-        FileHandle.standardError.write(Data("\r\(label): \(count) frames, \(rate) frames/s   ".utf8))
+        let rate = seconds > 0 ? Double(count) / seconds : 0
+        var line = "\r\(label): \(count) frames, \(Int(rate)) frames/s"
+        if let total, total > count, rate > 0 { line += ", ETA \(Int(Double(total - count) / rate) + 1) s" }
+        FileHandle.standardError.write(Data((line + "   ").utf8))
         shown = true
     }
 

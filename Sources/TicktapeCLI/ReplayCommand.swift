@@ -39,7 +39,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let options = try self.options()
-        let progress = Progress(label: "replay")
+        let progress = Progress(label: "replay", total: Progress.frames(in: [tape]))
         let result = try cli { try TapeReplay.run(path: tape, options: options, progress: progress.update) }
         progress.finish()
         Console.out(json ? result.json() : result.text())
