@@ -1,5 +1,5 @@
-import TapeLog
 import Rules
+import TapeLog
 import Upbit
 
 /// Counts over the whole input, independent of consumers.

@@ -1,5 +1,5 @@
-import TapeLog
 import Rules
+import TapeLog
 
 extension ReplayResult {
     /// The result as JSON: fixed key order, integers only (times in ns), a trailing newline.

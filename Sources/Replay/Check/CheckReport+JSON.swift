@@ -1,5 +1,5 @@
-import TapeLog
 import Rules
+import TapeLog
 
 extension CheckReport {
     /// The report as JSON, described exactly by `Schemas/check-report.schema.json`: fixed key
