@@ -25,7 +25,13 @@ struct CheckBench {
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
         let written = try cli {
             try SyntheticTape.write(
-                path: path, seconds: Double(frames) / 10_000, rate: 10_000, symbols: markets, seed: seed, format: .default)
+                path: path,
+                seconds: Double(frames) / 10_000,
+                rate: 10_000,
+                symbols: markets,
+                seed: seed,
+                format: .default
+            )
         }
         let scanStart = DispatchTime.now().uptimeNanoseconds
         let scanned = try cli { try TapeReader(path: path).scanRows() }
@@ -34,9 +40,12 @@ struct CheckBench {
         let check = TapeCheckRun.check(path: path, replay: ReplayOptions(speed: .max))
         let checkSeconds = Double(DispatchTime.now().uptimeNanoseconds - checkStart) / 1e9
         let result = Result(
-            frames: written, checkFramesPerSecond: Double(written) / checkSeconds,
+            frames: written,
+            checkFramesPerSecond: Double(written) / checkSeconds,
             rawScanFramesPerSecond: Double(scanned) / scanSeconds,
-            ratio: (Double(written) / checkSeconds) / (Double(scanned) / scanSeconds), verdict: check.verdict.rawValue)
+            ratio: (Double(written) / checkSeconds) / (Double(scanned) / scanSeconds),
+            verdict: check.verdict.rawValue
+        )
         if json {
             Console.out(try cli { try JSONOutput.encode(result) })
         } else {
