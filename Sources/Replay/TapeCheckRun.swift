@@ -1,3 +1,4 @@
+import Dispatch
 import Rules
 import TapeLog
 import Upbit
@@ -15,23 +16,77 @@ public enum TapeCheckRun {
         progress: ((Int) -> Void)? = nil
     ) -> TapeCheck {
         let label = name ?? path
+        func unreadable(_ error: any Error) -> TapeCheck {
+            TapeCheck.unreadable(tape: label, reason: "\(error)", run: RunInfo(replay: replay, check: options))
+        }
+        let chaos: ChaosSessionInfo?
         do {
-            let reader = try TapeReader(path: path)
-            let chaos = ChaosSessionInfo.parse(reader.session.chaos)
-            let run = RunInfo(seed: chaos?.seed, chaos: chaos?.schedule, replay: replay, check: options)
-            let verify = try TapeVerifier.verify(reader)
-            var checker = try TapeChecker(tape: label, run: run)
-            let cursor = try reader.arrivals(payloads: false)
-            var count = 0
-            while let entry = try cursor.next() {
-                checker.feed(TapeReplay.input(for: entry))
+            chaos = ChaosSessionInfo.parse(try TapeReader(path: path).session.chaos)
+        } catch {
+            return unreadable(error)
+        }
+        // Three threads over one file, each with its own connection: the verifier (integrity check
+        // and seq scan), the reader (ReadAhead) and this one (rules, fan-out, oracle). Errors are
+        // reported in the order a sequential check meets them: verify first, then the options,
+        // then reading.
+        let verification = Background { () throws(TapeError) in try TapeVerifier.verify(TapeReader(path: path)) }
+        let run = RunInfo(seed: chaos?.seed, chaos: chaos?.schedule, replay: replay, check: options)
+        var checker: TapeChecker
+        do {
+            checker = try TapeChecker(tape: label, run: run)
+        } catch {
+            if case .failure(let verifyError) = verification.result() { return unreadable(verifyError) }
+            return unreadable(error)
+        }
+        var count = 0
+        let readError: TapeError?
+        do {
+            _ = try ReadAhead.forEachInput(path: path) { input in
+                checker.feed(input)
                 count += 1
                 if let progress, count & 0xFFFF == 0 { progress(count) }
             }
-            return checker.finish(integrity: IntegrityResults(problems: verify.problems))
+            readError = nil
         } catch {
-            return TapeCheck.unreadable(tape: label, reason: "\(error)", run: RunInfo(replay: replay, check: options))
+            readError = error
         }
+        switch verification.result() {
+        case .failure(let error): return unreadable(error)
+        case .success(let verify):
+            if let readError { return unreadable(readError) }
+            return checker.finish(integrity: IntegrityResults(problems: verify.problems))
+        }
+    }
+}
+
+/// Runs a throwing computation on a thread of its own; ``result()`` waits for it.
+final class Background<Value: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Written once by the worker before `done` is signalled, read after waiting for it.
+    private var outcome: Result<Value, TapeError>?
+    /// Touched only by the waiting thread.
+    private var waited = false
+
+    init(_ work: @escaping @Sendable () throws(TapeError) -> Value) {
+        DispatchQueue(label: "ticktape.background").async {
+            let value: Result<Value, TapeError>
+            do throws(TapeError) {
+                value = .success(try work())
+            } catch {
+                value = .failure(error)
+            }
+            self.outcome = value
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the computation (once; later calls return the same result).
+    func result() -> Result<Value, TapeError> {
+        if !waited {
+            done.wait()
+            waited = true
+        }
+        return outcome!
     }
 }
 

@@ -11,12 +11,12 @@ public enum TapeReplay {
         observer: (any DeliveryObserver)? = nil,
         progress: ((Int) -> Void)? = nil
     ) throws -> ReplayResult {
-        let reader = try TapeReader(path: path)
+        _ = try TapeReader(path: path)  // a file that is not a tape fails before the options
         var engine = try ReplayEngine(options: options)
-        let cursor = try reader.arrivals(payloads: false)
         var count = 0
-        while let entry = try cursor.next() {
-            engine.feed(input(for: entry), observer: observer)
+        // Reading runs on a thread of its own (ReadAhead); the engine sees the same inputs in order.
+        _ = try ReadAhead.forEachInput(path: path) { input in
+            engine.feed(input, observer: observer)
             count += 1
             if let progress, count & 0xFFFF == 0 { progress(count) }
         }

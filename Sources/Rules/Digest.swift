@@ -2,8 +2,8 @@
 /// per-consumer delivery digests (SHA-256 over delivered (epoch, seq))").
 ///
 /// Internal and temporary: the Upbit module will own the shared `SHA256`; this copy exists so the
-/// rules need not wait for it and will be deduplicated later. Updating never allocates: the
-/// block buffer and message schedule are allocated once.
+/// rules need not wait for it and will be deduplicated later. Updating never allocates: state and
+/// block are inline words, and the message schedule rolls over the block's sixteen words.
 struct RulesSHA256: Sendable {
     private static let roundConstants: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
@@ -16,18 +16,28 @@ struct RulesSHA256: Sendable {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    private var state: [UInt32] = [
-        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
-    ]
-    private var block = [UInt8](repeating: 0, count: 64)
-    private var schedule = [UInt32](repeating: 0, count: 64)
+    /// The eight hash words.
+    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
+    )
+    /// The pending block as sixteen big-endian words (bytes not yet written are zero). Words,
+    /// not bytes: delivery records are 12 bytes, so they always land on word boundaries and
+    /// cost three stores each.
+    private var words: Block = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     private var used = 0
     private var byteCount: UInt64 = 0
+
+    private typealias Block = (
+        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
+        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32
+    )
 
     init() {}
 
     mutating func update(_ byte: UInt8) {
-        block[used] = byte
+        let shift = UInt32(3 - (used & 3)) * 8
+        let index = used >> 2
+        withWords { $0[index] |= UInt32(byte) << shift }
         used += 1
         byteCount &+= 1
         if used == 64 { compress() }
@@ -39,10 +49,18 @@ struct RulesSHA256: Sendable {
 
     /// Appends `value` as big-endian bytes.
     mutating func update(bigEndian value: UInt32) {
-        update(UInt8(truncatingIfNeeded: value >> 24))
-        update(UInt8(truncatingIfNeeded: value >> 16))
-        update(UInt8(truncatingIfNeeded: value >> 8))
-        update(UInt8(truncatingIfNeeded: value))
+        guard used & 3 == 0 else {
+            update(UInt8(truncatingIfNeeded: value >> 24))
+            update(UInt8(truncatingIfNeeded: value >> 16))
+            update(UInt8(truncatingIfNeeded: value >> 8))
+            update(UInt8(truncatingIfNeeded: value))
+            return
+        }
+        let index = used >> 2
+        withWords { $0[index] = value }
+        used += 4
+        byteCount &+= 4
+        if used == 64 { compress() }
     }
 
     /// Appends `value` as big-endian bytes.
@@ -60,7 +78,8 @@ struct RulesSHA256: Sendable {
         copy.update(bigEndian: bitLength)
         var out: [UInt8] = []
         out.reserveCapacity(32)
-        for word in copy.state {
+        for i in 0..<8 {
+            let word = copy.withState { $0[i] }
             out.append(UInt8(truncatingIfNeeded: word >> 24))
             out.append(UInt8(truncatingIfNeeded: word >> 16))
             out.append(UInt8(truncatingIfNeeded: word >> 8))
@@ -80,35 +99,35 @@ struct RulesSHA256: Sendable {
         return String(decoding: chars, as: UTF8.self)
     }
 
+    @inline(__always)
+    private mutating func withWords<R>(_ body: (UnsafeMutablePointer<UInt32>) -> R) -> R {
+        withUnsafeMutablePointer(to: &words) { $0.withMemoryRebound(to: UInt32.self, capacity: 16, body) }
+    }
+
+    @inline(__always)
+    private mutating func withState<R>(_ body: (UnsafeMutablePointer<UInt32>) -> R) -> R {
+        withUnsafeMutablePointer(to: &state) { $0.withMemoryRebound(to: UInt32.self, capacity: 8, body) }
+    }
+
     private mutating func compress() {
         used = 0
-        Self.roundConstants.withUnsafeBufferPointer { k in
-            block.withUnsafeBufferPointer { b in
-                schedule.withUnsafeMutableBufferPointer { w in
-                    state.withUnsafeMutableBufferPointer { h in
-                        Self.compress(k: k, block: b, w: w, h: h)
-                    }
+        var block = words
+        words = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutablePointer(to: &block) { blockPointer in
+            blockPointer.withMemoryRebound(to: UInt32.self, capacity: 16) { w in
+                Self.roundConstants.withUnsafeBufferPointer { k in
+                    withState { h in Self.compress(k: k, w: w, h: h) }
                 }
             }
         }
     }
 
+    /// One block; `w` holds its sixteen words and is reused as the rolling message schedule.
     private static func compress(
         k: UnsafeBufferPointer<UInt32>,
-        block: UnsafeBufferPointer<UInt8>,
-        w: UnsafeMutableBufferPointer<UInt32>,
-        h: UnsafeMutableBufferPointer<UInt32>
+        w: UnsafeMutablePointer<UInt32>,
+        h: UnsafeMutablePointer<UInt32>
     ) {
-        for i in 0..<16 {
-            let j = i * 4
-            w[i] =
-                UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
-        }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
         var a = h[0]
         var b = h[1]
         var c = h[2]
@@ -118,9 +137,20 @@ struct RulesSHA256: Sendable {
         var g = h[6]
         var hh = h[7]
         for i in 0..<64 {
+            let wi: UInt32
+            if i < 16 {
+                wi = w[i]
+            } else {
+                let w15 = w[(i - 15) & 15]
+                let w2 = w[(i - 2) & 15]
+                let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
+                let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
+                wi = w[i & 15] &+ s0 &+ w[(i - 7) & 15] &+ s1
+                w[i & 15] = wi
+            }
             let sum1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
             let choice = (e & f) ^ (~e & g)
-            let t1 = hh &+ sum1 &+ choice &+ k[i] &+ w[i]
+            let t1 = hh &+ sum1 &+ choice &+ k[i] &+ wi
             let sum0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
             let majority = (a & b) ^ (a & c) ^ (b & c)
             let t2 = sum0 &+ majority

@@ -6,6 +6,13 @@
 /// never on arrival times, so the verdicts are the same at any replay speed. Keys older than the
 /// window are forgotten: a duplicate arriving later than the window is not detected (documented
 /// limit). Memory is bounded by what one window of event time holds, not by input length.
+///
+/// One open-addressing table holds the latest sighting of every (stream key, idempotency key).
+/// A sighting below its stream key's horizon counts as forgotten the moment the horizon passes
+/// it (expiry is a comparison, not a deletion); its slot is reused by the next insertion that
+/// probes over it, and a rebuild drops whatever expired sightings remain. So each event costs
+/// one probe sequence, amortised O(1), with no `Hasher` and no allocation (SPEC §7: "memory is
+/// bounded by … the dedup window").
 public struct R3Dedup: Sendable {
     /// Where a key was first seen.
     public struct Sighting: Sendable, Hashable {
@@ -14,36 +21,11 @@ public struct R3Dedup: Sendable {
         public var seq: UInt64
     }
 
-    private struct Entry: Sendable {
-        var key: UInt64
-        var timeMs: Int64
-    }
-
-    /// One stream key's window: the keys by id plus their insertion order for pruning.
-    private struct Window: Sendable {
-        var seen: [UInt64: Sighting] = [:]
-        var order: [Entry] = []
-        var head = 0
-        var newestMs = Int64.min
-
-        mutating func prune(horizon: Int64) {
-            while head < order.count, order[head].timeMs < horizon {
-                let entry = order[head]
-                if let sighting = seen[entry.key], sighting.timeMs == entry.timeMs {
-                    seen.removeValue(forKey: entry.key)
-                }
-                head += 1
-            }
-            if head > 64, head * 2 > order.count {
-                order.removeFirst(head)
-                head = 0
-            }
-        }
-    }
-
     /// Width of the window in event-time milliseconds.
     public let windowMs: Int64
-    private var windows: [Window] = []
+    /// The window's start (newest − width) per stream key id; `Int64.min` before any event.
+    private var horizons: [Int64] = []
+    private var table = SightingTable()
 
     public init(windowMs: Int64 = 60_000) {
         self.windowMs = max(0, windowMs)
@@ -58,31 +40,22 @@ public struct R3Dedup: Sendable {
         epoch: UInt32,
         seq: UInt64
     ) -> Sighting? {
-        let index = Int(keyID)
-        while windows.count <= index { windows.append(Window()) }
-        return windows.withUnsafeMutableBufferPointer { buffer in
-            Self.check(&buffer[index], key: key, timeMs: timeMs, epoch: epoch, seq: seq, windowMs: windowMs)
+        let stream = Int(keyID)
+        if stream >= horizons.count {
+            horizons.append(contentsOf: repeatElement(Int64.min, count: stream + 1 - horizons.count))
         }
-    }
-
-    private static func check(
-        _ window: inout Window,
-        key: UInt64,
-        timeMs: Int64,
-        epoch: UInt32,
-        seq: UInt64,
-        windowMs: Int64
-    ) -> Sighting? {
-        if timeMs > window.newestMs {
-            window.newestMs = timeMs
-            window.prune(horizon: windowStart(timeMs, windowMs))
+        let start = Self.windowStart(timeMs, windowMs)
+        if start > horizons[stream] { horizons[stream] = start }
+        let horizon = horizons[stream]
+        let probe = table.probe(stream: keyID, key: key, horizons: horizons)
+        if probe.found, table[probe.slot].timeMs >= horizon {
+            let earlier = table[probe.slot]
+            return Sighting(timeMs: earlier.timeMs, epoch: earlier.epoch, seq: earlier.seq)
         }
-        let horizon = windowStart(window.newestMs, windowMs)
-        if let earlier = window.seen[key], earlier.timeMs >= horizon { return earlier }
         // Events older than the window cannot be judged and are not remembered.
         guard timeMs >= horizon else { return nil }
-        window.seen[key] = Sighting(timeMs: timeMs, epoch: epoch, seq: seq)
-        window.order.append(Entry(key: key, timeMs: timeMs))
+        let sighting = SightingTable.Slot(key: key, timeMs: timeMs, seq: seq, epoch: epoch, stream: keyID)
+        table.store(sighting, at: probe, horizons: horizons)
         return nil
     }
 
@@ -91,6 +64,11 @@ public struct R3Dedup: Sendable {
         return overflow ? Int64.min : value
     }
 
-    /// Keys currently remembered over all stream keys (for memory-bound tests and reports).
-    public var rememberedKeys: Int { windows.reduce(0) { $0 + $1.seen.count } }
+    /// Keys inside their stream key's window right now, over all stream keys (for memory-bound
+    /// tests and reports). O(table size).
+    public var rememberedKeys: Int { table.live(horizons: horizons) }
+
+    /// Sightings stored, expired ones not yet reused included: the memory actually held, at most
+    /// a small multiple of the largest ``rememberedKeys`` plus a fixed minimum.
+    public var storedKeys: Int { table.count }
 }

@@ -15,28 +15,98 @@ public struct StreamKey: Sendable, Hashable, Comparable {
 }
 
 /// Interns stream keys into dense ids so that per-key state lives in arrays and each event
-/// costs one hash lookup. Grows with the number of distinct (type, code) pairs, never with
-/// input length.
+/// costs one lookup. Grows with the number of distinct (type, code) pairs, never with input
+/// length.
+///
+/// The lookup is on the per-event path, so it hashes the two strings' UTF-8 bytes a word at a
+/// time into an open-addressing table of ids (no `Hasher`, no allocation) and confirms the
+/// match by comparing the strings.
 public struct StreamKeyTable: Sendable {
-    private var ids: [StreamKey: Int32] = [:]
     /// Keys by id.
     public private(set) var keys: [StreamKey] = []
     /// Classification of each key's type, by id.
     public private(set) var classes: [EventClass] = []
+    /// Hash of each key, by id (for growing the table).
+    private var hashes: [UInt64] = []
+    /// Open-addressing slots holding ids; −1 is empty. Load ≤ 1/2.
+    private var slots = [Int32](repeating: -1, count: 64)
 
     public init() {}
 
     /// The id of `(type, code)`, assigning the next one on first sight.
     public mutating func intern(type: String, code: String) -> Int32 {
-        let key = StreamKey(type: type, code: code)
-        if let id = ids[key] { return id }
+        let hash = Self.hash(type, code)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let id = slots[i]
+            if id < 0 { break }
+            if hashes[Int(id)] == hash, keys[Int(id)].type == type, keys[Int(id)].code == code { return id }
+            i = (i + 1) & mask
+        }
         let id = Int32(keys.count)
-        ids[key] = id
-        keys.append(key)
+        keys.append(StreamKey(type: type, code: code))
         classes.append(EventClass(type: type))
+        hashes.append(hash)
+        if keys.count * 2 > slots.count {
+            rebuild(capacity: slots.count * 2)
+        } else {
+            slots[i] = id
+        }
         return id
     }
 
     /// Number of distinct keys seen.
     public var count: Int { keys.count }
+
+    private mutating func rebuild(capacity: Int) {
+        slots = [Int32](repeating: -1, count: capacity)
+        let mask = capacity - 1
+        for (id, hash) in hashes.enumerated() {
+            var i = Int(truncatingIfNeeded: hash) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(id)
+        }
+    }
+
+    /// A 64-bit hash of (type, code): both UTF-8 byte strings, eight bytes per step, finished so
+    /// that the low bits (the slot) depend on every input bit.
+    static func hash(_ type: String, _ code: String) -> UInt64 {
+        let seed = mix(0x243F_6A88_85A3_08D3, utf8: type)
+        var h = mix(seed, utf8: code)
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        return h
+    }
+
+    private static func mix(_ seed: UInt64, utf8 string: String) -> UInt64 {
+        if let h = string.utf8.withContiguousStorageIfAvailable({ mix(seed, UnsafeRawBufferPointer($0)) }) {
+            return h
+        }
+        return mix(seed, bytes: Array(string.utf8))
+    }
+
+    private static func mix(_ seed: UInt64, bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBytes { mix(seed, $0) }
+    }
+
+    private static func mix(_ seed: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h = (seed ^ UInt64(bytes.count)) &* 0x9E37_79B9_7F4A_7C15
+        var i = 0
+        while i + 8 <= bytes.count {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < bytes.count {
+            tail |= UInt64(bytes[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
+        return h ^ (h >> 31)
+    }
 }

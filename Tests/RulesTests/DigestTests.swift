@@ -46,3 +46,27 @@ struct DigestTests {
         #expect(hasher.hex() == bytes.hex())
     }
 }
+
+@Suite("Delivery digests")
+struct DeliveryDigestTests {
+    @Test("(epoch, seq) records hash as their big-endian bytes, whatever the alignment")
+    func recordsEqualTheirBytes() {
+        for prefix in 0..<5 {
+            var words = RulesSHA256()
+            var bytes = RulesSHA256()
+            for _ in 0..<prefix {
+                words.update(0x7F)
+                bytes.update(0x7F)
+            }
+            for i in 0..<1_000 {
+                let epoch = UInt32(i / 97 + 1)
+                let seq = UInt64(i) &* 0x0001_0203_0405_0607
+                words.update(bigEndian: epoch)
+                words.update(bigEndian: seq)
+                bytes.update((0..<4).map { UInt8(truncatingIfNeeded: epoch >> (24 - 8 * $0)) })
+                bytes.update((0..<8).map { UInt8(truncatingIfNeeded: seq >> (56 - 8 * $0)) })
+            }
+            #expect(words.hex() == bytes.hex())
+        }
+    }
+}

@@ -49,12 +49,9 @@ public struct OracleOutcome: Sendable {
     public var accepted: Int
 }
 
-extension CheckOracle {
-    /// The final evaluation, after the queues drained: C5's "no stale value survives" and C6's
-    /// conservation, on top of everything found while streaming. When `metrics` (the hub's own
-    /// figures, in consumer order) are given, C6 also checks that its counted drops and
-    /// deliveries match what the oracle saw. Does not change the oracle.
-    public func outcome(metrics: [ConsumerMetrics]? = nil) -> OracleOutcome {
+extension OracleCore {
+    /// The final evaluation (see ``CheckOracle/outcome(metrics:)``).
+    func outcome(metrics: [ConsumerMetrics]? = nil) -> OracleOutcome {
         var sampler = violations
         var notes: [String] = []
         for c in lanes.indices {

@@ -2,12 +2,9 @@ import Rules
 import TapeLog
 import Upbit
 
-extension CheckOracle {
-    /// Tells the oracle about the next input before the engine sees it: its session time (the
-    /// recorded monotonic clock, to which callbacks are attributed), lifecycle events (epoch
-    /// spans, disconnect markers) and inbound data for gap findings and the message rate.
-    /// Optional: without it, session time is the arrival time of each judged frame.
-    public func observe(_ input: ReplayInput) {
+extension OracleCore {
+    /// The next input, before the engine sees it (see ``CheckOracle/observe(_:)``).
+    mutating func observe(_ input: ReplayInput) {
         observing = true
         switch input {
         case .frame(let frame):
@@ -43,7 +40,7 @@ extension CheckOracle {
         }
     }
 
-    public func discarded(_ input: RuleInput, reason: DiscardReason) {
+    mutating func discarded(_ input: RuleInput, reason: DiscardReason) {
         if !observing { noteInboundData(epoch: input.epoch, seq: input.seq, ns: input.arrivalNs) }
         let facts = input.facts
         let kind: FindingClass
@@ -57,6 +54,7 @@ extension CheckOracle {
         case .unknown: kind = .unknown
         case .malformed: kind = .decodeError
         }
+        let sessionNs = cursorNs
         findings.record(kind.index) {
             let type = facts.type ?? "?"
             let key = facts.code.map { $0.isEmpty ? type : "\(type) \($0)" } ?? type
@@ -69,7 +67,7 @@ extension CheckOracle {
                 eventTimeMs: facts.eventTimeMs,
                 streamType: facts.streamType,
                 idempotencyKey: facts.idempotencyKey,
-                sessionNs: cursorNs,
+                sessionNs: sessionNs,
                 explanation: CheckExplain.discard(kind, key, timeMs: facts.eventTimeMs)
             )
         }
@@ -78,7 +76,7 @@ extension CheckOracle {
     /// One inbound data frame at session time `ns`: the message rate, the epoch span, and a gap
     /// finding when its epoch was silent for longer than the threshold. Silence is watched in
     /// the newest epoch only: frames of an older epoch (a stale tail) neither end nor start one.
-    func noteInboundData(epoch: UInt32, seq: UInt64, ns: Int64) {
+    mutating func noteInboundData(epoch: UInt32, seq: UInt64, ns: Int64) {
         if !observing { cursorNs = ns }
         timeline.noteMessage(at: ns)
         timeline.noteEpoch(epoch, at: ns)
@@ -93,13 +91,13 @@ extension CheckOracle {
     }
 
     /// Ends the silence watch of `epoch` at `ns`, recording a gap if it was too long.
-    private func closeGap(epoch: UInt32, at ns: Int64, until: String) {
+    private mutating func closeGap(epoch: UInt32, at ns: Int64, until: String) {
         guard let mark = gapMark, mark.epoch == epoch else { return }
         gapMark = nil
         if ns &- mark.ns > options.gapThresholdNs { recordGap(from: mark, toSeq: nil, toNs: ns, until: until) }
     }
 
-    private func recordGap(from mark: GapMark, toSeq: UInt64?, toNs: Int64, until: String) {
+    private mutating func recordGap(from mark: GapMark, toSeq: UInt64?, toNs: Int64, until: String) {
         findings.record(FindingClass.gap.index) {
             FindingSample(
                 kind: .gap,

@@ -12,8 +12,52 @@ import Upbit
 /// window (per consumer and stream key, ``CheckOptions/dedupWindowMs`` of event time), plus one
 /// timeline bucket per second per consumer.
 public final class CheckOracle: DeliveryObserver {
-    public let consumers: [ConsumerSpec]
-    public let options: CheckOptions
+    /// Everything the oracle knows, in one value: each callback is a single access to it, so
+    /// the per-event path pays no dynamic exclusivity checks on the class's fields.
+    var core: OracleCore
+
+    public var consumers: [ConsumerSpec] { core.consumers }
+    public var options: CheckOptions { core.options }
+    /// Market events accepted by the rules.
+    public var acceptedCount: Int { core.acceptedCount }
+
+    public init(consumers: [ConsumerSpec], options: CheckOptions = CheckOptions()) {
+        core = OracleCore(consumers: consumers, options: options)
+    }
+
+    public func accepted(_ event: MarketEvent) { core.accepted(event) }
+
+    public func delivered(_ event: MarketEvent, to consumer: Int, atNs: Int64) {
+        core.delivered(event, to: consumer, atNs: atNs)
+    }
+
+    public func dropped(_ event: MarketEvent, from consumer: Int, atNs: Int64) {
+        core.dropped(event, from: consumer, atNs: atNs)
+    }
+
+    public func coalesced(_ replaced: MarketEvent, by newer: MarketEvent, in consumer: Int, atNs: Int64) {
+        core.coalesced(replaced, by: newer, in: consumer, atNs: atNs)
+    }
+
+    public func discarded(_ input: RuleInput, reason: DiscardReason) { core.discarded(input, reason: reason) }
+
+    /// Tells the oracle about the next input before the engine sees it: its session time (the
+    /// recorded monotonic clock, to which callbacks are attributed), lifecycle events (epoch
+    /// spans, disconnect markers) and inbound data for gap findings and the message rate.
+    /// Optional: without it, session time is the arrival time of each judged frame.
+    public func observe(_ input: ReplayInput) { core.observe(input) }
+
+    /// The final evaluation, after the queues drained: C5's "no stale value survives" and C6's
+    /// conservation, on top of everything found while streaming. When `metrics` (the hub's own
+    /// figures, in consumer order) are given, C6 also checks that its counted drops and
+    /// deliveries match what the oracle saw. Does not change the oracle.
+    public func outcome(metrics: [ConsumerMetrics]? = nil) -> OracleOutcome { core.outcome(metrics: metrics) }
+}
+
+/// The oracle's state and logic (see ``CheckOracle``).
+struct OracleCore: Sendable {
+    let consumers: [ConsumerSpec]
+    let options: CheckOptions
     var keys: [OracleKey] = []
     private var keyIndex: [StreamKey: Int] = [:]
     /// The rules' dense key id → ours, verified by type and code on each use.
@@ -29,9 +73,9 @@ public final class CheckOracle: DeliveryObserver {
     /// The newest epoch's last inbound data (or connect), watched for silence.
     var gapMark: GapMark?
     /// Market events accepted by the rules.
-    public internal(set) var acceptedCount = 0
+    var acceptedCount = 0
 
-    public init(consumers: [ConsumerSpec], options: CheckOptions = CheckOptions()) {
+    init(consumers: [ConsumerSpec], options: CheckOptions = CheckOptions()) {
         self.consumers = consumers
         self.options = options
         lanes = consumers.map { OracleLane(spec: $0) }
@@ -42,15 +86,15 @@ public final class CheckOracle: DeliveryObserver {
 
     // MARK: DeliveryObserver
 
-    public func accepted(_ event: MarketEvent) {
+    mutating func accepted(_ event: MarketEvent) {
         acceptedCount += 1
         if !observing { noteInboundData(epoch: event.epoch, seq: event.seq, ns: event.arrivalNs) }
         let k = index(of: event)
         let ref = Self.ref(event, atNs: nil)
         if !keys[k].isState, event.eventTimeMs < keys[k].newestAcceptedMs {
             let newest = keys[k].newestAcceptedMs
-            findings.record(FindingClass.reordered.index) {
-                FindingSample(
+            if findings.tally(FindingClass.reordered.index) {
+                let sample = FindingSample(
                     kind: .reordered,
                     epoch: event.epoch,
                     seq: event.seq,
@@ -66,6 +110,7 @@ public final class CheckOracle: DeliveryObserver {
                         newestMs: newest
                     )
                 )
+                findings.keep(FindingClass.reordered.index, sample)
             }
         }
         keys[k].newestAcceptedMs = max(keys[k].newestAcceptedMs, event.eventTimeMs)
@@ -76,7 +121,7 @@ public final class CheckOracle: DeliveryObserver {
         }
     }
 
-    public func delivered(_ event: MarketEvent, to consumer: Int, atNs: Int64) {
+    mutating func delivered(_ event: MarketEvent, to consumer: Int, atNs: Int64) {
         guard lanes.indices.contains(consumer) else { return }
         let k = index(of: event)
         let ref = Self.ref(event, atNs: atNs)
@@ -86,7 +131,7 @@ public final class CheckOracle: DeliveryObserver {
         timeline.noteDelivery(consumer: consumer, at: cursorNs, lagNs: atNs &- event.arrivalNs)
 
         // C1: an idempotency key delivered twice within the window.
-        if let first = lanes[consumer].keys[k].window.deliver(ref, windowMs: options.dedupWindowMs) {
+        if let first = lanes[consumer].windows.deliver(ref, key: k, windowMs: options.dedupWindowMs) {
             report(.c1, consumer, k, first, ref, CheckExplain.c1)
         }
         // C3: nothing from an epoch below one already delivered.
@@ -120,7 +165,7 @@ public final class CheckOracle: DeliveryObserver {
         lanes[consumer].keys[k].last = ref
     }
 
-    public func dropped(_ event: MarketEvent, from consumer: Int, atNs: Int64) {
+    mutating func dropped(_ event: MarketEvent, from consumer: Int, atNs: Int64) {
         guard lanes.indices.contains(consumer) else { return }
         let k = index(of: event)
         lanes[consumer].dropped += 1
@@ -129,7 +174,7 @@ public final class CheckOracle: DeliveryObserver {
         timeline.noteDrop(consumer: consumer, at: cursorNs)
     }
 
-    public func coalesced(_ replaced: MarketEvent, by newer: MarketEvent, in consumer: Int, atNs: Int64) {
+    mutating func coalesced(_ replaced: MarketEvent, by newer: MarketEvent, in consumer: Int, atNs: Int64) {
         guard lanes.indices.contains(consumer) else { return }
         let old = index(of: replaced)
         let new = index(of: newer)
@@ -149,7 +194,7 @@ public final class CheckOracle: DeliveryObserver {
     // MARK: Helpers
 
     /// Our index of the event's stream key (created on first sight).
-    func index(of event: MarketEvent) -> Int {
+    mutating func index(of event: MarketEvent) -> Int {
         let rulesID = Int(event.keyID)
         if rulesID >= 0, rulesID < byRulesID.count {
             let k = byRulesID[rulesID]
@@ -203,7 +248,7 @@ public final class CheckOracle: DeliveryObserver {
     }
 
     /// Counts a two-event violation of the same key; builds its witness only when it is kept.
-    func report(
+    mutating func report(
         _ kind: ViolationClass,
         _ consumer: Int,
         _ k: Int,
@@ -215,23 +260,25 @@ public final class CheckOracle: DeliveryObserver {
     }
 
     /// Counts a two-event violation; builds its witness only when it is kept.
-    func report(
+    mutating func report(
         _ kind: ViolationClass,
         _ consumer: Int,
         _ earlier: (Int, EventRef),
         _ offending: (Int, EventRef),
         _ explain: (String, DeliveryWitness, DeliveryWitness) -> String
     ) {
-        violations.record(kind.index) {
-            let name = lanes[consumer].spec.name
-            let first = witness(.earlier, consumer, earlier.0, earlier.1)
-            let second = witness(.offending, consumer, offending.0, offending.1)
-            return Violation(
+        guard violations.tally(kind.index) else { return }
+        let name = lanes[consumer].spec.name
+        let first = witness(.earlier, consumer, earlier.0, earlier.1)
+        let second = witness(.offending, consumer, offending.0, offending.1)
+        violations.keep(
+            kind.index,
+            Violation(
                 kind: kind,
                 consumer: name,
                 explanation: explain(name, first, second),
                 deliveries: [first, second]
             )
-        }
+        )
     }
 }

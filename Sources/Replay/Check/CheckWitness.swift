@@ -104,9 +104,17 @@ struct ClassSampler<Item: Sendable>: Sendable {
 
     /// Counts one occurrence; keeps `make()` when there is room.
     mutating func record(_ index: Int, _ make: () -> Item) {
-        counts[index] += 1
-        if items[index].count < limit { items[index].append(make()) }
+        if tally(index) { keep(index, make()) }
     }
+
+    /// Counts one occurrence; true when its sample should be built and passed to ``keep(_:_:)``.
+    mutating func tally(_ index: Int) -> Bool {
+        counts[index] += 1
+        return items[index].count < limit
+    }
+
+    /// Keeps a sample of class `index` (after ``tally(_:)`` said so).
+    mutating func keep(_ index: Int, _ item: Item) { items[index].append(item) }
 }
 
 /// 16 lower-case hex digits.

@@ -17,50 +17,106 @@ struct EventRef: Sendable, Hashable {
     func precedes(_ other: EventRef) -> Bool { (epoch, seq) < (other.epoch, other.seq) }
 }
 
-/// C1's memory of the idempotency keys one consumer received for one stream key.
+/// C1's memory of the idempotency keys one consumer received, per stream key.
 ///
-/// Deterministic and bounded like R3 (SPEC §5) but separate code: it keeps every key whose
-/// event time is ≥ newest − window, where newest is the highest event time delivered for the
-/// stream key. A key delivered again after it left the window is out of C1's reach.
-struct DeliveryWindow: Sendable {
-    private var seen: [UInt64: EventRef] = [:]
-    /// Insertion order, for pruning: (key, event time).
-    private var order: [(key: UInt64, timeMs: Int64)] = []
-    private var head = 0
-    private var newestMs = Int64.min
+/// Deterministic and bounded like R3 (SPEC §5) but separate code: per stream key it keeps every
+/// key whose event time is ≥ newest − window, where newest is the highest event time delivered
+/// for the stream key. A key delivered again after it left the window is out of C1's reach.
+///
+/// One hash table (open addressing, linear probing) holds the latest delivery of each
+/// (stream key, idempotency key). A delivery whose time fell below its stream key's window start
+/// no longer counts; its slot is taken by the next insertion probing over it, and when half the
+/// slots are used the table is rebuilt with the live deliveries only, at four times their
+/// number. Amortised O(1) per delivery, no allocation between rebuilds.
+struct DeliveryWindows: Sendable {
+    /// What a probe reads; the rest of the delivery lives in `refs` at the same index, read only
+    /// for a violation's witness.
+    private struct Slot: Sendable {
+        var key: UInt64
+        var timeMs: Int64
+        /// Stream key + 1; 0 marks an empty slot.
+        var owner: Int32
+    }
 
-    /// Keys remembered now.
-    var count: Int { seen.count }
+    private static let vacant = Slot(key: 0, timeMs: 0, owner: 0)
+    private static let blank = EventRef(epoch: 0, seq: 0, timeMs: 0, streamType: .realtime, key: 0, atNs: nil)
+    /// Window start (newest delivered time − width) per stream key.
+    private var starts: [Int64] = []
+    private var slots = [Slot](repeating: vacant, count: 1_024)
+    private var refs = [EventRef](repeating: blank, count: 1_024)
+    private var used = 0
 
-    /// Records a delivery; returns the earlier delivery of the same key when it is within the
-    /// window (a C1 violation), nil otherwise.
-    mutating func deliver(_ event: EventRef, windowMs: Int64) -> EventRef? {
-        if event.timeMs > newestMs {
-            newestMs = event.timeMs
-            prune(before: horizon(windowMs))
+    /// Keys remembered now (inside their window), over all stream keys. O(table size).
+    var count: Int { slots.reduce(0) { $0 + (isLive($1) ? 1 : 0) } }
+
+    /// Records a delivery of oracle stream key `k`; returns the earlier delivery of the same
+    /// idempotency key when it is within the window (a C1 violation), nil otherwise.
+    mutating func deliver(_ event: EventRef, key k: Int, windowMs: Int64) -> EventRef? {
+        if k >= starts.count { starts.append(contentsOf: repeatElement(Int64.min, count: k + 1 - starts.count)) }
+        let (candidate, overflow) = event.timeMs.subtractingReportingOverflow(windowMs)
+        if !overflow, candidate > starts[k] { starts[k] = candidate }
+        let start = starts[k]
+        let owner = Int32(k + 1)
+        let mask = slots.count - 1
+        var i = Self.slot(owner: owner, key: event.key, mask: mask)
+        var spare = -1
+        while slots[i].owner != 0 {
+            if slots[i].owner == owner, slots[i].key == event.key {
+                if slots[i].timeMs >= start { return refs[i] }
+                spare = i
+                break
+            }
+            if spare < 0, !isLive(slots[i]) { spare = i }
+            i = (i + 1) & mask
         }
-        let start = horizon(windowMs)
-        if let earlier = seen[event.key], earlier.timeMs >= start { return earlier }
         guard event.timeMs >= start else { return nil }
-        seen[event.key] = event
-        order.append((event.key, event.timeMs))
+        let slot = Slot(key: event.key, timeMs: event.timeMs, owner: owner)
+        if spare >= 0 {
+            slots[spare] = slot
+            refs[spare] = event
+        } else if (used + 1) * 2 > slots.count {
+            rebuild()
+            place(slot, event)
+        } else {
+            slots[i] = slot
+            refs[i] = event
+            used += 1
+        }
         return nil
     }
 
-    private func horizon(_ windowMs: Int64) -> Int64 {
-        let (start, overflow) = newestMs.subtractingReportingOverflow(windowMs)
-        return overflow ? Int64.min : start
+    private func isLive(_ slot: Slot) -> Bool { slot.owner != 0 && slot.timeMs >= starts[Int(slot.owner) - 1] }
+
+    private static func slot(owner: Int32, key: UInt64, mask: Int) -> Int {
+        // splitmix64's finaliser over the key salted with the stream key.
+        var x = key &+ UInt64(UInt32(bitPattern: owner)) &* 0x9E37_79B9_7F4A_7C15
+        x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int(truncatingIfNeeded: x ^ (x >> 31)) & mask
     }
 
-    private mutating func prune(before start: Int64) {
-        while head < order.count, order[head].timeMs < start {
-            let entry = order[head]
-            if let kept = seen[entry.key], kept.timeMs == entry.timeMs { seen.removeValue(forKey: entry.key) }
-            head += 1
-        }
-        if head >= 64, head * 2 >= order.count {
-            order.removeFirst(head)
-            head = 0
-        }
+    /// Keeps the live deliveries in a table at least four times their number: the next rebuild
+    /// is then at least that many deliveries away.
+    private mutating func rebuild() {
+        var keep: [Int] = []
+        keep.reserveCapacity(used)
+        for i in slots.indices where isLive(slots[i]) { keep.append(i) }
+        var capacity = 1_024
+        while capacity < (keep.count + 1) * 4 { capacity *= 2 }
+        let oldSlots = slots
+        let oldRefs = refs
+        slots = [Slot](repeating: Self.vacant, count: capacity)
+        refs = [EventRef](repeating: Self.blank, count: capacity)
+        used = 0
+        for i in keep { place(oldSlots[i], oldRefs[i]) }
+    }
+
+    private mutating func place(_ slot: Slot, _ ref: EventRef) {
+        let mask = slots.count - 1
+        var i = Self.slot(owner: slot.owner, key: slot.key, mask: mask)
+        while slots[i].owner != 0 { i = (i + 1) & mask }
+        slots[i] = slot
+        refs[i] = ref
+        used += 1
     }
 }

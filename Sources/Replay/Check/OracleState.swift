@@ -50,14 +50,14 @@ struct LaneKey: Sendable {
     /// The last drop of the key counted by the hub (C5: a stale last value is legitimate only
     /// when the newer value was dropped and counted).
     var lastDropped: EventRef?
-    /// Delivered idempotency keys within the window (C1).
-    var window = DeliveryWindow()
 }
 
 /// What the oracle keeps per consumer.
 struct OracleLane: Sendable {
     var spec: ConsumerSpec
     var keys: [LaneKey] = []
+    /// Delivered idempotency keys within the window, per stream key (C1).
+    var windows = DeliveryWindows()
     /// The first delivery from the highest epoch delivered so far, and its key (C3).
     var highest: (ref: EventRef, key: Int)?
     var acceptedSelected = 0

@@ -1,0 +1,133 @@
+import Dispatch
+import TapeLog
+
+/// Reads a tape's entries in arrival order on a thread of its own and hands them to the caller
+/// as ``ReplayInput``s, so that reading (SQLite, the cursors) and judging (rules, fan-out,
+/// oracle) run on two cores at once (SPEC §13: check throughput "on 2 cores").
+///
+/// The caller sees exactly the sequence ``TapeReader/arrivals(_:payloads:)`` yields, in order, on
+/// its own thread: only the reading moves. Inputs travel in batches through a few reusable
+/// buffers, one hand-off per batch and none per input; memory is `depth × batchSize` inputs.
+public enum ReadAhead {
+    /// Inputs per hand-off.
+    public static let batchSize = 1_024
+    /// Batches in flight between the reader and the caller.
+    public static let depth = 4
+
+    /// Calls `body` with every entry of the tape at `path` in arrival order (payloads not
+    /// inflated), on the calling thread. Returns the number of inputs. A read error is thrown
+    /// after `body` has seen every input before it, as a sequential read would.
+    public static func forEachInput(path: String, _ body: (ReplayInput) -> Void) throws(TapeError) -> Int {
+        let channel = BatchChannel<ReplayInput>(depth: depth, batchSize: batchSize)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue(label: "ticktape.read-ahead").async {
+            produce(path: path, into: channel)
+            done.signal()
+        }
+        var count = 0
+        var failure: TapeError?
+        var finished = false
+        while !finished {
+            channel.receive { batch in
+                for input in batch.items { body(input) }
+                count += batch.items.count
+                failure = batch.failure
+                finished = batch.last
+            }
+        }
+        done.wait()
+        if let failure { throw failure }
+        return count
+    }
+
+    private static func produce(path: String, into channel: BatchChannel<ReplayInput>) {
+        var cursor: ArrivalCursor?
+        var failure: TapeError?
+        do {
+            cursor = try TapeReader(path: path).arrivals(payloads: false)
+        } catch {
+            failure = error
+        }
+        var last = cursor == nil
+        repeat {
+            channel.send { batch in
+                batch.failure = failure
+                guard let cursor, failure == nil else {
+                    batch.last = true
+                    return
+                }
+                do throws(TapeError) {
+                    while batch.items.count < batchSize {
+                        guard let entry = try cursor.next() else {
+                            batch.last = true
+                            break
+                        }
+                        batch.items.append(TapeReplay.input(for: entry))
+                    }
+                } catch {
+                    batch.failure = error
+                    batch.last = true
+                }
+                last = batch.last
+            }
+        } while !last
+    }
+}
+
+/// A bounded single-producer, single-consumer hand-off of reusable batches. Each slot is owned
+/// by exactly one side at a time (the semaphores pass it over), so the buffers are reused
+/// without copying or locking per element.
+final class BatchChannel<Element: Sendable>: @unchecked Sendable {
+    struct Batch {
+        var items: [Element] = []
+        /// The producer's last batch.
+        var last = false
+        /// Why reading stopped early, with the last batch.
+        var failure: TapeError?
+    }
+
+    private let slots: UnsafeMutablePointer<Batch>
+    private let depth: Int
+    private let filled = DispatchSemaphore(value: 0)
+    private let vacant: DispatchSemaphore
+    /// Touched only by the producer / only by the consumer.
+    private var sendIndex = 0
+    private var receiveIndex = 0
+
+    init(depth: Int, batchSize: Int) {
+        self.depth = depth
+        vacant = DispatchSemaphore(value: depth)
+        slots = .allocate(capacity: depth)
+        for i in 0..<depth {
+            var batch = Batch()
+            batch.items.reserveCapacity(batchSize)
+            (slots + i).initialize(to: batch)
+        }
+    }
+
+    deinit {
+        slots.deinitialize(count: depth)
+        slots.deallocate()
+    }
+
+    /// Producer: fills the next free batch (emptied, capacity kept) and hands it over.
+    func send(_ fill: (inout Batch) -> Void) {
+        vacant.wait()
+        let slot = slots + sendIndex
+        sendIndex = (sendIndex + 1) % depth
+        slot.pointee.items.removeAll(keepingCapacity: true)
+        slot.pointee.last = false
+        slot.pointee.failure = nil
+        fill(&slot.pointee)
+        filled.signal()
+    }
+
+    /// Consumer: waits for the next batch, reads it, and gives the buffer back.
+    func receive(_ read: (Batch) -> Void) {
+        filled.wait()
+        let slot = slots + receiveIndex
+        receiveIndex = (receiveIndex + 1) % depth
+        read(slot.pointee)
+        vacant.signal()
+    }
+}

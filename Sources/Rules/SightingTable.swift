@@ -1,0 +1,103 @@
+/// R3's table of the latest sighting per (stream key id, idempotency key): open addressing with
+/// linear probing, sized so that at most half the slots are in use.
+///
+/// Idempotency keys are already 64-bit hashes (SPEC §4), so one multiply mixes them with the
+/// stream id. A slot whose time is below its stream key's horizon is expired: lookups treat it as
+/// a different key, insertions reuse it, and a rebuild (when half the slots are in use) keeps
+/// only the live ones, growing or shrinking to at least four times their number.
+struct SightingTable: Sendable {
+    struct Slot: Sendable {
+        var key: UInt64
+        var timeMs: Int64
+        var seq: UInt64
+        var epoch: UInt32
+        /// Stream key id; −1 marks an empty slot.
+        var stream: Int32
+    }
+
+    /// Where a probe ended: the key's slot when `found`, else the slot an insertion should take.
+    struct Probe: Sendable {
+        var slot: Int
+        var found: Bool
+    }
+
+    private static let empty = Slot(key: 0, timeMs: 0, seq: 0, epoch: 0, stream: -1)
+    private static let minimumCapacity = 1_024
+    private var slots = [Slot](repeating: empty, count: minimumCapacity)
+    private var shift: UInt64 = 64 - 10
+    /// Slots in use, expired ones included.
+    private(set) var count = 0
+
+    subscript(slot: Int) -> Slot { slots[slot] }
+
+    /// Finds (stream, key), or the best slot to insert it at: the first expired slot on its probe
+    /// path, else the empty slot that ended the path.
+    func probe(stream: Int32, key: UInt64, horizons: [Int64]) -> Probe {
+        slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            var i = home(stream: stream, key: key)
+            var reusable = -1
+            while true {
+                let slot = slots[i]
+                if slot.stream < 0 { return Probe(slot: reusable >= 0 ? reusable : i, found: false) }
+                if slot.key == key, slot.stream == stream { return Probe(slot: i, found: true) }
+                if reusable < 0, slot.timeMs < horizons[Int(slot.stream)] { reusable = i }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    /// Stores `sighting` where `probe` said (overwriting the key's expired sighting or an
+    /// expired slot, or filling an empty one).
+    mutating func store(_ sighting: Slot, at probe: Probe, horizons: [Int64]) {
+        if slots[probe.slot].stream >= 0 {
+            slots[probe.slot] = sighting
+            return
+        }
+        if (count + 1) * 2 > slots.count {
+            rebuild(horizons: horizons)
+            insertFresh(sighting)
+            return
+        }
+        slots[probe.slot] = sighting
+        count += 1
+    }
+
+    /// Live sightings (inside their window).
+    func live(horizons: [Int64]) -> Int {
+        slots.reduce(0) { $0 + ($1.stream >= 0 && $1.timeMs >= horizons[Int($1.stream)] ? 1 : 0) }
+    }
+
+    @inline(__always)
+    private func home(stream: Int32, key: UInt64) -> Int {
+        let mixed = (key ^ (UInt64(UInt32(bitPattern: stream)) &* 0xC2B2_AE3D_27D4_EB4F)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: mixed >> shift)
+    }
+
+    /// Keeps the live sightings in a table at least four times their number (and the minimum),
+    /// so the next rebuild is at least as many insertions away as there are live sightings.
+    private mutating func rebuild(horizons: [Int64]) {
+        var live: [Slot] = []
+        live.reserveCapacity(count)
+        for slot in slots where slot.stream >= 0 && slot.timeMs >= horizons[Int(slot.stream)] { live.append(slot) }
+        var capacity = Self.minimumCapacity
+        var bits: UInt64 = 10
+        while capacity < (live.count + 1) * 4 {
+            capacity *= 2
+            bits += 1
+        }
+        slots = [Slot](repeating: Self.empty, count: capacity)
+        shift = 64 - bits
+        count = 0
+        for slot in live { insertFresh(slot) }
+    }
+
+    /// Inserts a key known to be absent, with room guaranteed.
+    private mutating func insertFresh(_ sighting: Slot) {
+        let mask = slots.count - 1
+        var i = home(stream: sighting.stream, key: sighting.key)
+        while slots[i].stream >= 0 { i = (i + 1) & mask }
+        slots[i] = sighting
+        count += 1
+    }
+}
