@@ -165,7 +165,11 @@ final class TapeStore {
         try run(commitStatement)
         inTransaction = false
         let now = wallClockNs()
-        for recv in pendingRecvNs { stats.commitLatency.record(now - recv) }
+        for recv in pendingRecvNs {
+            // Imported tapes may carry any wall time: clamp instead of trapping on overflow.
+            let (latency, overflow) = now.subtractingReportingOverflow(recv)
+            stats.commitLatency.record(overflow ? (recv < 0 ? .max : 0) : latency)
+        }
         stats.framesCommitted += Int64(pendingRecvNs.count)
         pendingRecvNs.removeAll(keepingCapacity: true)
         stats.commits += 1

@@ -182,7 +182,9 @@ public final class TapeWriter: @unchecked Sendable {
         }
         if transactionFrames >= options.commitFrames {
             sealLocked(commitAfter: true, flushTarget: 0)
-        } else if openBytes >= options.blockBytes {
+        } else if openBytes >= options.blockBytes || inFlightFrames >= options.queueCapacity {
+            // A full pipeline seals what is open: the next producer will wait for room, and only
+            // inserting these frames makes room.
             sealLocked(commitAfter: false, flushTarget: 0)
         }
     }
