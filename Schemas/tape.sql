@@ -36,7 +36,7 @@ CREATE TABLE event (
 );
 
 -- Payload storage: the payloads of one commit window, in blocks of about 512 KiB (a commit
--- closes the open block). codec 0 = stored as is, 1 = raw deflate (RFC 1951) at level 1.
+-- closes the open block). codec 0 = stored as is, 1 = raw deflate (RFC 1951), level 1 by default.
 -- Inside a block the payloads are grouped by stream (deflate then finds each message's shape
 -- within its window); every frame row says where its bytes are.
 CREATE TABLE block (

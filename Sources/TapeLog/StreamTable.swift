@@ -37,12 +37,12 @@ struct StreamTable {
             insertStream.bind(1, id)
             insertStream.bind(2, type)
             insertStream.bind(3, facts.code)
-            defer { insertStream.reset() }
+            defer { insertStream.rewind() }
             try insertStream.step()
             ids[key] = id
         }
         let s = insertFacts
-        defer { s.reset() }
+        defer { s.rewind() }
         s.bind(1, Int64(epoch))
         s.bind(2, Int64(bitPattern: seq))
         s.bind(3, id)

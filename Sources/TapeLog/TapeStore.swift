@@ -176,13 +176,9 @@ final class TapeStore {
     }
 
     private func run(_ statement: Statement) throws(TapeError) {
-        do {
-            try statement.step()
-            statement.reset()
-        } catch {
-            statement.reset()
-            throw TapeError.io(path: path, reason: error.description)
-        }
+        // Every parameter is bound on every execution, so bindings need no clearing.
+        defer { statement.rewind() }
+        do { try statement.step() } catch { throw TapeError.io(path: path, reason: error.description) }
     }
 
     func shutdown() {
