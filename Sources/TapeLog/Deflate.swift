@@ -24,19 +24,18 @@ struct Deflater {
             deflateReset(&stream)
         }
         let bound = Int(deflateBound(&stream, uLong(input.count)))
-        var output = [UInt8](repeating: 0, count: bound)
-        let produced = output.withUnsafeMutableBytes { out -> Int in
+        // Uninitialised: deflate writes every byte it reports, and zero-filling a block's worth
+        // of output per block is measurable at 100k frames/s.
+        return [UInt8](unsafeUninitializedCapacity: bound) { out, count in
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
             stream.avail_in = uInt(input.count)
-            stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.next_out = out.baseAddress
             stream.avail_out = uInt(out.count)
             // With avail_out >= deflateBound, "deflate() … with Z_FINISH … will return Z_STREAM_END" in one call.
             let rc = deflate(&stream, Z_FINISH)
             precondition(rc == Z_STREAM_END, "deflate did not finish: \(rc)")
-            return out.count - Int(stream.avail_out)
+            count = out.count - Int(stream.avail_out)
         }
-        output.removeSubrange(produced...)
-        return output
     }
 
     mutating func end() {

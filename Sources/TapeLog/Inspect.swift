@@ -64,7 +64,10 @@ public enum TapeInspector {
             }
             var streams: [InspectReport.Stream] = []
             let byStream = try db.prepare(
-                "SELECT type, code, count(*) FROM frame_facts GROUP BY type, code ORDER BY type, code"
+                """
+                SELECT s.type, s.code, count(*) FROM frame_facts AS x JOIN stream AS s ON s.id = x.stream
+                GROUP BY s.type, s.code ORDER BY s.type, s.code
+                """
             )
             while try byStream.step() {
                 streams.append(
@@ -72,7 +75,7 @@ public enum TapeInspector {
                 )
             }
             let range = try db.prepare(
-                "SELECT min(recv_ns), max(recv_ns), count(*), coalesce(sum(length), 0) FROM frame"
+                "SELECT min(mono_ns + recv_off), max(mono_ns + recv_off), count(*), coalesce(sum(length), 0) FROM frame"
             )
             try range.step()
             return InspectReport(
@@ -84,8 +87,8 @@ public enum TapeInspector {
                 commitMs: reader.session.commitMs,
                 chaos: reader.session.chaos,
                 startedNs: reader.session.startedNs,
-                firstRecvNs: range.optionalInt64(0),
-                lastRecvNs: range.optionalInt64(1),
+                firstRecvNs: range.optionalInt64(0).map { reader.session.startedNs &+ $0 },
+                lastRecvNs: range.optionalInt64(1).map { reader.session.startedNs &+ $0 },
                 frames: range.int64(2),
                 events: Int64(events.count),
                 epochs: epochs.values.sorted { $0.epoch < $1.epoch },

@@ -1,7 +1,7 @@
 import Upbit
 
-/// Rebuilds `frame_facts` from the payloads (`ticktape reindex`), e.g. after the scanner learned
-/// a new message type. frame_facts is derived data, so this never touches the log tables.
+/// Rebuilds `stream` and `frame_facts` from the payloads (`ticktape reindex`), e.g. after the scanner learned
+/// a new message type. Both are derived data, so this never touches the log tables.
 public enum TapeReindexer {
     /// Returns the number of frames that have facts after the rebuild.
     @discardableResult
@@ -10,12 +10,10 @@ public enum TapeReindexer {
         do {
             try db.execute("BEGIN IMMEDIATE")
             try db.execute("DELETE FROM frame_facts")
-            let insert = try db.prepare(
-                """
-                INSERT INTO frame_facts (epoch, seq, type, code, event_ms, stream, sid, idem)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """
-            )
+            try db.execute("DELETE FROM stream")
+            let insert = try db.prepare(StreamTable.insertFactsSQL)
+            let insertStream = try db.prepare(StreamTable.insertStreamSQL)
+            var streams = StreamTable()
             // Facts are not read back while they are being rewritten.
             let cursor = try TapeCursor(
                 reader: reader,
@@ -31,16 +29,7 @@ public enum TapeReindexer {
                 guard r.direction == .inbound, Opcode.isData(r.opcode) else { continue }
                 let facts = UpbitScanner.facts(of: r.payload)
                 guard facts.type != nil else { continue }
-                insert.bind(1, Int64(r.epoch))
-                insert.bind(2, Int64(r.seq))
-                insert.bind(3, facts.type)
-                insert.bind(4, facts.code)
-                insert.bind(5, facts.eventTimeMs)
-                insert.bind(6, facts.streamType.map { Int64($0.rawValue) })
-                insert.bind(7, facts.sequentialID.map { Int64(bitPattern: $0) })
-                insert.bind(8, facts.idempotencyKey.map { Int64(bitPattern: $0) })
-                try insert.step()
-                insert.reset()
+                try streams.insert(facts, epoch: r.epoch, seq: r.seq, into: insert, streams: insertStream)
                 count += 1
             }
             try db.execute("COMMIT")

@@ -19,6 +19,8 @@ public final class TapeCursor {
     private var framesDone = false
     private var factsRow: (epoch: Int64, seq: Int64)?
     private var factsDone = false
+    /// The stream table, by id: facts name their stream by number.
+    private var streams: [Int64: (type: String, code: String?)] = [:]
     private var cachedBlockID: Int64 = -1
     private var cachedBlock: [UInt8] = []
     private var inflater = Inflater()
@@ -44,13 +46,20 @@ public final class TapeCursor {
         do {
             frames = try reader.db.prepare(
                 """
-                SELECT epoch, seq, dir, opcode, fragments, recv_ns, mono_ns, block, offset, length
+                SELECT epoch, seq, dir, opcode, fragments, mono_ns, recv_off, block, offset, length
                 FROM frame \(frameWhere) ORDER BY epoch, seq
                 """
             )
             facts = try reader.db.prepare(
-                "SELECT epoch, seq, type, code, event_ms, stream, sid, idem FROM frame_facts \(factsWhere) ORDER BY epoch, seq"
+                """
+                SELECT epoch, seq, stream, event_ms, snapshot, sid, idem
+                FROM frame_facts \(factsWhere) ORDER BY epoch, seq
+                """
             )
+            if readFacts {
+                let all = try reader.db.prepare("SELECT id, type, code FROM stream")
+                while try all.step() { streams[all.int64(0)] = (all.string(1) ?? "", all.string(2)) }
+            }
             blockQuery = try reader.db.prepare("SELECT codec, raw_len, data FROM block WHERE id = ?")
         } catch {
             throw TapeFile.classify(error, path: reader.path)
@@ -108,8 +117,8 @@ public final class TapeCursor {
                 direction: frames.int64(2) == 0 ? .inbound : .outbound,
                 opcode: UInt8(truncatingIfNeeded: frames.int64(3)),
                 fragments: UInt16(truncatingIfNeeded: frames.int64(4)),
-                recvNs: frames.int64(5),
-                monoNs: frames.int64(6),
+                recvNs: reader.session.startedNs &+ frames.int64(5) &+ frames.int64(6),
+                monoNs: frames.int64(5),
                 payload: payload
             )
             return TapeFrame(record: record, facts: facts)
@@ -134,13 +143,16 @@ public final class TapeCursor {
             }
             if row.epoch == epoch && row.seq == seq {
                 factsRow = nil
+                guard let stream = streams[facts.int64(2)] else {
+                    throw TapeError.corrupt(path: reader.path, reason: "frame (\(epoch), \(seq)) names no known stream")
+                }
                 return FrameFacts(
-                    type: facts.string(2),
-                    code: facts.string(3),
-                    eventTimeMs: facts.optionalInt64(4),
-                    streamType: facts.optionalInt64(5).flatMap { StreamType(rawValue: UInt8(truncatingIfNeeded: $0)) },
-                    sequentialID: facts.optionalInt64(6).map { UInt64(bitPattern: $0) },
-                    idempotencyKey: facts.optionalInt64(7).map { UInt64(bitPattern: $0) }
+                    type: stream.type,
+                    code: stream.code,
+                    eventTimeMs: facts.optionalInt64(3),
+                    streamType: StreamTable.streamType(snapshot: facts.optionalInt64(4)),
+                    sequentialID: facts.optionalInt64(5).map { UInt64(bitPattern: $0) },
+                    idempotencyKey: facts.optionalInt64(6).map { UInt64(bitPattern: $0) }
                 )
             }
             break

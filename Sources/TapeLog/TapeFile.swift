@@ -41,9 +41,12 @@ enum TapeFile {
             }
             guard version >= 1 else { throw TapeError.foreign(path: path) }
             let tables = try db.scalarInt(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('session', 'event', 'block', 'frame', 'frame_facts')"
+                """
+                SELECT count(*) FROM sqlite_master
+                WHERE type = 'table' AND name IN ('session', 'event', 'block', 'frame', 'stream', 'frame_facts')
+                """
             )
-            guard tables == 5 else { throw TapeError.corrupt(path: path, reason: "tables are missing") }
+            guard tables == 6 else { throw TapeError.corrupt(path: path, reason: "tables are missing") }
         } catch let error as TapeError {
             throw error
         } catch {

@@ -6,7 +6,8 @@ enum TapeSchema {
         -- This file is the single source of truth for the schema: the writer executes exactly this
         -- text on a new tape (TapeLog's TapeSchema.sql; a test proves the two are identical).
         -- Log tables (session, event, block, frame) are append-only: triggers abort UPDATE and DELETE.
-        -- frame_facts is derived from the payloads at record time and rebuilt by `ticktape reindex`.
+        -- stream and frame_facts are derived from the payloads at record time and rebuilt by `ticktape reindex`.
+        -- Read frames through the `frames` view: it restores recv_ns and names streams, opcodes and directions.
 
         PRAGMA application_id = 1414807888; -- 0x54544150, "TTAP"
         PRAGMA user_version = 1;
@@ -38,8 +39,10 @@ enum TapeSchema {
             detail     TEXT
         );
 
-        -- Payload storage: the payloads of one commit window, concatenated, in blocks.
-        -- codec 0 = stored as is, 1 = raw deflate (RFC 1951) at level 1.
+        -- Payload storage: the payloads of one commit window, in blocks of about 512 KiB (a commit
+        -- closes the open block). codec 0 = stored as is, 1 = raw deflate (RFC 1951), level 1 by default.
+        -- Inside a block the payloads are grouped by stream (deflate then finds each message's shape
+        -- within its window); every frame row says where its bytes are.
         CREATE TABLE block (
             id      INTEGER PRIMARY KEY,
             codec   INTEGER NOT NULL,
@@ -50,30 +53,39 @@ enum TapeSchema {
         -- One row per WebSocket message (fragments reassembled) or control frame, in and out.
         -- dir: 0 in, 1 out. opcode: RFC 6455 (1 text, 2 binary, 8 close, 9 ping, 10 pong).
         -- The payload is bytes [offset, offset + length) of the inflated block.
+        -- Times are kept small: recv_ns (wall clock at arrival, Unix ns) = session.started_ns + mono_ns + recv_off,
+        -- so recv_off is the wall clock's drift from the monotonic clock, usually a few bytes.
         CREATE TABLE frame (
             epoch     INTEGER NOT NULL,
             seq       INTEGER NOT NULL,
             dir       INTEGER NOT NULL,
             opcode    INTEGER NOT NULL,
             fragments INTEGER NOT NULL,
-            recv_ns   INTEGER NOT NULL, -- wall clock at arrival, Unix nanoseconds
             mono_ns   INTEGER NOT NULL, -- monotonic nanoseconds since the session started
+            recv_off  INTEGER NOT NULL, -- recv_ns - session.started_ns - mono_ns
             block     INTEGER NOT NULL,
             offset    INTEGER NOT NULL,
             length    INTEGER NOT NULL,
             PRIMARY KEY (epoch, seq)
         ) WITHOUT ROWID;
 
+        -- Streams (SPEC §4: stream key = (type, code)) met in frame_facts, numbered as first seen.
+        CREATE TABLE stream (
+            id   INTEGER PRIMARY KEY,
+            type TEXT    NOT NULL,
+            code TEXT
+        );
+
         -- Extracted at record time from inbound data frames (Upbit DEFAULT or SIMPLE keys), so that
-        -- plain SQL and the checks need no decompression. stream: 1 SNAPSHOT, 2 REALTIME.
-        -- idem is the 64-bit idempotency key, stored as its two's-complement signed value.
+        -- plain SQL and the checks need no decompression. snapshot: 1 SNAPSHOT, 0 REALTIME, NULL when
+        -- the message has no stream type. idem is the 64-bit idempotency key, stored as its
+        -- two's-complement signed value.
         CREATE TABLE frame_facts (
             epoch    INTEGER NOT NULL,
             seq      INTEGER NOT NULL,
-            type     TEXT,
-            code     TEXT,
+            stream   INTEGER NOT NULL REFERENCES stream (id),
             event_ms INTEGER,
-            stream   INTEGER,
+            snapshot INTEGER,
             sid      INTEGER,
             idem     INTEGER,
             PRIMARY KEY (epoch, seq)
@@ -102,10 +114,12 @@ enum TapeSchema {
                CASE f.dir WHEN 0 THEN 'in' ELSE 'out' END AS dir,
                CASE f.opcode WHEN 1 THEN 'text' WHEN 2 THEN 'binary' WHEN 8 THEN 'close'
                              WHEN 9 THEN 'ping' WHEN 10 THEN 'pong' ELSE 'op' || f.opcode END AS opcode,
-               f.recv_ns, f.mono_ns, f.length,
-               x.type, x.code, x.event_ms,
-               CASE x.stream WHEN 1 THEN 'SNAPSHOT' WHEN 2 THEN 'REALTIME' END AS stream_type,
+               s.started_ns + f.mono_ns + f.recv_off AS recv_ns, f.mono_ns, f.length,
+               st.type, st.code, x.event_ms,
+               CASE x.snapshot WHEN 1 THEN 'SNAPSHOT' WHEN 0 THEN 'REALTIME' END AS stream_type,
                x.sid, printf('%016x', x.idem) AS idem_key
-        FROM frame AS f LEFT JOIN frame_facts AS x USING (epoch, seq);
+        FROM session AS s CROSS JOIN frame AS f
+        LEFT JOIN frame_facts AS x ON x.epoch = f.epoch AND x.seq = f.seq
+        LEFT JOIN stream AS st ON st.id = x.stream;
         """#
 }

@@ -4,7 +4,12 @@ import Foundation
 /// thread of its own (SPEC §3: "SQLite runs on its own thread; the network loop only stamps and
 /// enqueues").
 ///
-/// The queue is bounded: when the writer falls behind, ``append(_:)`` blocks (or the async
+/// Frames go through a two-stage pipeline: compressor threads extract facts and deflate whole
+/// blocks while the SQLite thread inserts the blocks before them, so compression overlaps the
+/// I/O. Blocks are inserted in the order they were filled, and a transaction always ends after
+/// a whole block, so a commit holds whole frames with their payloads and facts.
+///
+/// The pipeline is bounded: when the writer falls behind, ``append(_:)`` blocks (or the async
 /// overload suspends) instead of dropping, so a network reader that awaits it stops reading the
 /// socket and TCP pushes back. Order is checked at enqueue time: epochs 1, 2, 3 … each opened
 /// by a `connect` event, seq 1, 2, 3 … within an epoch, a `loss` event the only way to skip.
@@ -12,17 +17,41 @@ public final class TapeWriter: @unchecked Sendable {
     /// The tape's path.
     public let path: String
     let options: WriterOptions
-    private let condition = NSCondition()
-    // Guarded by `condition`.
-    private var queue: [Item] = []
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var closing = false
-    private var flushGeneration: Int64 = 0
-    private var flushedGeneration: Int64 = 0
-    private var failure: TapeError?
-    private var finished = false
-    private var statsSnapshot = WriterStats()
-    private var order = OrderCheck()
+    let commitNs: UInt64
+    let monitor = Monitor()
+    /// Producers wait here for room in the pipeline.
+    let roomFreed: Monitor.Condition
+    /// Compressors wait here for sealed blocks.
+    let workReady: Monitor.Condition
+    /// The SQLite thread waits here for packed blocks, flush and close requests, or its timer.
+    let writerWake: Monitor.Condition
+    /// flush() and close() wait here.
+    let progress: Monitor.Condition
+
+    // Guarded by `monitor`.
+    /// Items not yet sealed into a block, and their payload bytes and frames.
+    var open: [Item] = []
+    var openBytes = 0
+    var openFrames = 0
+    /// Frames enqueued and not yet inserted: what the pipeline's bound counts.
+    var inFlightFrames = 0
+    /// Sealed blocks not yet inserted, in order; and those no compressor has taken yet.
+    var sealed = JobQueue()
+    var unpacked = JobQueue()
+    /// Monotonic time the current transaction's first item was enqueued, and its frames so far.
+    var transactionSince: UInt64?
+    var transactionFrames = 0
+    var waiters: [CheckedContinuation<Void, Never>] = []
+    var closing = false
+    var closeHandled = false
+    var flushRequested: Int64 = 0
+    var flushHandled: Int64 = 0
+    var flushedGeneration: Int64 = 0
+    var failure: TapeError?
+    var finished = false
+    var compressorsStop = false
+    var statsSnapshot = WriterStats()
+    var order = OrderCheck()
 
     enum Item {
         case frame(FrameRecord)
@@ -30,38 +59,49 @@ public final class TapeWriter: @unchecked Sendable {
     }
 
     /// Creates `path` (mode 0600; an existing file is refused), applies the schema and writes the
-    /// session row, then starts the writer thread.
+    /// session row, then starts the SQLite thread and the compressor threads.
     public init(path: String, session: SessionInfo, options: WriterOptions = WriterOptions()) throws(TapeError) {
         self.path = path
         self.options = options
+        commitNs = UInt64(max(options.commitMs, 0)) * 1_000_000
+        roomFreed = Monitor.Condition(monitor)
+        workReady = Monitor.Condition(monitor)
+        writerWake = Monitor.Condition(monitor)
+        progress = Monitor.Condition(monitor)
+        open.reserveCapacity(256)
         // The store is created here, so that a bad path fails the initializer, then handed over
-        // to the writer thread, which is its only user from then on.
+        // to the SQLite thread, which is its only user from then on.
         let store = UnsafeTransfer(try TapeStore(creating: path, session: session, options: options))
-        let thread = Thread { [self] in self.run(store.value) }
+        let thread = Thread { [self] in self.runWriter(store.value) }
         thread.name = "ticktape-writer"
         thread.start()
+        for i in 0..<max(1, options.compressors) {
+            let compressor = Thread { [self] in self.runCompressor() }
+            compressor.name = "ticktape-deflate-\(i)"
+            compressor.start()
+        }
     }
 
     /// A consistent copy of the counters.
     public var stats: WriterStats {
-        condition.lock()
-        defer { condition.unlock() }
+        monitor.lock()
+        defer { monitor.unlock() }
         return statsSnapshot
     }
 
     /// The epoch currently open (0 before the first connect) and the last seq appended in it.
     public var position: (epoch: UInt32, seq: UInt64) {
-        condition.lock()
-        defer { condition.unlock() }
+        monitor.lock()
+        defer { monitor.unlock() }
         return (order.epoch, order.nextSeq - 1)
     }
 
-    /// Enqueues a frame, blocking the calling thread while the queue is full.
+    /// Enqueues a frame, blocking the calling thread while the pipeline is full.
     public func append(_ frame: FrameRecord) throws(TapeError) {
         try enqueue(.frame(frame), blocking: true)
     }
 
-    /// Suspends while the queue is full, without blocking a thread: the async caller's reads
+    /// Suspends while the pipeline is full, without blocking a thread: the async caller's reads
     /// pause, which is the TCP backpressure SPEC §3 asks for. Stamp and ``append(_:)`` after it
     /// returns, so that stamps are taken in the order frames are enqueued.
     public func waitUntilWritable() async {
@@ -72,143 +112,81 @@ public final class TapeWriter: @unchecked Sendable {
     }
 
     private func hasSpace() -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return queue.count < options.queueCapacity || failure != nil || closing
+        monitor.lock()
+        defer { monitor.unlock() }
+        return inFlightFrames < options.queueCapacity || failure != nil || closing
     }
 
     private func parkUnlessSpace(_ continuation: CheckedContinuation<Void, Never>) {
-        condition.lock()
-        if queue.count < options.queueCapacity || failure != nil || closing {
-            condition.unlock()
+        monitor.lock()
+        if inFlightFrames < options.queueCapacity || failure != nil || closing {
+            monitor.unlock()
             continuation.resume()
         } else {
             waiters.append(continuation)
-            condition.unlock()
+            monitor.unlock()
         }
     }
 
-    /// Enqueues a lifecycle event. Events never wait for queue space: they are few.
+    /// Enqueues a lifecycle event. Events never wait for room: they are few.
     public func record(_ event: LifecycleRecord) throws(TapeError) {
         try enqueue(.event(event), blocking: false)
     }
 
     /// Waits until everything enqueued so far is committed.
     public func flush() throws(TapeError) {
-        condition.lock()
-        defer { condition.unlock() }
-        flushGeneration += 1
-        let target = flushGeneration
-        condition.broadcast()
-        while flushedGeneration < target && failure == nil && !finished { condition.wait() }
+        monitor.lock()
+        defer { monitor.unlock() }
+        flushRequested += 1
+        let target = flushRequested
+        writerWake.signal()
+        while flushedGeneration < target && failure == nil && !finished { progress.wait() }
         if let failure { throw failure }
     }
 
-    /// Commits what is queued, stops the thread and closes the file. Idempotent.
+    /// Commits what is queued, stops the threads and closes the file. Idempotent.
     @discardableResult
     public func close() throws(TapeError) -> WriterStats {
-        condition.lock()
+        monitor.lock()
         closing = true
-        condition.broadcast()
-        while !finished { condition.wait() }
+        writerWake.signal()
+        roomFreed.broadcast()
+        let parked = waiters
+        waiters.removeAll()
+        while !finished { progress.wait() }
         let stats = statsSnapshot
         let failure = self.failure
-        condition.unlock()
+        monitor.unlock()
+        for waiter in parked { waiter.resume() }
         if let failure { throw failure }
         return stats
     }
 
     private func enqueue(_ item: Item, blocking: Bool) throws(TapeError) {
-        condition.lock()
-        defer { condition.unlock() }
-        while blocking && queue.count >= options.queueCapacity && failure == nil && !closing { condition.wait() }
+        monitor.lock()
+        defer { monitor.unlock() }
+        while blocking && inFlightFrames >= options.queueCapacity && failure == nil && !closing { roomFreed.wait() }
         if let failure { throw failure }
         if closing { throw TapeError.writerClosed(reason: "closed") }
         try order.check(item)
-        queue.append(item)
-        condition.broadcast()
-    }
-
-    // MARK: the writer thread
-
-    private func run(_ store: TapeStore) {
-        var batch: [Item] = []
-        batch.reserveCapacity(options.queueCapacity)
-        var transactionStart: UInt64?
-        var framesInTransaction = 0
-        while true {
-            condition.lock()
-            while queue.isEmpty && !closing && flushedGeneration == flushGeneration {
-                if let start = transactionStart {
-                    let deadline = start + UInt64(options.commitMs) * 1_000_000
-                    let now = DispatchTime.now().uptimeNanoseconds
-                    if now >= deadline { break }
-                    _ = condition.wait(until: Date(timeIntervalSinceNow: Double(deadline - now) / 1e9))
-                } else {
-                    condition.wait()
-                }
-            }
-            swap(&batch, &queue)
-            let stopping = closing
-            let flushTarget = flushGeneration
-            let resumed = waiters
-            waiters.removeAll()
-            condition.broadcast()
-            condition.unlock()
-            for waiter in resumed { waiter.resume() }
-
-            do {
-                if !batch.isEmpty && transactionStart == nil {
-                    try store.begin()
-                    transactionStart = DispatchTime.now().uptimeNanoseconds
-                }
-                for item in batch {
-                    switch item {
-                    case .frame(let frame):
-                        try store.add(frame)
-                        framesInTransaction += 1
-                    case .event(let event):
-                        try store.add(event)
-                    }
-                }
-                batch.removeAll(keepingCapacity: true)
-                let now = DispatchTime.now().uptimeNanoseconds
-                let due = transactionStart.map { now >= $0 + UInt64(options.commitMs) * 1_000_000 } ?? false
-                if transactionStart != nil
-                    && (due || framesInTransaction >= options.commitFrames || stopping
-                        || flushTarget > flushedGeneration)
-                {
-                    try store.commit()
-                    transactionStart = nil
-                    framesInTransaction = 0
-                }
-                condition.lock()
-                statsSnapshot = store.stats
-                if transactionStart == nil { flushedGeneration = flushTarget }
-                condition.broadcast()
-                let done = stopping && queue.isEmpty && transactionStart == nil
-                condition.unlock()
-                if done { break }
-            } catch {
-                condition.lock()
-                failure = error
-                statsSnapshot = store.stats
-                let pending = waiters
-                waiters.removeAll()
-                condition.broadcast()
-                condition.unlock()
-                for waiter in pending { waiter.resume() }
-                break
-            }
+        if transactionSince == nil {
+            transactionSince = monotonicNs()
+            writerWake.signal()  // it may be waiting without a deadline
         }
-        store.shutdown()
-        condition.lock()
-        finished = true
-        let pending = waiters
-        waiters.removeAll()
-        condition.broadcast()
-        condition.unlock()
-        for waiter in pending { waiter.resume() }
+        open.append(item)
+        if case .frame(let frame) = item {
+            openBytes += frame.payload.count
+            openFrames += 1
+            inFlightFrames += 1
+            transactionFrames += 1
+        }
+        if transactionFrames >= options.commitFrames {
+            sealLocked(commitAfter: true, flushTarget: 0)
+        } else if openBytes >= options.blockBytes || inFlightFrames >= options.queueCapacity {
+            // A full pipeline seals what is open: the next producer will wait for room, and only
+            // inserting these frames makes room.
+            sealLocked(commitAfter: false, flushTarget: 0)
+        }
     }
 }
 

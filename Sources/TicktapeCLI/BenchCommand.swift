@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Markets in the generated feed.") var markets = 100
     @Option(help: "Seed of the generated feed.") var seed: UInt64 = 1
     @Option(help: "Durability level: normal or full.") var sync = "normal"
+    @Option(help: "Repetitions (full path, then baseline, each time); figures are medians.") var repetitions = 3
+    @Flag(help: "Keep the tape and the baseline file (their paths are printed).") var keep = false
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func validate() throws {
@@ -27,6 +29,7 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown benchmark '\(what)' (write, check)")
         }
         guard frames > 0 else { throw ValidationError("--frames must be positive") }
+        guard repetitions > 0 else { throw ValidationError("--repetitions must be positive") }
         guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be normal or full") }
     }
 
@@ -40,24 +43,41 @@ struct BenchCommand: ParsableCommand {
             try WriteBench.run(
                 payloads: payloads,
                 directory: FileManager.default.temporaryDirectory.path,
-                options: options
+                options: options,
+                repetitions: repetitions,
+                keep: keep
             )
         }
         if json {
             Console.out(try cli { try JSONOutput.encode(result) })
         } else {
-            Console.out(
-                "write: \(result.frames) generated DEFAULT frames (\(result.rawPayloadBytes / Int64(result.frames)) B avg)"
-            )
-            Console.out("  full path (stamp, extract, compress, insert): \(Int(result.fullFramesPerSecond)) frames/s")
-            Console.out(
-                "  plain prepared INSERT of the raw frames:      \(Int(result.baselineFramesPerSecond)) frames/s"
-            )
-            Console.out(
-                "  ratio \(Format.fixed(result.ratio, 2)); stored payload \(Format.fixed(result.storedPayloadFraction * 100, 1)) % of raw, whole file \(Format.fixed(result.fileFraction * 100, 1)) % (baseline file \(Format.fixed(result.baselineFileFraction * 100, 1)) %)"
-            )
+            printText(result)
         }
         Console.flush()
+    }
+
+    private func printText(_ r: WriteBench.Result) {
+        func rates(_ runs: [Double]) -> String { runs.map { String(Int($0)) }.joined(separator: ", ") }
+        func percent(_ fraction: Double) -> String { Format.fixed(fraction * 100, 1) + " %" }
+        Console.out(
+            "write: \(r.frames) generated DEFAULT frames (\(r.rawPayloadBytes / Int64(max(r.frames, 1))) B avg), "
+                + "medians of \(r.repetitions) repetitions"
+        )
+        Console.out(
+            "  full path (stamp, extract, compress, insert, commit): \(Int(r.fullFramesPerSecond)) frames/s "
+                + "(\(rates(r.fullRuns)))"
+        )
+        Console.out(
+            "  baseline, plain prepared INSERT of the raw frames:    \(Int(r.baselineFramesPerSecond)) frames/s "
+                + "(\(rates(r.baselineRuns)))"
+        )
+        Console.out("  ratio \(Format.fixed(r.ratio, 2)) (median of each repetition's full / baseline)")
+        Console.out(
+            "  tape file \(percent(r.fileFraction)) of raw (payload \(percent(r.storedPayloadFraction)), rows and pages "
+                + "\(Format.fixed(r.overheadBytesPerFrame, 1)) B/frame); baseline file \(percent(r.baselineFileFraction))"
+        )
+        Console.out("  baseline: \(r.baseline)")
+        if let tape = r.tapePath, let base = r.baselinePath { Console.out("  kept: \(tape) \(base)") }
     }
 }
 
