@@ -12,11 +12,11 @@ extension TapeReader {
                 count += 1
             }
             let facts = try db.prepare(
-                "SELECT epoch, seq, type, code, event_ms, stream, sid, idem FROM frame_facts ORDER BY epoch, seq"
+                "SELECT epoch, seq, stream, event_ms, snapshot, sid, idem FROM frame_facts ORDER BY epoch, seq"
             )
             while try facts.step() {
-                sink &+= facts.int64(0) &+ facts.int64(1) &+ facts.int64(4) &+ facts.int64(5) &+ facts.int64(7)
-                sink &+= Int64(facts.blob(2).count + facts.blob(3).count)
+                sink &+= facts.int64(0) &+ facts.int64(1) &+ facts.int64(2) &+ facts.int64(3) &+ facts.int64(4)
+                sink &+= facts.int64(5) &+ facts.int64(6)
             }
             if sink == 42 { count += 0 }  // keep the reads observable
             return count
