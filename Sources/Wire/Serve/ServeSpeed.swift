@@ -1,31 +1,11 @@
-/// How fast `ticktape serve` replays a tape (SPEC §10: "running at `--speed` × the recorded pace").
-public enum ServeSpeed: Sendable, Hashable, CustomStringConvertible {
-    /// A frame recorded `d` ns after the first entry is sent `d / factor` ns after the pass began
-    /// (factor > 0, finite): 1 is the recorded pace, 10 ten times faster.
-    case factor(Double)
-    /// No pacing: as fast as the slowest listener takes the frames (the replay waits for room in
-    /// every listener's buffer instead of cutting slow ones, and pauses while nobody listens).
-    case max
+import Replay
 
-    /// Parses `max` or a positive number (`1`, `10`, `0.5`); nil for anything else.
-    public init?(_ text: String) {
-        if text == "max" {
-            self = .max
-            return
-        }
-        guard let value = Double(text), value.isFinite, value > 0 else { return nil }
-        self = .factor(value)
-    }
-
-    /// `max` or the factor in its shortest form (`10`, `0.5`).
-    public var description: String {
-        switch self {
-        case .max: "max"
-        case .factor(let value):
-            value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-        }
-    }
-}
+/// How fast `ticktape serve` replays a tape (SPEC §10: "running at `--speed` × the recorded
+/// pace"): the offline replay's speed, spelled and parsed the same way. A frame recorded `d` ns
+/// after the first entry is sent `d / factor` ns after the pass began; `max` sends as fast as the
+/// slowest listener takes frames (the replay waits for room in every listener's buffer instead of
+/// cutting slow ones, and pauses while nobody listens).
+public typealias ServeSpeed = ReplaySpeed
 
 /// The pacing of one replay pass: when an entry recorded at a monotonic time is due on the
 /// replay clock. Pure arithmetic, so the schedule is tested without waiting.
