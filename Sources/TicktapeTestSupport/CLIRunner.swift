@@ -13,58 +13,26 @@ public struct RunResult {
     public var stderr: String
 }
 
-/// Runs `ticktape ARGS` to completion and captures both streams.
-public func runTicktape(_ arguments: [String], stdin: String? = nil, in directory: String? = nil) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ticktapeBinary())
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    if let stdin {
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-    } else {
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-    }
-    // Read both pipes concurrently so a full stderr pipe cannot block the child.
-    let errData = LockedData()
-    let thread = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-    thread.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while !errData.isSet { usleep(1000) }
-    return RunResult(
-        status: process.terminationStatus,
-        stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData.value, as: UTF8.self)
-    )
+/// A child process that did not end within its time (it was killed).
+public struct ChildProcessTimeout: Error, CustomStringConvertible {
+    public var arguments: [String]
+    public var seconds: Double
+    public var stderr: String
+    public var description: String { "\(arguments) did not end within \(seconds) s (killed); stderr: \(stderr)" }
 }
 
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private var done = false
-    func set(_ d: Data) {
-        lock.lock()
-        data = d
-        done = true
-        lock.unlock()
+/// Runs `ticktape ARGS` to completion and captures both streams (see ``ChildProcess`` for why
+/// through files and async). A run longer than `seconds` is killed and throws.
+public func runTicktape(
+    _ arguments: [String],
+    stdin: String? = nil,
+    environment: [String: String]? = nil,
+    in workingDirectory: String? = nil,
+    seconds: Double = 120
+) async throws -> RunResult {
+    let child = try ChildProcess(ticktape: arguments, environment: environment, stdin: stdin, in: workingDirectory)
+    guard await child.wait(seconds: seconds) else {
+        throw ChildProcessTimeout(arguments: arguments, seconds: seconds, stderr: child.stderr)
     }
-    var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return done
-    }
-    var value: Data {
-        lock.lock()
-        defer { lock.unlock() }
-        return data
-    }
+    return RunResult(status: child.status, stdout: child.stdout, stderr: child.stderr)
 }

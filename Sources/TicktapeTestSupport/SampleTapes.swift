@@ -97,16 +97,10 @@ public func writeSampleTape(
     return written
 }
 
-/// Runs the stock sqlite3 shell on a file; returns (status, stdout).
+/// Runs the stock sqlite3 shell on a file; returns (status, stdout and stderr). Output goes
+/// through a file, not a pipe (see ``ChildProcess``); sqlite3 is quick, so this waits in place.
 public func sqlite3(_ path: String, _ sql: String) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = [path, sql]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let child = try ChildProcess(executable: "/usr/bin/sqlite3", [path, sql])
+    child.process.waitUntilExit()
+    return (child.status, child.stdout + child.stderr)
 }

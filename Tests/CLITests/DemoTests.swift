@@ -5,16 +5,16 @@ import TicktapeTestSupport
 
 /// The newcomer's first command: `ticktape demo` runs the whole loop on loopback.
 @Suite struct DemoTests {
-    @Test func theDemoRecordsChecksAndReportsConsistentlyWithItsChaos() throws {
+    @Test func theDemoRecordsChecksAndReportsConsistentlyWithItsChaos() async throws {
         let dir = temporaryDirectory()
-        let run = try runTicktape(["demo", "--seconds", "3", "--out", dir])
+        let run = try await runTicktape(["demo", "--seconds", "3", "--out", dir])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("verdict: PASS"))
         #expect(run.stdout.contains("Next, try:"))
         for file in ["demo.tape", "recorded.tape", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: "\(dir)/\(file)"), "\(file) missing")
         }
-        let verify = try runTicktape(["verify", "\(dir)/demo.tape"])
+        let verify = try await runTicktape(["verify", "\(dir)/demo.tape"])
         #expect(verify.status == 0 && verify.stdout.hasPrefix("consistent"), "\(verify.stdout)")
 
         // Count, independently of the rules, the inbound data frames that arrived from an older
@@ -36,7 +36,7 @@ import TicktapeTestSupport
         #expect(epochs.count >= 2, "the schedule cuts every second: at least one reconnect in 3 s")
         #expect(late > 0 && late <= 3 * (epochs.count - 1))
 
-        let json = try runTicktape(["check", "\(dir)/demo.tape", "--format", "json"])
+        let json = try await runTicktape(["check", "\(dir)/demo.tape", "--format", "json"])
         let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let tape = (report?["tapes"] as? [[String: Any]])?.first
         let findings = tape?["finding_counts"] as? [String: Any]

@@ -45,7 +45,7 @@ import TicktapeTestSupport
         return result
     }
 
-    @Test func everySubcommandHasAOneSentenceAbstractAndAnExample() throws {
+    @Test func everySubcommandHasAOneSentenceAbstractAndAnExample() async throws {
         #expect(Self.names.count >= 13)
         for command in Self.commands {
             let c = command.configuration
@@ -53,7 +53,7 @@ import TicktapeTestSupport
             let examples = Self.examples(c.discussion)
             #expect(!examples.isEmpty, "\(c.commandName ?? "") has no example")
             #expect(examples.allSatisfy { $0.hasPrefix("ticktape \(c.commandName ?? "")") || $0.contains("&&") })
-            let help = try runTicktape([c.commandName ?? "", "--help"])
+            let help = try await runTicktape([c.commandName ?? "", "--help"])
             #expect(help.status == 0 && help.stdout.contains("Example: ticktape"), "\(c.commandName ?? "") --help")
         }
     }
@@ -66,8 +66,8 @@ import TicktapeTestSupport
             try FileManager.default.copyItem(atPath: "\(Self.fixtures)/reconnect-storm.tape", toPath: "\(dir)/\(copy)")
         }
         try FileManager.default.createSymbolicLink(atPath: "\(dir)/Fixtures", withDestinationPath: Self.fixtures)
-        var simulator: Process?
-        defer { if let simulator { stop(simulator) } }
+        var simulator: ChildProcess?
+        defer { simulator?.kill() }
         for example in Self.examples(command.configuration.discussion) {
             for part in example.components(separatedBy: " && ") {
                 var words = shellWords(part)
@@ -80,53 +80,26 @@ import TicktapeTestSupport
                 }
                 if name == "serve" || name == "simulate" {
                     words = words.map { $0 == "9000" || $0 == "9001" ? "0" : $0 }
-                    let process = try start(words, in: dir)
-                    let first = try readLine(process)
+                    let process = try ChildProcess(ticktape: words, in: dir)
+                    let first = await process.firstLine(seconds: 60) ?? ""
                     #expect(first.contains("ws://127.0.0.1:"), "\(name): \(first)")
-                    #expect(stop(process) == 0, "\(name) exits 0 on SIGINT")
+                    process.send(SIGINT)
+                    #expect(await process.wait(seconds: 30), "\(name) ends on SIGINT")
+                    #expect(process.status == 0, "\(name) exits 0 on SIGINT: \(process.stderr)")
                     continue
                 }
                 if name == "record" {
-                    let sim = try start(["simulate", "--port", "0", "--symbols", "4", "--rate", "100"], in: dir)
+                    let sim = try ChildProcess(ticktape: ["simulate", "--port", "0", "--symbols", "4", "--rate", "100"])
                     simulator = sim
-                    let line = try readLine(sim)
+                    let line = await sim.firstLine(seconds: 60) ?? ""
                     let port = line.split(separator: ":").last.map { $0.prefix { $0.isNumber } } ?? ""
                     words = words.map { $0.replacingOccurrences(of: "127.0.0.1:9000", with: "127.0.0.1:\(port)") }
                 }
-                let result = try runTicktape(words, in: dir)
+                let result = try await runTicktape(words, in: dir)
                 #expect(result.status == 0, "\(name): \(part)\n\(result.stderr)\(result.stdout.suffix(500))")
                 if let stdoutFile { try result.stdout.write(toFile: stdoutFile, atomically: true, encoding: .utf8) }
             }
         }
-    }
-
-    private func start(_ arguments: [String], in dir: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ticktapeBinary())
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        process.standardOutput = Pipe()
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    /// The first stdout line of a server (bounded by the process ending).
-    private func readLine(_ process: Process) throws -> String {
-        guard let pipe = process.standardOutput as? Pipe else { return "" }
-        var bytes: [UInt8] = []
-        while let byte = try pipe.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { bytes.append(byte) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    @discardableResult
-    private func stop(_ process: Process) -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, SIGINT) }
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 
     /// Splits a command line like a POSIX shell for the simple cases examples use: spaces,

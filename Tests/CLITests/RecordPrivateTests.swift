@@ -4,7 +4,7 @@ import Testing
 import TicktapeTestSupport
 import Wire
 
-@Suite struct RecordPrivateTests {
+@Suite(.timeLimit(.minutes(3))) struct RecordPrivateTests {
     static let accessKey = "AKcliaccesskey0123456789abcdefghijklmnopq"
     static let secretKey = "SKclisecretkey9876543210zyxwvutsrqponmlkj"
 
@@ -30,8 +30,8 @@ import Wire
         let log = Shared(FeedLog())
         let out = temporaryDirectory() + "/private.tape"
         let child = try await withRecordServer(gate: gate, handler: feedHandler(log) { $0 == 1 ? 5 : nil }) { port in
-            let child = try Child(
-                [
+            let child = try ChildProcess(
+                ticktape: [
                     "record", "ws://127.0.0.1:\(port)/websocket/v1", "--out", out,
                     "--upbit", "myAsset;myOrder:KRW-BTC", "--private", "--max-frames", "30",
                 ],
@@ -40,7 +40,7 @@ import Wire
                     UpbitCredentials.secretKeyVariable: Self.secretKey,
                 ])
             )
-            #expect(await child.wait(seconds: 20), "record --max-frames must end by itself")
+            #expect(await child.wait(seconds: 60), "record --max-frames must end by itself")
             return child
         }
         #expect(child.status == 0, "\(child.stderr)")
@@ -54,7 +54,7 @@ import Wire
         #expect(reader.session.url.hasSuffix("/websocket/v1/private"))
         #expect(try TapeVerifier.verify(reader).epochs == 2)
         #expect(try inboundPayloads(out).count >= 20)
-        let export = try runTicktape(["export", out])
+        let export = try await runTicktape(["export", out])
         #expect(export.status == 0)
         #expect(export.stdout.contains("[redacted]"), "the echoed header is scrubbed from connect_failed")
 

@@ -84,83 +84,43 @@ struct UnsafeSendable<Value>: @unchecked Sendable {
 }
 
 /// Binds a server on 127.0.0.1:0, runs `body` with its port, then stops the server.
+///
+/// Server and body run on a thread of their own (``DedicatedExecutor``), not on Swift's
+/// cooperative pool: the child `ticktape record` keeps its own time (its `--duration`, its 2 s
+/// wait for a close reply), and this side must keep up with it even while CPU-bound tests hold
+/// every pool thread (CI has two).
 func withRecordServer<Result: Sendable>(
     gate: (@Sendable (UpgradeRequest) -> UpgradeDecision)? = nil,
     handler: RecordTestHandler,
     _ body: (Int) async throws -> Result
 ) async throws -> Result {
-    let server = try await WebSocketServer.bind(gate: gate)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await server.run(handler: handler) }
-        defer { group.cancelAll() }
-        return try await body(server.port)
+    try await withTaskExecutorPreference(DedicatedExecutor()) {
+        let server = try await WebSocketServer.bind(gate: gate)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run(handler: handler) }
+            defer { group.cancelAll() }
+            return try await body(server.port)
+        }
     }
 }
 
-/// A spawned `ticktape` process whose output is collected in the background. Killed on deinit
-/// if still running, so no test path leaves a child behind.
-final class Child: @unchecked Sendable {
-    let process = Process()
-    private let out = Shared(Data())
-    private let err = Shared(Data())
-    private let readers = DispatchGroup()
+/// Runs tasks on a serial Dispatch queue, whose thread is not one of the cooperative pool's.
+final class DedicatedExecutor: TaskExecutor {
+    private let queue = DispatchQueue(label: "ticktape.tests.dedicated")
 
-    init(_ arguments: [String], environment: [String: String]? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: ticktapeBinary())
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        for (pipe, box) in [(stdout, out), (stderr, err)] {
-            readers.enter()
-            Thread.detachNewThread { [readers] in
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                box.with { $0 = data }
-                readers.leave()
-            }
-        }
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = self.asUnownedTaskExecutor()
+        self.queue.async { job.runSynchronously(on: executor) }
     }
-
-    deinit { kill() }
-
-    /// Sends `signal` (SIGINT, SIGTERM, SIGKILL).
-    func send(_ signal: Int32) {
-        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
-    }
-
-    func kill() { send(SIGKILL) }
-
-    /// Waits for the exit at most `seconds`; kills the child and returns false on a timeout.
-    func wait(seconds: Double = 20) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while process.isRunning {
-            if ContinuousClock.now >= deadline {
-                kill()
-                process.waitUntilExit()
-                return false
-            }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        process.waitUntilExit()
-        _ = readers.wait(timeout: .now() + 5)
-        return true
-    }
-
-    var status: Int32 { process.terminationStatus }
-    var killedBySignal: Bool { process.terminationReason == .uncaughtSignal }
-    var stdout: String { String(decoding: out.with { $0 }, as: UTF8.self) }
-    var stderr: String { String(decoding: err.with { $0 }, as: UTF8.self) }
 }
 
-/// Polls `condition` every 10 ms for at most `seconds`; false on a timeout.
-func poll(seconds: Double = 15, _ condition: () -> Bool) async -> Bool {
+/// Polls `condition` every 10 ms for at most `seconds` (the machine may be loaded: the bound is
+/// a safety net, not an expectation of speed); false on a timeout.
+func poll(seconds: Double = 60, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while !condition() {
-        guard ContinuousClock.now < deadline else { return false }
+        guard ContinuousClock.now < deadline, !Task.isCancelled else { return false }
         try? await Task.sleep(for: .milliseconds(10))
     }
     return true

@@ -5,14 +5,14 @@ import TicktapeTestSupport
 
 /// `ticktape serve` as a process: first line, `/status` on the same port, clean exit on signals,
 /// bad input before binding.
-@Suite struct ServeCommandTests {
-    @Test func servesAnnouncesItselfAnswersStatusAndExitsZeroOnSIGTERMAndSIGINT() throws {
+@Suite(.timeLimit(.minutes(3))) struct ServeCommandTests {
+    @Test func servesAnnouncesItselfAnswersStatusAndExitsZeroOnSIGTERMAndSIGINT() async throws {
         let dir = temporaryDirectory()
         let tape = dir + "/s.tape"
         try writeSampleTape(at: tape, epochs: 2, framesPerEpoch: 30)
         for signal in [SIGTERM, SIGINT] {
-            let server = try ServeProcess(["serve", tape, "--port", "0", "--speed", "10", "--loop"])
-            let line = try server.firstLine()
+            let server = try ChildProcess(ticktape: ["serve", tape, "--port", "0", "--speed", "10", "--loop"])
+            let line = await server.firstLine(seconds: 60) ?? "no first line: \(server.stderr)"
             let prefix = "serving \(tape) on ws://127.0.0.1:"
             #expect(line.hasPrefix(prefix) && line.hasSuffix("/websocket/v1"), "\(line)")
             let port = Int(line.dropFirst(prefix.count).prefix { $0.isNumber }) ?? 0
@@ -28,13 +28,13 @@ import TicktapeTestSupport
             #expect(json?.keys.contains("position") == true)
             #expect(json?["loop"] as? Bool == true)
 
-            kill(server.process.processIdentifier, signal)
-            let status = server.waitForExit()
-            #expect(status == 0, "exit \(status) after signal \(signal): \(server.stderr())")
+            server.send(signal)
+            #expect(await server.wait(seconds: 60), "serve must exit on signal \(signal)")
+            #expect(server.status == 0, "exit \(server.status) after signal \(signal): \(server.stderr)")
         }
     }
 
-    @Test func badTapesAndOptionsExitTwoWithOneLineBeforeBinding() throws {
+    @Test func badTapesAndOptionsExitTwoWithOneLineBeforeBinding() async throws {
         let dir = temporaryDirectory()
         _ = FileManager.default.createFile(atPath: dir + "/random", contents: Data((0..<4096).map { UInt8($0 % 251) }))
         try writeSampleTape(at: dir + "/ok.tape", epochs: 1, framesPerEpoch: 5)
@@ -49,7 +49,7 @@ import TicktapeTestSupport
             ["serve", dir + "/ok.tape", "--max-clients", "0"],
         ]
         for arguments in cases {
-            let result = try runTicktape(arguments)
+            let result = try await runTicktape(arguments)
             #expect(result.status == 2, "\(arguments): exit \(result.status), \(result.stderr)")
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.count == 1 && lines[0].hasPrefix("ticktape: "), "\(arguments): \(result.stderr)")
@@ -57,66 +57,36 @@ import TicktapeTestSupport
         }
     }
 
-    @Test func theTapeIsCheckedBeforeThePortAndABusyPortIsARuntimeFailure() throws {
+    @Test func theTapeIsCheckedBeforeThePortAndABusyPortIsARuntimeFailure() async throws {
         let dir = temporaryDirectory()
         try writeSampleTape(at: dir + "/ok.tape", epochs: 1, framesPerEpoch: 5)
-        let holder = try ServeProcess(["serve", dir + "/ok.tape", "--port", "0"])
-        let line = try holder.firstLine()
+        let holder = try ChildProcess(ticktape: ["serve", dir + "/ok.tape", "--port", "0"])
+        let line = await holder.firstLine(seconds: 60) ?? "no first line: \(holder.stderr)"
         let port = String(line.split(separator: ":").last?.prefix { $0.isNumber } ?? "")
         #expect(!port.isEmpty, "\(line)")
-        let bad = try runTicktape(["serve", dir + "/missing.tape", "--port", port])
+        let bad = try await runTicktape(["serve", dir + "/missing.tape", "--port", port])
         #expect(bad.status == 2, "a bad tape is refused before binding: \(bad.stderr)")
-        let busy = try runTicktape(["serve", dir + "/ok.tape", "--port", port])
+        let busy = try await runTicktape(["serve", dir + "/ok.tape", "--port", port])
         #expect(busy.status == 3, "\(busy.stderr)")
         #expect(
             busy.stderr.split(separator: "\n").count == 1 && busy.stderr.contains("cannot listen on 127.0.0.1:\(port)")
         )
-        holder.process.terminate()
-        #expect(holder.waitForExit() == 0)
+        holder.send(SIGTERM)
+        #expect(await holder.wait(seconds: 60))
+        #expect(holder.status == 0)
     }
-}
-
-/// A `ticktape` child process whose stdout is read line by line while it runs.
-private final class ServeProcess {
-    let process = Process()
-    private let out = Pipe()
-    private let err = Pipe()
-
-    init(_ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: ticktapeBinary())
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    deinit { if process.isRunning { process.terminate() } }
-
-    /// The first stdout line (waits for it; the process must print it promptly).
-    func firstLine() throws -> String {
-        var bytes: [UInt8] = []
-        while !bytes.contains(0x0A) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }  // EOF: the process ended
-            bytes.append(contentsOf: chunk)
-        }
-        return String(decoding: bytes.prefix { $0 != 0x0A }, as: UTF8.self)
-    }
-
-    func waitForExit() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    func stderr() -> String { String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
 }
 
 /// One HTTP/1.1 GET over a plain loopback socket; returns the whole response (the server closes).
+/// The socket's send and receive timeouts bound the wait if the server never answers.
 private func httpGet(port: Int, path: String) throws -> String {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EIO) }
     defer { close(fd) }
+    var timeout = timeval(tv_sec: 30, tv_usec: 0)
+    for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+        setsockopt(fd, SOL_SOCKET, option, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(port).bigEndian)

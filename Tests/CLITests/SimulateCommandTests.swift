@@ -4,27 +4,31 @@ import TicktapeTestSupport
 
 /// `ticktape simulate` as a foreign client sees it: the built binary on loopback, driven by a
 /// Python client written the way pyupbit writes one (`peers/upbit_client.py`, `websockets`).
-@Suite struct SimulateCommandTests {
+@Suite(.timeLimit(.minutes(3))) struct SimulateCommandTests {
     static let peer = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("peers/upbit_client.py").path
-    static let peerAvailable = (try? runProcess("python3", ["-c", "import websockets"], seconds: 30))?.status == 0
+    /// Whether python3 with the websockets package runs here (asked once).
+    static let peerCheck = Task {
+        (try? await runProcess("python3", ["-c", "import websockets"], seconds: 60))?.status == 0
+    }
 
-    @Test func badFlagsExitWith2AndOneLine() throws {
+    @Test func badFlagsExitWith2AndOneLine() async throws {
         for flags in [["--rate", "0"], ["--symbols", "0"], ["--chaos", "nonsense 1"], ["--port", "70000"]] {
-            let result = try runTicktape(["simulate"] + flags)
+            let result = try await runTicktape(["simulate"] + flags)
             #expect(result.status == 2, "\(flags)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(flags): \(result.stderr)")
             #expect(result.stdout.isEmpty)
         }
     }
 
-    @Test(.enabled(if: peerAvailable, "python3 with the websockets package is missing: no foreign client"))
-    func aPyupbitStyleClientGetsOnlyItsCodesAndTypesAsSimpleBinaryRealtimeFrames() throws {
+    @Test(.enabled("python3 with the websockets package is missing: no foreign client") { await peerCheck.value })
+    func aPyupbitStyleClientGetsOnlyItsCodesAndTypesAsSimpleBinaryRealtimeFrames() async throws {
         let truth = FileManager.default.temporaryDirectory.appendingPathComponent("truth-\(UUID()).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: truth) }
-        let simulator = try SimulatorProcess(["--symbols", "5", "--rate", "3000", "--seed", "3", "--truth", truth])
-        defer { simulator.kill() }
-        let run = try runProcess(
+        let simulator = try await SimulatorProcess([
+            "--symbols", "5", "--rate", "3000", "--seed", "3", "--truth", truth,
+        ])
+        let run = try await runProcess(
             "python3",
             [
                 Self.peer, simulator.url, "stream", "--types", "trade,ticker", "--codes", "KRW-BTC,KRW-ETH", "--count",
@@ -46,7 +50,7 @@ import TicktapeTestSupport
         let status = try #require(report["status"] as? [String: Any])
         #expect(status["connections"] as? Int == 1)
 
-        let (code, stdout) = simulator.stop(signal: SIGINT)
+        let (code, stdout) = await simulator.stop(signal: SIGINT)
         #expect(code == 0)
         #expect(stdout.split(separator: "\n").dropFirst().first?.hasPrefix("simulate: 1 connections") == true)
         // The truth holds what the client received, byte for byte, in order.
@@ -60,19 +64,23 @@ import TicktapeTestSupport
         #expect(Array(sent.prefix(40)) == report["sha256"] as? [String])
     }
 
-    @Test(.enabled(if: peerAvailable, "python3 with the websockets package is missing: no foreign client"))
-    func aBurstOfTenRequestsInOneSecondGetsTheLimitErrorAndTheSixthConnectA429() throws {
-        let simulator = try SimulatorProcess(["--symbols", "2", "--rate", "200"])
-        defer { simulator.kill() }
-        let burst = try runProcess("python3", [Self.peer, simulator.url, "burst", "--requests", "10"], seconds: 60)
+    @Test(.enabled("python3 with the websockets package is missing: no foreign client") { await peerCheck.value })
+    func aBurstOfTenRequestsInOneSecondGetsTheLimitErrorAndTheSixthConnectA429() async throws {
+        let simulator = try await SimulatorProcess(["--symbols", "2", "--rate", "200"])
+        let burst = try await runProcess(
+            "python3",
+            [Self.peer, simulator.url, "burst", "--requests", "10"],
+            seconds: 60
+        )
         try #require(burst.status == 0, "peer failed: \(burst.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(burst.stdout.utf8)) as? [String: Any])
         let errors = report["errors"] as? [String] ?? []
         #expect(!errors.isEmpty && errors.count <= 5, "\(errors)")  // the first 5 requests are within the limit
         #expect(errors.allSatisfy { $0 == "TOO_MANY_REQUESTS" })
 
-        Thread.sleep(forTimeInterval: 1.1)  // the connect bucket (5/s) refills after the burst's connection
-        let connects = try runProcess(
+        // The connect bucket (5/s) refills after the burst's connection (longer on a slow machine).
+        try await Task.sleep(for: .milliseconds(1_100))
+        let connects = try await runProcess(
             "python3",
             [Self.peer, simulator.url, "connects", "--requests", "8"],
             seconds: 60
@@ -82,9 +90,12 @@ import TicktapeTestSupport
             (try JSONSerialization.jsonObject(with: Data(connects.stdout.utf8)) as? [String: Any])?["outcomes"]
                 as? [Any]
         )
-        #expect(outcomes.prefix(5).allSatisfy { $0 as? String == "ok" })
-        #expect(outcomes.contains { $0 as? Int == 429 })
-        let (code, _) = simulator.stop(signal: SIGTERM)
+        // Eight connects at once against 5 per second: the first five of the second get in (a
+        // refill during a slow burst may let one more in), the rest are refused with HTTP 429.
+        #expect(outcomes.filter { $0 as? String == "ok" }.count >= 5, "\(outcomes)")
+        #expect(outcomes.contains { $0 as? Int == 429 }, "\(outcomes)")
+        #expect(outcomes.allSatisfy { $0 as? String == "ok" || $0 as? Int == 429 }, "\(outcomes)")
+        let (code, _) = await simulator.stop(signal: SIGTERM)
         #expect(code == 0)
     }
 }

@@ -3,12 +3,12 @@ import Replay
 import Rules
 import Testing
 
-@Suite("The JSON report")
+@Suite("The JSON report", .timeLimit(.minutes(3)))
 struct ReportJSONTests {
     static let schema = reportRepositoryRoot.appendingPathComponent("Schemas/check-report.schema.json").path
 
     /// Validates with python's `jsonschema` (CI installs it with `pip install jsonschema`).
-    private func validate(_ json: String) throws -> (status: Int32, output: String) {
+    private func validate(_ json: String) async throws -> (status: Int32, output: String) {
         let path = try reportTemporaryFile(json, suffix: ".json")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let script = """
@@ -18,23 +18,23 @@ struct ReportJSONTests {
             jsonschema.Draft202012Validator(schema).validate(json.load(open(sys.argv[2])))
             print("valid")
             """
-        return try #require(reportPython(["-c", script, Self.schema, path]))
+        return try #require(await reportPython(["-c", script, Self.schema, path]))
     }
 
-    @Test(.enabled(if: reportPythonAvailable, "python3 is absent: the schema cannot be checked here"))
-    func theReportValidatesAgainstItsSchema() throws {
-        let result = try validate(try reportSample().json())
+    @Test(.enabled("python3 is absent: the schema cannot be checked here") { await reportPythonCheck.value })
+    func theReportValidatesAgainstItsSchema() async throws {
+        let result = try await validate(try reportSample().json())
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("valid"))
     }
 
-    @Test(.enabled(if: reportPythonAvailable, "python3 is absent: the schema cannot be checked here"))
-    func theSchemaRejectsAnUnknownField() throws {
+    @Test(.enabled("python3 is absent: the schema cannot be checked here") { await reportPythonCheck.value })
+    func theSchemaRejectsAnUnknownField() async throws {
         let json = try reportSample().json().replacingOccurrences(
             of: "\"format\": \"ticktape-check-report\",",
             with: "\"format\": \"ticktape-check-report\", \"extra\": 1,"
         )
-        let result = try validate(json)
+        let result = try await validate(json)
         #expect(result.status != 0)
         #expect(result.output.contains("Additional properties are not allowed"))
     }

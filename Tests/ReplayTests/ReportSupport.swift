@@ -1,27 +1,22 @@
 import Foundation
 import Replay
 import Rules
+import TicktapeTestSupport
 
 /// The repository root, found from this file's path (Tests/ReplayTests/ReportSupport.swift).
 let reportRepositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The exit status and output of `python3 args…`, or nil when python3 cannot be started.
-func reportPython(_ arguments: [String]) -> (status: Int32, output: String)? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    do { try process.run() } catch { return nil }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+/// The exit status and output (stdout then stderr) of `python3 args…`, or nil when python3
+/// cannot be started. Bounded (killed after `seconds`) and async: see ``ChildProcess`` for why.
+func reportPython(_ arguments: [String], seconds: Double = 120) async -> (status: Int32, output: String)? {
+    guard let child = try? ChildProcess(executable: "/usr/bin/env", ["python3"] + arguments) else { return nil }
+    await child.wait(seconds: seconds)
+    return (child.status, child.stdout + child.stderr)
 }
 
-/// True when a python3 interpreter runs on this machine.
-let reportPythonAvailable: Bool = reportPython(["-c", "pass"])?.status == 0
+/// True when a python3 interpreter runs on this machine (asked once).
+let reportPythonCheck = Task { await reportPython(["-c", "pass"])?.status == 0 }
 
 /// Writes `text` to a fresh temporary file and returns its path.
 func reportTemporaryFile(_ text: String, suffix: String) throws -> String {

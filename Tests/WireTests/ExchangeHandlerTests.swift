@@ -5,7 +5,7 @@ import Upbit
 
 @testable import Wire
 
-@Suite struct ExchangeHandlerTests {
+@Suite(.timeLimit(.minutes(3))) struct ExchangeHandlerTests {
     static let btcTicker = Payloads.message("ticker", "KRW-BTC", seed: 1)
     static let ethTrade = Payloads.message("trade", "KRW-ETH", seed: 2)
 

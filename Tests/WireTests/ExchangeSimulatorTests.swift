@@ -7,7 +7,7 @@ import Upbit
 
 @testable import Wire
 
-@Suite struct ExchangeSimulatorTests {
+@Suite(.timeLimit(.minutes(3))) struct ExchangeSimulatorTests {
     private func market(seed: UInt64, chaos: String = "", symbols: Int = 3) throws -> SimulatedMarket {
         var options = SimulatedMarket.Options()
         options.seed = seed
@@ -137,26 +137,45 @@ import Upbit
     }
 
     @Test func aChaosCutDropsEveryClientWithoutACloseFrameAndTheGapRefusesUpgrades() async throws {
+        // The schedule runs on a clock the test moves: the cut comes only after the client has
+        // its data, and the 10 s gap is still on when it reconnects, however slow the machine.
+        let clock = ManualWireClock()
         var options = ExchangeSimulator.Options()
-        options.market.rate = 500
+        options.market.symbols = 1
+        options.market.clock = clock.wireClock
         options.market.chaos = try ChaosSpec.parse("cut every:400ms; gap 10s")
         let simulator = try await ExchangeSimulator.bind(options: options)
         let running = Task { try await simulator.run() }
         defer { running.cancel() }
         let connection = try await WebSocketClient.connect(url: try WebSocketURL(simulator.url))
-        let opcodes = try await connection.executeThenClose { inbound, writer in
+        let received = try await connection.executeThenClose { inbound, writer in
+            // The subscription's SNAPSHOT is the data that must arrive before the cut.
             try await writer.send(text: #"[{"ticket":"c"},{"type":"trade","codes":["KRW-BTC"]}]"#)
-            var opcodes: [WebSocketOpcode] = []
-            do {
-                for try await message in inbound { opcodes.append(message.opcode) }
-            } catch {
-                // A cut may surface as a read error rather than a clean end of stream.
+            var iterator = inbound.makeAsyncIterator()
+            var received: [WebSocketMessage] = []
+            while true {
+                let next: WebSocketMessage?
+                do {
+                    next = try await iterator.next()
+                } catch {
+                    break  // a cut may surface as a read error rather than a clean end of stream
+                }
+                guard let message = next else { break }
+                received.append(message)
+                if message.facts.type == "trade", simulator.market.epoch == 1 {
+                    // Move the clock until the schedule (its ticks read it) has cut once.
+                    try await eventually {
+                        if simulator.market.epoch >= 2 { return true }
+                        clock.advance(by: 50_000_000)
+                        return false
+                    }
+                }
             }
-            return opcodes
+            return received
         }
-        #expect(opcodes.first == .binary)
-        #expect(!opcodes.contains(.connectionClose))
-        #expect(simulator.market.epoch >= 2)
+        #expect(received.first?.opcode == .binary && received.first?.facts.type == "trade", "data before the cut")
+        #expect(!received.contains { $0.opcode == .connectionClose })
+        #expect(simulator.market.epoch == 2)
         await #expect(throws: WebSocketClientError.upgradeRejected(status: 503, body: "network down (chaos gap)")) {
             _ = try await WebSocketClient.connect(url: try WebSocketURL(simulator.url))
         }

@@ -79,7 +79,7 @@ struct ExchangeClient: Sendable {
 
     /// Waits (bounded) until at least `count` data messages arrived, and returns them all.
     @discardableResult
-    func data(count: Int, seconds: Double = 10) async throws -> [WebSocketMessage] {
+    func data(count: Int, seconds: Double = 60) async throws -> [WebSocketMessage] {
         try await eventually(seconds: seconds) { await self.received.data.count >= count }
         return await self.received.data
     }

@@ -3,7 +3,7 @@ import NIOWebSocket
 import Testing
 import Wire
 
-@Suite struct LoopbackExchangeTests {
+@Suite(.timeLimit(.minutes(3))) struct LoopbackExchangeTests {
     @Test func serverAndClientExchangeTextBinaryFragmentsPingsAndClose() async throws {
         let serverSaw = Collector<WebSocketMessage>()
         let handler = ClosureHandler { _, inbound, writer in

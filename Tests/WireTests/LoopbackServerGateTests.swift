@@ -2,7 +2,7 @@ import NIOCore
 import Testing
 import Wire
 
-@Suite struct LoopbackServerGateTests {
+@Suite(.timeLimit(.minutes(3))) struct LoopbackServerGateTests {
     private let drain = ClosureHandler { _, inbound, _ in
         for try await _ in inbound {}
     }

@@ -58,7 +58,11 @@ func rawHTTP(port: Int, _ request: String) async throws -> String {
 }
 
 /// Polls `condition` every 5 ms for at most `seconds` (loopback tests only wait for real events).
-func eventually(seconds: Double = 10, _ condition: () async -> Bool) async throws {
+///
+/// The bound only keeps a broken test from hanging: it is far above what any condition needs,
+/// because on a loaded machine (CI: 2 cores, tests in parallel) a few hundred milliseconds of
+/// work can take many seconds of wall time.
+func eventually(seconds: Double = 60, _ condition: () async -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while await !condition() {
         guard ContinuousClock.now < deadline else { throw TimedOut() }

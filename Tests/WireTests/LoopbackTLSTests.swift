@@ -2,7 +2,7 @@ import NIOCore
 import Testing
 import Wire
 
-@Suite struct LoopbackTLSTests {
+@Suite(.timeLimit(.minutes(3))) struct LoopbackTLSTests {
     private let echo = ClosureHandler { _, inbound, writer in
         for try await message in inbound where message.opcode == .text {
             try await writer.send(text: "echo: " + (message.text ?? ""))

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Wire
 
-@Suite struct RecorderLoopbackTests {
+@Suite(.timeLimit(.minutes(3))) struct RecorderLoopbackTests {
     private let subscription = #"[{"ticket":"t"},{"type":"trade","codes":["KRW-BTC"]}]"#
 
     @Test func reconnectsAfterAServerCloseWithANewEpochAndTheSubscriptionFirst() async throws {
@@ -74,20 +74,29 @@ import Testing
             for try await _ in inbound {}  // never says anything
         }
         let log = RecordingLog()
-        let started = ContinuousClock.now
+        let clock = ManualWireClock()
         try await withServer(handler: handler) { port in
-            let configuration = try loopbackRecorder(port: port, staleAfterMs: 150)
+            var configuration = try loopbackRecorder(port: port, staleAfterMs: 150)
+            configuration.clock = clock.wireClock
             try await withRecorder(configuration, sink: log) {
-                try await eventually { await log.epochs.count >= 2 }
+                try await eventually { await log.events.contains(.subscribed(epoch: 1)) }
+                // Silent for 200 ms on the recorder's clock, past the 150 ms it tolerates.
+                clock.advance(by: 200_000_000)
+                try await eventually { await log.events.contains(.subscribed(epoch: 2)) }
             }
         }
-        #expect(ContinuousClock.now - started >= .milliseconds(150))
         let events = await log.events
-        guard case .disconnected(1, .stalled, nil, let reason) = events[1] else {
-            Issue.record("expected a stall, got \(events)")
-            return
-        }
-        #expect(reason.hasPrefix("no data for "))
+        #expect(events.count >= 3, "\(events)")
+        let stall = RecorderEvent.Kind.disconnected(
+            epoch: 1,
+            cause: .stalled,
+            closeCode: nil,
+            reason: "no data for 200 ms"
+        )
+        #expect(Array(events.prefix(3)) == [.subscribed(epoch: 1), stall, .subscribed(epoch: 2)])
+        // The clock stood still after that: epoch 2 never stalled, it was stopped.
+        #expect(await log.epochs == [1, 2])
+        #expect(events.last == .stopped(epochs: 2))
     }
 
     @Test func keepalivePingsAreSentRecordedAndAnswered() async throws {
@@ -96,20 +105,25 @@ import Testing
             for try await message in inbound where message.opcode == .ping { await pings.append(1) }
         }
         let log = RecordingLog()
+        let clock = ManualWireClock()
         try await withServer(handler: handler) { port in
-            let configuration = try loopbackRecorder(port: port, pingEveryMs: 40)
+            var configuration = try loopbackRecorder(port: port, pingEveryMs: 40)
+            configuration.clock = clock.wireClock
             try await withRecorder(configuration, sink: log) {
+                try await eventually { await log.events.contains(.subscribed(epoch: 1)) }
+                clock.advance(by: 50_000_000)  // one ping interval (40 ms) has passed, not two
                 try await eventually {
                     await log.frames(epoch: 1).contains { $0.0 == .inbound && $0.1.opcode == .pong }
                 }
             }
         }
         let frames = await log.frames(epoch: 1)
-        let firstPing = try #require(frames.firstIndex { $0.0 == .outbound && $0.1.opcode == .ping })
-        let firstPong = try #require(frames.firstIndex { $0.0 == .inbound && $0.1.opcode == .pong })
-        #expect(firstPing > 0)  // the subscription stays first
-        #expect(firstPing < firstPong)
-        #expect(await !pings.values.isEmpty)
+        #expect(frames.first?.0 == .outbound && frames.first?.1.text == subscription, "the subscription stays first")
+        let pingsSent = frames.indices.filter { frames[$0].0 == .outbound && frames[$0].1.opcode == .ping }
+        let pongs = frames.indices.filter { frames[$0].0 == .inbound && frames[$0].1.opcode == .pong }
+        #expect(pingsSent.count == 1 && pongs.count == 1, "one interval, one ping: \(frames.map(\.1.opcode))")
+        #expect(pingsSent.first ?? .max < pongs.first ?? .min)
+        #expect(await pings.values.count == 1)
     }
 
     @Test func aRefusedConnectIsAConnectFailedEventNotAnEpoch() async throws {

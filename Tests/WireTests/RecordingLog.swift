@@ -61,6 +61,10 @@ func withRecorder(
 }
 
 /// A recorder configuration for loopback: fast backoff, given timings.
+///
+/// The close timeout is long on purpose: every test server answers a close, so a stop ends on
+/// that reply (an event); the 2 s default could run out on a loaded machine and turn a clean
+/// `.stopped` with code 1000 into "no close reply".
 func loopbackRecorder(
     port: Int,
     staleAfterMs: Int64 = 30_000,
@@ -76,5 +80,6 @@ func loopbackRecorder(
     configuration.policy.backoffCapNanos = 5_000_000
     configuration.policy.staleAfterNanos = staleAfterMs * 1_000_000
     configuration.policy.pingIntervalNanos = pingEveryMs * 1_000_000
+    configuration.closeTimeoutNanos = 60_000_000_000
     return configuration
 }

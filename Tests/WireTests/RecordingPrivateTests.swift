@@ -5,7 +5,7 @@ import Testing
 
 @testable import Wire
 
-@Suite struct RecordingPrivateTests {
+@Suite(.timeLimit(.minutes(3))) struct RecordingPrivateTests {
     static let accessKey = "AKtestaccesskey0123456789abcdefghijklmnop"
     static let secretKey = "SKtestsecretkey9876543210zyxwvutsrqponmlk"
 

@@ -6,7 +6,7 @@ import Testing
 
 @testable import Wire
 
-@Suite struct RecordingSessionTests {
+@Suite(.timeLimit(.minutes(3))) struct RecordingSessionTests {
     private let subscription = Array(#"[{"ticket":"t"},{"type":"trade","codes":["KRW-BTC"]}]"#.utf8)
 
     /// What one connection of a ``FeedServer`` received first and sent, in order.
@@ -77,7 +77,7 @@ import Testing
 
         let entries = try reader.allEntries()
         let byConnection = await sent.values.sorted { $0.connection < $1.connection }
-        #expect(byConnection.map(\.connection) == [1, 2, 3, 4])
+        try #require(byConnection.map(\.connection) == [1, 2, 3, 4])  // indexed below
         for epoch in 1...4 {
             let server = byConnection[epoch - 1]
             #expect(server.firstInbound == subscription, "epoch \(epoch): the server got the subscription first")
@@ -119,20 +119,12 @@ import Testing
     }
 
     @Test func maxFramesAndDurationStopTheSessionByThemselves() async throws {
+        // A burst, then silence with the connection open until the client closes: nothing but
+        // the session's own limits can end a recording before `runSession`'s bound (which would
+        // stop it as `.stopped` and record an issue).
         let handler = ClosureHandler { _, inbound, writer in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await _ in inbound {}  // answers the client's close
-                }
-                group.addTask {
-                    for index in 0..<5_000 {
-                        try await writer.send(text: "frame \(index)")
-                        try await Task.sleep(for: .milliseconds(1))
-                    }
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+            for index in 0..<200 { try await writer.send(text: "frame \(index)") }
+            for try await _ in inbound {}  // answers the client's close
         }
         let limited = temporaryTapePath()
         let timed = temporaryTapePath()
@@ -141,8 +133,7 @@ import Testing
             configuration.maxFrames = 40
             let summary = try await runSession(try RecordingSession(configuration)) { false }
             #expect(summary.stopReason == .maxFrames)
-            #expect(summary.frames >= 40)
-            #expect(summary.frames < 1_000, "it stopped soon after the limit")
+            #expect(summary.frames >= 40)  // how far past the limit the close handshake lets it go is scheduling
 
             configuration = fastSession(path: timed, port: port)
             configuration.durationNanos = 200_000_000
@@ -182,6 +173,9 @@ import Testing
 }
 
 /// A session against `127.0.0.1:port` with millisecond backoff (tests wait for real events).
+/// The close timeout is long because every test server answers a close: a stop ends on that
+/// reply, and the session's stop bound (close timeout + 1 s) must not run out on a loaded
+/// machine before it comes (``RecordingSessionStopBoundTests`` sets its own short one).
 func fastSession(path: String, port: Int) -> RecordingSession.Configuration {
     var configuration = RecordingSession.Configuration(
         path: path,
@@ -191,11 +185,13 @@ func fastSession(path: String, port: Int) -> RecordingSession.Configuration {
     )
     configuration.recorder.policy.backoffBaseNanos = 1_000_000
     configuration.recorder.policy.backoffCapNanos = 5_000_000
+    configuration.recorder.closeTimeoutNanos = 60_000_000_000
     configuration.writer.commitMs = 10
     return configuration
 }
 
-/// Runs `session` until `done` holds (then stops it) or it stops by itself; bounded by 15 s.
+/// Runs `session` until `done` holds (then stops it) or it stops by itself; bounded by 60 s (a
+/// safety net for a broken test, far above what a loaded machine needs).
 func runSession(
     _ session: RecordingSession,
     until done: @escaping @Sendable () async -> Bool
@@ -205,10 +201,10 @@ func runSession(
         defer { finished.withLock { $0 = true } }
         return try await session.run()
     }
-    let deadline = ContinuousClock.now + .seconds(15)
+    let deadline = ContinuousClock.now + .seconds(60)
     while !finished.withLock({ $0 }), await !done() {
         guard ContinuousClock.now < deadline else {
-            Issue.record("the session did not reach its condition within 15 s")
+            Issue.record("the session did not reach its condition within 60 s")
             break
         }
         try await Task.sleep(for: .milliseconds(5))
@@ -226,7 +222,7 @@ func temporaryTapePath() -> String {
     return directory.appendingPathComponent("session.tape").path
 }
 
-@Suite struct RecordingSessionStopBoundTests {
+@Suite(.timeLimit(.minutes(3))) struct RecordingSessionStopBoundTests {
     @Test func aConnectThatNeverCompletesCannotHoldTheStopHostage() async throws {
         // A listener that never accepts: TCP connects (the kernel's backlog), the upgrade
         // request is never answered, so the recorder sits in its connect attempt.

@@ -7,7 +7,7 @@ import Upbit
 @testable import Wire
 
 /// A tape served over a real loopback WebSocket through the serve wiring.
-@Suite struct ServeLoopbackTests {
+@Suite(.timeLimit(.minutes(3))) struct ServeLoopbackTests {
     /// Every recorded stream, realtime only: the client then receives exactly what was recorded.
     static let everything =
         #"[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC","KRW-ETH","KRW-XRP"],"isOnlyRealtime":true},"#
@@ -114,7 +114,7 @@ import Upbit
                     count += 1
                     if count == script.messages.count { break }
                 }
-                await market.waitUntilFinished()
+                try await waitUntilFinished(market)
                 let after = try await rawHTTP(port: port, "GET /status HTTP/1.1\r\nHost: x\r\n\r\n")
                 let body = String(after[after.range(of: "\r\n\r\n")!.upperBound...])
                 #expect(body == market.status.json(tape: path, clients: 1))

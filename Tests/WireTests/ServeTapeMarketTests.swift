@@ -6,7 +6,7 @@ import Upbit
 
 /// ``TapeMarket`` on a manual clock: pacing, snapshots at a position, arrival order,
 /// epoch-boundary disconnects, loops and slow listeners.
-@Suite struct ServeTapeMarketTests {
+@Suite(.timeLimit(.minutes(3))) struct ServeTapeMarketTests {
     private func market(
         _ path: String,
         speed: ServeSpeed = .factor(1),
@@ -97,7 +97,7 @@ import Upbit
         let market = try market(try script.write(), speed: .max)
         defer { market.stop() }
         let log = EventLog(await market.events())
-        await market.waitUntilFinished()
+        try await waitUntilFinished(market)
         try await log.waitFor(count: 6)
         #expect(log.payloads == script.messages)
         #expect(
@@ -133,7 +133,7 @@ import Upbit
         let second = EventLog(await market.events())
         #expect(await market.snapshot(type: "trade", code: "KRW-BTC")?.payload == tradePayload("KRW-BTC", sid: 1))
         clock.advance(to: 300_000_000)
-        await market.waitUntilFinished()
+        try await waitUntilFinished(market)
         try await second.waitFor(count: 3)
         #expect(second.payloads == [tradePayload("KRW-BTC", sid: 2), tradePayload("KRW-BTC", sid: 3)])
         guard case .disconnectAll(1006, _, true) = second.all[1] else {
@@ -144,7 +144,7 @@ import Upbit
 
         let quiet = try self.market(path, speed: .max)
         let log = EventLog(await quiet.events())
-        await quiet.waitUntilFinished()
+        try await waitUntilFinished(quiet)
         try await log.waitFor(count: 3)
         #expect(log.all.count == 3 && quiet.status.disconnects == 0, "no disconnects unless asked")
         quiet.stop()

@@ -112,6 +112,18 @@ func tickerPayload(_ code: String, price: Int, ms: Int = 0, stream: String = "RE
     )
 }
 
+/// Waits (bounded) until `market`'s replay has finished. ``TapeMarket/waitUntilFinished()`` is not
+/// cancellable, so it waits in a task of its own, left behind if the replay never ends, rather
+/// than hanging the test.
+func waitUntilFinished(_ market: TapeMarket) async throws {
+    let finished = Locked(false)
+    Task {
+        await market.waitUntilFinished()
+        finished.withLock { $0 = true }
+    }
+    try await eventually { finished.withLock { $0 } }
+}
+
 /// A replay clock moved by hand: ``sleep(until:)`` returns only once the test advances past the deadline.
 final class ManualReplayClock: ReplayClock {
     private struct State {

@@ -21,6 +21,24 @@ final class SteppingClock: Sendable {
     }
 }
 
+/// A clock that stands still until the test moves it: a recorder's keepalive and stall
+/// deadlines, or a simulator's chaos schedule, then fire exactly when the test says, however
+/// slowly the machine runs. (Their timers still wake on real time, and then read this clock.)
+final class ManualWireClock: Sendable {
+    private let nanos = Locked<Int64>(1_000_000_000)
+
+    var now: Int64 { self.nanos.withLock { $0 } }
+
+    func advance(by delta: Int64) { self.nanos.withLock { $0 += delta } }
+
+    var wireClock: WireClock {
+        WireClock(
+            monotonicNanos: { self.now },
+            wallNanos: { 1_700_000_000_000_000_000 + self.now }
+        )
+    }
+}
+
 /// Encodes frames to wire bytes with NIO's real encoder.
 func wireBytes(_ frames: [WebSocketFrame]) throws -> ByteBuffer {
     let channel = EmbeddedChannel(handler: WebSocketFrameEncoder())

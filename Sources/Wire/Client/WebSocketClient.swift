@@ -18,6 +18,11 @@ public enum WebSocketClient {
         public var maxMessageSize: Int?
         /// TCP connect timeout (default 10 s).
         public var connectTimeout: TimeAmount = .seconds(10)
+        /// How long the whole connect (TCP, TLS, HTTP upgrade) may take (default 10 s). A server
+        /// that accepts TCP and never answers the upgrade would otherwise hold `connect` (and a
+        /// recorder's reconnect loop) forever; past this the connection is closed and `connect`
+        /// throws ``WebSocketClientError/handshakeFailed(_:)``.
+        public var handshakeTimeout: TimeAmount = .seconds(10)
         /// Inbound messages buffered for the consumer before reading pauses (default 16…256).
         public var lowWatermark = 16
         public var highWatermark = 256
@@ -74,7 +79,7 @@ public enum WebSocketClient {
                         if let tls {
                             try channel.pipeline.syncOperations.addHandler(tls.makeHandler(host: url.host))
                         }
-                        return try setup.configure(
+                        let outcome: EventLoopFuture<ClientUpgradeOutcome> = try setup.configure(
                             channel: channel,
                             upgraded: { channel in
                                 .upgraded(
@@ -86,6 +91,11 @@ public enum WebSocketClient {
                             },
                             refused: { channel in .refused(try NIOAsyncChannel(wrappingChannelSynchronously: channel)) }
                         )
+                        let deadline = channel.eventLoop.scheduleTask(in: options.handshakeTimeout) {
+                            channel.close(promise: nil)
+                        }
+                        outcome.whenComplete { _ in deadline.cancel() }
+                        return outcome
                     }
                 }
         } catch let error as WebSocketClientError {
