@@ -26,7 +26,8 @@ import Wire
         let out = temporaryDirectory() + "/duration.tape"
         let child = try await withRecordServer(handler: feedHandler(log)) { port in
             let child = try ChildProcess(
-                ticktape: arguments(port: port, out: out, ["--duration", "700ms"]),
+                // Long enough for a starved child to connect and record something before it ends.
+                ticktape: arguments(port: port, out: out, ["--duration", "3s"]),
                 environment: environment()
             )
             #expect(await child.wait(seconds: 60), "record --duration must end by itself")

@@ -66,7 +66,9 @@ import TicktapeTestSupport
         let dir = temporaryDirectory()
         let path = dir + "/t.tape"
         try writeSampleTape(at: path, epochs: 2, framesPerEpoch: 30)
-        _ = try sqlite3(path, "DROP TRIGGER frame_append_only_delete; DELETE FROM frame WHERE epoch = 2 AND seq = 7;")
+        let sql = "DROP TRIGGER frame_append_only_delete; DELETE FROM frame WHERE epoch = 2 AND seq = 7;"
+        let (status, output) = try sqlite3(path, sql)
+        try #require(status == 0, "sqlite3 failed: \(output)")
         let report = try TapeVerifier.verify(try TapeReader(path: path))
         #expect(report.problems.contains { $0.hasPrefix("I1 seq hole in epoch 2: 7") })
     }

@@ -121,12 +121,11 @@ import Upbit
     @Test func anIdleConnectionIsClosedAfterTheTimeout() async throws {
         var configuration = WebSocketServerConfiguration()
         configuration.idleTimeout = .milliseconds(200)
-        let received = try await withExchange(FakeMarket(), configuration: configuration) { client in
-            try await eventually { await client.received.ended }
-            return client.received
+        let handler = UpbitExchangeHandler(source: FakeMarket(), options: .lenient)
+        let (head, after) = try await withServer(configuration, handler: handler) { port in
+            try await rawUpgradeThenListen(port: port)
         }
-        let messages = await received.messages
-        #expect(messages.map(\.closeCode) == [1000])
-        #expect(messages.first?.closeReason == "idle timeout")
+        #expect(head.hasPrefix("HTTP/1.1 101 "), "\(head)")
+        #expect(after == closeFrameBytes(1000, "idle timeout"), "exactly one frame, the close")
     }
 }

@@ -67,18 +67,11 @@ import Wire
         let handler = ClosureHandler { _, inbound, _ in
             for try await _ in inbound {}
         }
-        let messages = try await withServer(configuration, handler: handler) { port in
-            let connection = try await WebSocketClient.connect(
-                url: try WebSocketURL("ws://localhost:\(port)/websocket/v1")
-            )
-            return try await connection.executeThenClose { inbound, _ in
-                var messages: [WebSocketMessage] = []
-                for try await message in inbound { messages.append(message) }
-                return messages
-            }
+        let (head, after) = try await withServer(configuration, handler: handler) { port in
+            try await rawUpgradeThenListen(port: port)
         }
-        #expect(messages.map(\.closeCode) == [1000])
-        #expect(messages.first?.closeReason == "idle timeout")
+        #expect(head.hasPrefix("HTTP/1.1 101 "), "\(head)")
+        #expect(after == closeFrameBytes(1000, "idle timeout"), "exactly one frame, the close")
     }
 
     @Test func anOversizeClientMessageGetsClose1009() async throws {

@@ -43,6 +43,11 @@ func withServer<Result: Sendable>(
 
 /// Sends one raw HTTP/1.1 request and returns everything the server answers until it closes.
 func rawHTTP(port: Int, _ request: String) async throws -> String {
+    String(buffer: try await rawExchange(port: port, request))
+}
+
+/// Sends `request` as raw bytes and returns every byte the server sends until it closes.
+func rawExchange(port: Int, _ request: String) async throws -> ByteBuffer {
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .connect(host: "127.0.0.1", port: port) { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -51,10 +56,33 @@ func rawHTTP(port: Int, _ request: String) async throws -> String {
         }
     return try await channel.executeThenClose { inbound, outbound in
         try await outbound.write(ByteBuffer(string: request))
-        var response = ""
-        for try await chunk in inbound { response += String(buffer: chunk) }
+        var response = ByteBuffer()
+        for try await var chunk in inbound { response.writeBuffer(&chunk) }
         return response
     }
+}
+
+/// Upgrades with a raw client that sends nothing more, and returns the server's response head and
+/// every byte after it until the server closes. Unlike a ``WebSocketClient``, it cannot miss a
+/// close frame that the server sends (with its FIN) before the client has switched protocols,
+/// as a server's short timer can on a loaded machine.
+func rawUpgradeThenListen(port: Int) async throws -> (head: String, after: [UInt8]) {
+    let request =
+        "GET /websocket/v1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    let bytes = Array(try await rawExchange(port: port, request).readableBytesView)
+    let separator = Array("\r\n\r\n".utf8)
+    guard bytes.count >= separator.count,
+        let end = (0...(bytes.count - separator.count)).first(where: {
+            Array(bytes[$0..<$0 + separator.count]) == separator
+        })
+    else { return (String(decoding: bytes, as: UTF8.self), []) }
+    return (String(decoding: bytes[..<end], as: UTF8.self), Array(bytes[(end + separator.count)...]))
+}
+
+/// The bytes of an unmasked close frame with `code` and `reason` (server to client).
+func closeFrameBytes(_ code: UInt16, _ reason: String) -> [UInt8] {
+    [0x88, UInt8(2 + reason.utf8.count), UInt8(code >> 8), UInt8(code & 0xFF)] + Array(reason.utf8)
 }
 
 /// Polls `condition` every 5 ms for at most `seconds` (loopback tests only wait for real events).
