@@ -59,8 +59,9 @@ final class StopSignal: Sendable {
                 return false
             }
             group.addTask {
+                // wait() also returns when the task is cancelled: that is not a stop.
                 await self.wait()
-                return true
+                return self.isFired
             }
             let first = await group.next() ?? false
             group.cancelAll()

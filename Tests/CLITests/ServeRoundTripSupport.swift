@@ -1,0 +1,194 @@
+import Foundation
+import TapeLog
+import TicktapeTestSupport
+import Upbit
+
+/// A running `ticktape serve TAPE --port 0 …`, killed in every path (call ``kill()`` in a defer).
+final class ServedTape: @unchecked Sendable {
+    let process = Process()
+    private let output = Pipe()
+    private let lock = NSLock()
+    private var stdout = Data()
+    private var stdoutClosed = false
+    /// From the first stdout line.
+    private(set) var port = 0
+    var url: String { "ws://127.0.0.1:\(port)/websocket/v1" }
+
+    /// Starts `ticktape serve` and waits (at most 20 s) for its `serving … on ws://…` line.
+    init(tape: String, _ flags: [String]) throws {
+        self.process.executableURL = URL(fileURLWithPath: ticktapeBinary())
+        self.process.arguments = ["serve", tape, "--port", "0"] + flags
+        self.process.standardOutput = self.output
+        self.process.standardError = FileHandle.nullDevice
+        self.process.standardInput = FileHandle.nullDevice
+        try self.process.run()
+        let handle = self.output.fileHandleForReading
+        Thread {
+            while true {
+                let chunk = handle.availableData
+                self.lock.lock()
+                if chunk.isEmpty { self.stdoutClosed = true } else { self.stdout.append(chunk) }
+                self.lock.unlock()
+                if chunk.isEmpty { return }
+            }
+        }.start()
+        let prefix = "serving \(tape) on ws://127.0.0.1:"
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let text = self.text
+            if let newline = text.firstIndex(of: "\n") {
+                let line = text[..<newline]
+                guard line.hasPrefix(prefix) else { break }
+                self.port = Int(line.dropFirst(prefix.count).prefix { $0.isNumber }) ?? 0
+                if self.port > 0 { return }
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        self.kill()
+        throw ServeTestError("no 'serving … on ws://' line; stdout: \(self.text)")
+    }
+
+    var text: String {
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        return String(decoding: self.stdout, as: UTF8.self)
+    }
+
+    /// Sends `signal`, waits at most 10 s for the exit (then SIGKILL); returns status and stdout.
+    func stop(signal: Int32) -> (status: Int32, stdout: String) {
+        Foundation.kill(self.process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(10)
+        while self.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        self.kill()
+        let closed = Date().addingTimeInterval(5)
+        while Date() < closed {
+            self.lock.lock()
+            let done = self.stdoutClosed
+            self.lock.unlock()
+            if done { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return (self.process.terminationStatus, self.text)
+    }
+
+    /// SIGKILL if still running, and reap.
+    func kill() {
+        if self.process.isRunning {
+            Foundation.kill(self.process.processIdentifier, SIGKILL)
+            self.process.waitUntilExit()
+        }
+    }
+
+    /// `GET /status` as a JSON object (nil when it cannot be had).
+    func status() -> [String: Any]? {
+        guard let response = try? loopbackGet(port: self.port, path: "/status"),
+            let body = response.components(separatedBy: "\r\n\r\n").last,
+            let object = try? JSONSerialization.jsonObject(with: Data(body.utf8))
+        else { return nil }
+        return object as? [String: Any]
+    }
+}
+
+/// One HTTP/1.1 GET over a plain loopback socket (Foundation's URL loading is not used on
+/// Linux); returns the whole response, read until the server closes (at most 10 s).
+func loopbackGet(port: Int, path: String) throws -> String {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EIO) }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+    _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+    var response: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { break }
+        response.append(contentsOf: buffer[0..<n])
+    }
+    return String(decoding: response, as: UTF8.self)
+}
+
+struct ServeTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `ticktape ARGS` and throws unless it exits 0.
+func ticktapeOK(_ arguments: [String]) throws {
+    let result = try runTicktape(arguments)
+    guard result.status == 0 else {
+        throw ServeTestError("ticktape \(arguments.joined(separator: " ")): exit \(result.status): \(result.stderr)")
+    }
+}
+
+/// One inbound market frame of a tape, in arrival order.
+struct TapeMessage: Equatable {
+    var epoch: UInt32
+    var type: String
+    var streamType: StreamType?
+    var code: String?
+    var payload: [UInt8]
+}
+
+/// The inbound Upbit market frames of a tape in ARRIVAL order (what serve replays), with the
+/// number of epochs (connect events).
+func marketMessages(of path: String, codes: Set<String>? = nil) throws -> (messages: [TapeMessage], epochs: Int) {
+    let reader = try TapeReader(path: path)
+    let cursor = try reader.arrivals()
+    var messages: [TapeMessage] = []
+    var epochs = 0
+    while let entry = try cursor.next() {
+        switch entry {
+        case .event(let event):
+            if event.kind == .connect { epochs += 1 }
+        case .frame(let frame):
+            let record = frame.record
+            guard record.direction == .inbound, Opcode.isData(record.opcode),
+                let type = frame.facts.type, UpbitScanner.isMarketType(type)
+            else { continue }
+            if let codes, !(frame.facts.code.map(codes.contains) ?? false) { continue }
+            messages.append(
+                TapeMessage(
+                    epoch: record.epoch,
+                    type: type,
+                    streamType: frame.facts.streamType,
+                    code: frame.facts.code,
+                    payload: record.payload
+                )
+            )
+        }
+    }
+    return (messages, epochs)
+}
+
+/// Polls `condition` every 20 ms for at most `seconds`; false when time ran out.
+func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !condition() {
+        guard Date() < deadline else { return false }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return true
+}
+
+/// Async variant of ``waitUntil(seconds:_:)``.
+func waitUntil(seconds: Double, _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while await !condition() {
+        guard ContinuousClock.now < deadline else { return false }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return true
+}
