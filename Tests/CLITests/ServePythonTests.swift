@@ -8,19 +8,31 @@ import Upbit
 @Suite struct ServePythonTests {
     static let peer = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("peers/upbit_client.py").path
-    static let peerAvailable = (try? runProcess("python3", ["-c", "import websockets"], seconds: 30))?.status == 0
+    static let peerAvailable: Bool = {
+        // Once per run, before any test starts: a short blocking probe is fine here.
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import websockets"]
+        probe.standardOutput = FileHandle.nullDevice
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return false }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0
+    }()
     static let codes = ["KRW-BTC", "KRW-XRP"]
 
     /// A clean synthetic recording of 4 markets × ticker/trade/orderbook, DEFAULT keys.
-    private func sourceTape() throws -> String {
+    private func sourceTape() async throws -> String {
         let tape = temporaryDirectory() + "/source.tape"
-        try ticktapeOK(["_synth", "--out", tape, "--seconds", "10", "--rate", "100", "--symbols", "4", "--seed", "5"])
+        try await ticktapeOK([
+            "_synth", "--out", tape, "--seconds", "10", "--rate", "100", "--symbols", "4", "--seed", "5",
+        ])
         return tape
     }
 
     /// Runs the peer's `stream` mode against `url`; returns its JSON report.
-    private func stream(_ url: String, format: String, count: Int) throws -> [String: Any] {
-        let run = try runProcess(
+    private func stream(_ url: String, format: String, count: Int) async throws -> [String: Any] {
+        let run = try await runProcess(
             "python3",
             [
                 Self.peer, url, "stream", "--types", "ticker,trade,orderbook", "--codes",
@@ -36,15 +48,15 @@ import Upbit
     }
 
     @Test(.enabled(if: peerAvailable, "python3 with the websockets package is missing: no foreign client"))
-    func aPyupbitClientGetsOnlyItsCodesAsBinaryFramesInRecordedOrderByteForByte() throws {
-        let tape = try sourceTape()
+    func aPyupbitClientGetsOnlyItsCodesAsBinaryFramesInRecordedOrderByteForByte() async throws {
+        let tape = try await sourceTape()
         let all = try marketMessages(of: tape).messages
         let expected = try marketMessages(of: tape, codes: Set(Self.codes)).messages
         try #require(expected.count > 100 && expected.count < all.count, "the subset is a proper part of the tape")
 
-        let server = try ServedTape(tape: tape, ["--speed", "50"])
+        let server = try await ServedTape(tape: tape, ["--speed", "50"])
         defer { server.kill() }
-        let report = try stream(server.url, format: "DEFAULT", count: expected.count)
+        let report = try await stream(server.url, format: "DEFAULT", count: expected.count)
         #expect(report["received"] as? Int == expected.count)
         #expect(report["extra"] as? Int == 0, "nothing after the last frame of its codes")
         #expect(report["non_binary"] as? Int == 0, "Upbit sends binary frames")
@@ -62,19 +74,19 @@ import Upbit
         let status = try #require(report["status"] as? [String: Any])
         #expect(status["clients"] as? Int == 1 && status["started"] as? Bool == true, "\(status)")
 
-        let (code, stdout) = server.stop(signal: SIGINT)
+        let (code, stdout) = await server.stop(signal: SIGINT)
         #expect(code == 0, "exit \(code) after SIGINT")
         let lines = stdout.split(separator: "\n")
         #expect(lines.count == 2 && lines[1].hasPrefix("stopped: "), "\(stdout)")
     }
 
     @Test(.enabled(if: peerAvailable, "python3 with the websockets package is missing: no foreign client"))
-    func aSimpleClientOfADefaultTapeGetsTheSameFramesInSimpleKeys() throws {
-        let tape = try sourceTape()
+    func aSimpleClientOfADefaultTapeGetsTheSameFramesInSimpleKeys() async throws {
+        let tape = try await sourceTape()
         let expected = try marketMessages(of: tape, codes: Set(Self.codes)).messages
-        let server = try ServedTape(tape: tape, ["--speed", "50"])
+        let server = try await ServedTape(tape: tape, ["--speed", "50"])
         defer { server.kill() }
-        let report = try stream(server.url, format: "SIMPLE", count: expected.count)
+        let report = try await stream(server.url, format: "SIMPLE", count: expected.count)
         #expect(report["received"] as? Int == expected.count)
         #expect(report["extra"] as? Int == 0 && report["non_binary"] as? Int == 0)
         for keys in report["key_sets"] as? [[String]] ?? [] {
@@ -83,6 +95,6 @@ import Upbit
         }
         let simple = expected.map { UpbitFormat.convert($0.payload, to: .simple) ?? [] }
         #expect(report["sha256"] as? [String] == simple.map { SHA256.hex(SHA256.hash($0)) })
-        #expect(server.stop(signal: SIGINT).status == 0)
+        #expect(await server.stop(signal: SIGINT).status == 0)
     }
 }

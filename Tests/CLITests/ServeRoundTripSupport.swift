@@ -4,81 +4,40 @@ import TicktapeTestSupport
 import Upbit
 
 /// A running `ticktape serve TAPE --port 0 …`, killed in every path (call ``kill()`` in a defer).
-final class ServedTape: @unchecked Sendable {
-    let process = Process()
-    private let output = Pipe()
-    private let lock = NSLock()
-    private var stdout = Data()
-    private var stdoutClosed = false
+/// Built on ``ChildProcess``: output through a file, every wait async and bounded.
+final class ServedTape: Sendable {
+    let child: ChildProcess
     /// From the first stdout line.
-    private(set) var port = 0
+    let port: Int
     var url: String { "ws://127.0.0.1:\(port)/websocket/v1" }
 
-    /// Starts `ticktape serve` and waits (at most 20 s) for its `serving … on ws://…` line.
-    init(tape: String, _ flags: [String]) throws {
-        self.process.executableURL = URL(fileURLWithPath: ticktapeBinary())
-        self.process.arguments = ["serve", tape, "--port", "0"] + flags
-        self.process.standardOutput = self.output
-        self.process.standardError = FileHandle.nullDevice
-        self.process.standardInput = FileHandle.nullDevice
-        try self.process.run()
-        let handle = self.output.fileHandleForReading
-        Thread {
-            while true {
-                let chunk = handle.availableData
-                self.lock.lock()
-                if chunk.isEmpty { self.stdoutClosed = true } else { self.stdout.append(chunk) }
-                self.lock.unlock()
-                if chunk.isEmpty { return }
-            }
-        }.start()
+    /// Starts `ticktape serve` and waits (at most 30 s) for its `serving … on ws://…` line.
+    init(tape: String, _ flags: [String]) async throws {
+        child = try ChildProcess(ticktape: ["serve", tape, "--port", "0"] + flags)
         let prefix = "serving \(tape) on ws://127.0.0.1:"
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let text = self.text
-            if let newline = text.firstIndex(of: "\n") {
-                let line = text[..<newline]
-                guard line.hasPrefix(prefix) else { break }
-                self.port = Int(line.dropFirst(prefix.count).prefix { $0.isNumber }) ?? 0
-                if self.port > 0 { return }
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.01)
+        let line = await child.firstLine(seconds: 30) ?? ""
+        let port = line.hasPrefix(prefix) ? Int(line.dropFirst(prefix.count).prefix { $0.isNumber }) ?? 0 : 0
+        guard port > 0 else {
+            child.kill()
+            throw ServeTestError("no 'serving … on ws://' line; stdout: \(child.stdout)")
         }
-        self.kill()
-        throw ServeTestError("no 'serving … on ws://' line; stdout: \(self.text)")
+        self.port = port
     }
 
-    var text: String {
-        self.lock.lock()
-        defer { self.lock.unlock() }
-        return String(decoding: self.stdout, as: UTF8.self)
-    }
+    var text: String { child.stdout }
 
     /// Sends `signal`, waits at most 10 s for the exit (then SIGKILL); returns status and stdout.
-    func stop(signal: Int32) -> (status: Int32, stdout: String) {
-        Foundation.kill(self.process.processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(10)
-        while self.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        self.kill()
-        let closed = Date().addingTimeInterval(5)
-        while Date() < closed {
-            self.lock.lock()
-            let done = self.stdoutClosed
-            self.lock.unlock()
-            if done { break }
-            Thread.sleep(forTimeInterval: 0.01)
+    func stop(signal: Int32) async -> (status: Int32, stdout: String) {
+        child.send(signal)
+        if !(await child.wait(seconds: 10)) {
+            child.kill()
+            _ = await child.wait(seconds: 5)
         }
-        return (self.process.terminationStatus, self.text)
+        return (child.status, child.stdout)
     }
 
-    /// SIGKILL if still running, and reap.
-    func kill() {
-        if self.process.isRunning {
-            Foundation.kill(self.process.processIdentifier, SIGKILL)
-            self.process.waitUntilExit()
-        }
-    }
+    /// SIGKILL if still running.
+    func kill() { child.kill() }
 
     /// `GET /status` as a JSON object (nil when it cannot be had).
     func status() -> [String: Any]? {
@@ -126,8 +85,8 @@ struct ServeTestError: Error, CustomStringConvertible {
 }
 
 /// Runs `ticktape ARGS` and throws unless it exits 0.
-func ticktapeOK(_ arguments: [String]) throws {
-    let result = try runTicktape(arguments)
+func ticktapeOK(_ arguments: [String]) async throws {
+    let result = try await runTicktape(arguments)
     guard result.status == 0 else {
         throw ServeTestError("ticktape \(arguments.joined(separator: " ")): exit \(result.status): \(result.stderr)")
     }
