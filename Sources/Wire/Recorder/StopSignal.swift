@@ -59,8 +59,11 @@ final class StopSignal: Sendable {
                 return false
             }
             group.addTask {
+                // `wait()` also returns when this task is cancelled: that is not a stop. (A
+                // recorder whose reader ended cancels its timer task mid-sleep; reporting `true`
+                // there made it stop for good instead of reconnecting.)
                 await self.wait()
-                return true
+                return self.isFired
             }
             let first = await group.next() ?? false
             group.cancelAll()
