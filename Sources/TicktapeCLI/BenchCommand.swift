@@ -5,13 +5,14 @@ import Upbit
 
 /// `ticktape bench`: throughput figures, each against a baseline measured in the same run
 /// (SPEC §13). Benchmarks are never tests: they report, they do not assert.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure write or check throughput against a baseline measured in the same run.",
+        abstract: "Measure write, check or record throughput against a baseline measured in the same run.",
         discussion: """
             Build in release first for meaningful figures: swift build -c release, then .build/release/ticktape.
             Example: ticktape bench check --frames 20000 --json
+            Example: ticktape bench record --seconds 2 --symbols 4 --rate 2000
             """
     )
 
@@ -23,17 +24,26 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Repetitions (full path, then baseline, each time); figures are medians.") var repetitions = 3
     @Flag(help: "Keep the tape and the baseline file (their paths are printed).") var keep = false
     @Flag(help: "Print JSON instead of text.") var json = false
+    @Option(help: "record: how long to record.") var seconds: Double = 120
+    @Option(help: "record: simulated markets, each with ticker, trade and orderbook.") var symbols = 100
+    @Option(help: "record: messages/s the simulator produces.") var rate: Double = 20_000
 
     func validate() throws {
-        guard ["write", "check"].contains(what) else {
-            throw ValidationError("unknown benchmark '\(what)' (write, check)")
+        guard ["write", "check", "record"].contains(what) else {
+            throw ValidationError("unknown benchmark '\(what)' (write, check, record)")
         }
+        guard seconds > 0, symbols > 0, rate > 0 else { throw ValidationError("--seconds, --symbols, --rate > 0") }
         guard frames > 0 else { throw ValidationError("--frames must be positive") }
         guard repetitions > 0 else { throw ValidationError("--repetitions must be positive") }
         guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be normal or full") }
     }
 
-    func run() throws {
+    func run() async throws {
+        if what == "record" {
+            let sync = SyncLevel(rawValue: sync) ?? .normal
+            let bench = RecordBench(seconds: seconds, symbols: symbols, rate: rate, seed: seed, sync: sync, json: json)
+            return try await bench.run()
+        }
         if what == "check" { return try CheckBench(frames: frames, markets: markets, seed: seed, json: json).run() }
         var feed = SyntheticFeed(seed: seed, markets: SyntheticFeed.markets(count: markets))
         let payloads = (0..<frames).map { _ in feed.next().bytes }

@@ -59,7 +59,9 @@ final class StopSignal: Sendable {
                 return false
             }
             group.addTask {
-                // wait() also returns when the task is cancelled: that is not a stop.
+                // `wait()` also returns when this task is cancelled: that is not a stop. (A
+                // recorder whose reader ended cancels its timer task mid-sleep; reporting `true`
+                // there made it stop for good instead of reconnecting.)
                 await self.wait()
                 return self.isFired
             }

@@ -202,7 +202,8 @@ public final class RecordingSession: Sendable {
             epochs: await self.sink.epoch,
             durationNanos: clock.monotonicNanos() - self.startMono,
             stopReason: self.stopReason.withLock { $0 } ?? .stopped,
-            recorderFinished: finished
+            recorderFinished: finished,
+            writerStats: stats
         )
     }
 }

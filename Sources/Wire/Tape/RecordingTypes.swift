@@ -67,6 +67,9 @@ extension RecordingSession {
         /// Whether the recorder ended within the close timeout (otherwise its last connection
         /// was abandoned and `session_end` written without it).
         public var recorderFinished: Bool
+        /// The tape writer's final counters: commits, stored bytes, and the arrival → commit
+        /// latency of every frame (`ticktape bench record` reports its p99, SPEC §13).
+        public var writerStats: WriterStats
 
         public var framesPerSecond: Double {
             durationNanos > 0 ? Double(frames) / (Double(durationNanos) / 1e9) : 0
