@@ -48,7 +48,7 @@ import Wire
         configuration.recorder.policy.backoffCapNanos = 5_000_000
         let session = try RecordingSession(configuration)
         let run = Task { try await session.run() }
-        let reached = await waitUntil(seconds: 30) { await done(session) }
+        let reached = await waitUntil(seconds: 90) { await done(session) }
         session.stop()
         return (path, reached, try await run.value)
     }
@@ -78,7 +78,7 @@ import Wire
         #expect(await server.stop(signal: SIGINT).status == 0)
     }
 
-    /// With `--replay-disconnects` at 5× (100 ms of headroom for each recorded 500 ms gap), the
+    /// With `--replay-disconnects` at 1.5× (3.3 s epochs: room for the recorder's backoff of up to 2 s), the
     /// recorder is cut at each recorded boundary, reconnects, and continues from the current
     /// position with fresh SNAPSHOTs. Deterministic whatever the reconnect takes: epoch 1 is
     /// whole; each later epoch is a non-empty tail of the same source epoch, up to its end.
@@ -88,7 +88,7 @@ import Wire
         try #require(sourceEpochs == 4)
         let sourceRealtime = Self.realtimeByEpoch(expected)
         let last = try #require(expected.last { $0.streamType == .realtime }?.payload)
-        let server = try await ServedTape(tape: source, ["--speed", "5", "--replay-disconnects"])
+        let server = try await ServedTape(tape: source, ["--speed", "1.5", "--replay-disconnects"])
         defer { server.kill() }
         let (path, reached, summary) = try await record(server.url) { session in
             // Done once the last epoch's last REALTIME frame is on the tape (committed every 50 ms).
@@ -96,7 +96,7 @@ import Wire
             let recorded = (try? marketMessages(of: session.path).messages) ?? []
             return recorded.last { $0.streamType == .realtime }?.payload == last
         }
-        #expect(reached, "the last source frame was recorded within 30 s")
+        #expect(reached, "the last source frame was recorded within 90 s")
         #expect(summary.epochs == sourceEpochs)
         #expect(await server.stop(signal: SIGINT).status == 0)
 
