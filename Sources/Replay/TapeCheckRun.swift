@@ -8,11 +8,14 @@ import Upbit
 public enum TapeCheckRun {
     /// Checks the tape at `path`. A file that is not a readable tape gives an `unknown` check
     /// whose reason says why (the caller maps it to exit 2); nothing throws for bad input.
+    /// `verify: false` skips the recording invariants (I1–I4 are reported as not checked): for
+    /// `bench check`, which times SPEC §13's "decode + rules + fan-out + oracle" on its own.
     public static func check(
         path: String,
         name: String? = nil,
         replay: ReplayOptions,
         options: CheckOptions = CheckOptions(),
+        verify: Bool = true,
         progress: ((Int) -> Void)? = nil
     ) -> TapeCheck {
         let label = name ?? path
@@ -29,13 +32,14 @@ public enum TapeCheckRun {
         // and seq scan), the reader (ReadAhead) and this one (rules, fan-out, oracle). Errors are
         // reported in the order a sequential check meets them: verify first, then the options,
         // then reading.
-        let verification = Background { () throws(TapeError) in try TapeVerifier.verify(TapeReader(path: path)) }
+        let verification: Background<VerifyReport>? =
+            verify ? Background { () throws(TapeError) in try TapeVerifier.verify(TapeReader(path: path)) } : nil
         let run = RunInfo(seed: chaos?.seed, chaos: chaos?.schedule, replay: replay, check: options)
         var checker: TapeChecker
         do {
             checker = try TapeChecker(tape: label, run: run)
         } catch {
-            if case .failure(let verifyError) = verification.result() { return unreadable(verifyError) }
+            if case .failure(let verifyError) = verification?.result() { return unreadable(verifyError) }
             return unreadable(error)
         }
         var count = 0
@@ -50,11 +54,14 @@ public enum TapeCheckRun {
         } catch {
             readError = error
         }
-        switch verification.result() {
+        switch verification?.result() {
         case .failure(let error): return unreadable(error)
-        case .success(let verify):
+        case .success(let report):
             if let readError { return unreadable(readError) }
-            return checker.finish(integrity: IntegrityResults(problems: verify.problems))
+            return checker.finish(integrity: IntegrityResults(problems: report.problems))
+        case nil:
+            if let readError { return unreadable(readError) }
+            return checker.finish()
         }
     }
 }

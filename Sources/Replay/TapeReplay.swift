@@ -23,6 +23,33 @@ public enum TapeReplay {
         return engine.finish(observer: observer)
     }
 
+    /// One entry of the checks' fast path (``TapeReader/factArrivals()``) as the engine's input:
+    /// the same input as for the ``TapeEntry`` read with `payloads: false`.
+    public static func input(for entry: FactEntry) -> ReplayInput {
+        switch entry {
+        case .frame(let f):
+            return .frame(
+                ReplayFrame(
+                    epoch: f.epoch,
+                    seq: f.seq,
+                    direction: f.direction,
+                    opcode: FrameOpcode(rawValue: f.opcode),
+                    monoNs: f.monoNs,
+                    facts: f.facts
+                )
+            )
+        case .event(let event):
+            return .lifecycle(
+                LifecycleEvent(
+                    kind: event.kind,
+                    epoch: event.epoch,
+                    monoNs: event.monoNs,
+                    lostFrames: event.kind == .loss ? Int(event.count ?? 0) : 0
+                )
+            )
+        }
+    }
+
     /// One tape entry as the engine's input.
     public static func input(for entry: TapeEntry) -> ReplayInput {
         switch entry {
