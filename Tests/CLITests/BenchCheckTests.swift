@@ -4,8 +4,8 @@ import TicktapeTestSupport
 
 /// `bench check` reports; it asserts nothing about speed. These tests pin what it says it measured.
 @Suite struct BenchCheckTests {
-    @Test func jsonSaysWhatTheCheckFigureIncludesAndMeasuresVerifyApart() throws {
-        let run = try runTicktape(["bench", "check", "--frames", "3000", "--markets", "5", "--json"])
+    @Test func jsonSaysWhatTheCheckFigureIncludesAndMeasuresVerifyApart() async throws {
+        let run = try await runTicktape(["bench", "check", "--frames", "3000", "--markets", "5", "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         let json = try #require(object)
@@ -25,8 +25,8 @@ import TicktapeTestSupport
         #expect(abs(ratio - (check ?? 0) / scan) <= 1e-9 * ratio, "the ratio is check over raw scan")
     }
 
-    @Test func textNamesTheVerifyFigureSeparately() throws {
-        let run = try runTicktape(["bench", "check", "--frames", "2000", "--markets", "3"])
+    @Test func textNamesTheVerifyFigureSeparately() async throws {
+        let run = try await runTicktape(["bench", "check", "--frames", "2000", "--markets", "3"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("check (read + rules + fan-out + oracle):"))
         #expect(run.stdout.contains("not in the check figure"))
