@@ -12,22 +12,24 @@ import Upbit
     static let codes = ["KRW-BTC", "KRW-XRP"]
 
     /// A clean synthetic recording of 4 markets × ticker/trade/orderbook, DEFAULT keys.
-    private func sourceTape() throws -> String {
+    private func sourceTape() async throws -> String {
         let tape = temporaryDirectory() + "/source.tape"
-        try ticktapeOK(["_synth", "--out", tape, "--seconds", "10", "--rate", "100", "--symbols", "4", "--seed", "5"])
+        try await ticktapeOK([
+            "_synth", "--out", tape, "--seconds", "10", "--rate", "100", "--symbols", "4", "--seed", "5",
+        ])
         return tape
     }
 
     /// Runs the peer's `stream` mode against `url`; returns its JSON report.
-    private func stream(_ url: String, format: String, count: Int) throws -> [String: Any] {
-        let run = try runProcess(
-            "python3",
-            [
-                Self.peer, url, "stream", "--types", "ticker,trade,orderbook", "--codes",
-                Self.codes.joined(separator: ","), "--format", format, "--count", "\(count)", "--linger", "0.5",
-            ],
-            seconds: 60
-        )
+    private func stream(_ url: String, format: String, count: Int) async throws -> [String: Any] {
+        let arguments = [
+            Self.peer, url, "stream", "--types", "ticker,trade,orderbook", "--codes",
+            Self.codes.joined(separator: ","), "--format", format, "--count", "\(count)", "--linger", "0.5",
+        ]
+        let run = try await offPool {
+            let run = try runProcess("python3", arguments, seconds: 60)
+            return ChildOutcome(status: run.status, stdout: run.stdout, stderr: run.stderr)
+        }
         guard run.status == 0 else { throw ServeTestError("peer failed (\(run.status)): \(run.stderr)") }
         guard let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] else {
             throw ServeTestError("peer printed no JSON object: \(run.stdout)")
@@ -36,15 +38,15 @@ import Upbit
     }
 
     @Test(.enabled(if: peerAvailable, "python3 with the websockets package is missing: no foreign client"))
-    func aPyupbitClientGetsOnlyItsCodesAsBinaryFramesInRecordedOrderByteForByte() throws {
-        let tape = try sourceTape()
+    func aPyupbitClientGetsOnlyItsCodesAsBinaryFramesInRecordedOrderByteForByte() async throws {
+        let tape = try await sourceTape()
         let all = try marketMessages(of: tape).messages
         let expected = try marketMessages(of: tape, codes: Set(Self.codes)).messages
         try #require(expected.count > 100 && expected.count < all.count, "the subset is a proper part of the tape")
 
-        let server = try ServedTape(tape: tape, ["--speed", "50"])
+        let server = try await ServedTape.start(tape: tape, ["--speed", "50"])
         defer { server.kill() }
-        let report = try stream(server.url, format: "DEFAULT", count: expected.count)
+        let report = try await stream(server.url, format: "DEFAULT", count: expected.count)
         #expect(report["received"] as? Int == expected.count)
         #expect(report["extra"] as? Int == 0, "nothing after the last frame of its codes")
         #expect(report["non_binary"] as? Int == 0, "Upbit sends binary frames")
@@ -62,19 +64,19 @@ import Upbit
         let status = try #require(report["status"] as? [String: Any])
         #expect(status["clients"] as? Int == 1 && status["started"] as? Bool == true, "\(status)")
 
-        let (code, stdout) = server.stop(signal: SIGINT)
+        let (code, stdout) = await server.stopped(signal: SIGINT)
         #expect(code == 0, "exit \(code) after SIGINT")
         let lines = stdout.split(separator: "\n")
         #expect(lines.count == 2 && lines[1].hasPrefix("stopped: "), "\(stdout)")
     }
 
     @Test(.enabled(if: peerAvailable, "python3 with the websockets package is missing: no foreign client"))
-    func aSimpleClientOfADefaultTapeGetsTheSameFramesInSimpleKeys() throws {
-        let tape = try sourceTape()
+    func aSimpleClientOfADefaultTapeGetsTheSameFramesInSimpleKeys() async throws {
+        let tape = try await sourceTape()
         let expected = try marketMessages(of: tape, codes: Set(Self.codes)).messages
-        let server = try ServedTape(tape: tape, ["--speed", "50"])
+        let server = try await ServedTape.start(tape: tape, ["--speed", "50"])
         defer { server.kill() }
-        let report = try stream(server.url, format: "SIMPLE", count: expected.count)
+        let report = try await stream(server.url, format: "SIMPLE", count: expected.count)
         #expect(report["received"] as? Int == expected.count)
         #expect(report["extra"] as? Int == 0 && report["non_binary"] as? Int == 0)
         for keys in report["key_sets"] as? [[String]] ?? [] {
@@ -83,6 +85,6 @@ import Upbit
         }
         let simple = expected.map { UpbitFormat.convert($0.payload, to: .simple) ?? [] }
         #expect(report["sha256"] as? [String] == simple.map { SHA256.hex(SHA256.hash($0)) })
-        #expect(server.stop(signal: SIGINT).status == 0)
+        #expect(await server.stopped(signal: SIGINT).status == 0)
     }
 }

@@ -49,6 +49,16 @@ final class ServedTape: @unchecked Sendable {
         throw ServeTestError("no 'serving … on ws://' line; stdout: \(self.text)")
     }
 
+    /// Starts the server from a thread of its own (``offPool(_:)``).
+    static func start(tape: String, _ flags: [String]) async throws -> ServedTape {
+        try await offPool { try ServedTape(tape: tape, flags) }
+    }
+
+    /// ``stop(signal:)`` from a thread of its own.
+    func stopped(signal: Int32) async -> (status: Int32, stdout: String) {
+        (try? await offPool { self.stop(signal: signal) }) ?? (-1, "")
+    }
+
     var text: String {
         self.lock.lock()
         defer { self.lock.unlock() }
@@ -79,45 +89,6 @@ final class ServedTape: @unchecked Sendable {
             self.process.waitUntilExit()
         }
     }
-
-    /// `GET /status` as a JSON object (nil when it cannot be had).
-    func status() -> [String: Any]? {
-        guard let response = try? loopbackGet(port: self.port, path: "/status"),
-            let body = response.components(separatedBy: "\r\n\r\n").last,
-            let object = try? JSONSerialization.jsonObject(with: Data(body.utf8))
-        else { return nil }
-        return object as? [String: Any]
-    }
-}
-
-/// One HTTP/1.1 GET over a plain loopback socket (Foundation's URL loading is not used on
-/// Linux); returns the whole response, read until the server closes (at most 10 s).
-func loopbackGet(port: Int, path: String) throws -> String {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EIO) }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-    _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-    _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-    var response: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n <= 0 { break }
-        response.append(contentsOf: buffer[0..<n])
-    }
-    return String(decoding: response, as: UTF8.self)
 }
 
 struct ServeTestError: Error, CustomStringConvertible {
@@ -125,9 +96,24 @@ struct ServeTestError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// What a child process did (a Sendable copy of the shared runners' results).
+struct ChildOutcome: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// `ticktape ARGS` run to completion off the cooperative pool.
+func ticktape(_ arguments: [String]) async throws -> ChildOutcome {
+    try await offPool {
+        let result = try runTicktape(arguments)
+        return ChildOutcome(status: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+}
+
 /// Runs `ticktape ARGS` and throws unless it exits 0.
-func ticktapeOK(_ arguments: [String]) throws {
-    let result = try runTicktape(arguments)
+func ticktapeOK(_ arguments: [String]) async throws {
+    let result = try await ticktape(arguments)
     guard result.status == 0 else {
         throw ServeTestError("ticktape \(arguments.joined(separator: " ")): exit \(result.status): \(result.stderr)")
     }
@@ -174,16 +160,6 @@ func marketMessages(of path: String, codes: Set<String>? = nil) throws -> (messa
 }
 
 /// Polls `condition` every 20 ms for at most `seconds`; false when time ran out.
-func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while !condition() {
-        guard Date() < deadline else { return false }
-        Thread.sleep(forTimeInterval: 0.02)
-    }
-    return true
-}
-
-/// Async variant of ``waitUntil(seconds:_:)``.
 func waitUntil(seconds: Double, _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while await !condition() {
@@ -191,4 +167,26 @@ func waitUntil(seconds: Double, _ condition: () async -> Bool) async -> Bool {
         try? await Task.sleep(for: .milliseconds(20))
     }
     return true
+}
+
+/// `body`'s result, or nil when it has not finished after `seconds` (it is then cancelled).
+func withTimeout<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await group.next() ?? nil
+    }
+}
+
+/// Runs blocking work (a child process, a poll with `Thread.sleep`) on a thread of its own and
+/// awaits it, so that it never holds one of the few threads of Swift's cooperative pool: the
+/// in-process servers and recorders of the tests running in parallel need them.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
 }

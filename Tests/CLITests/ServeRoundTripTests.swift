@@ -19,10 +19,14 @@ import Wire
         #"[{"ticket":"round-trip"},{"type":"ticker","codes":["KRW-BTC","KRW-ETH"]},"#
         + #"{"type":"trade","codes":["KRW-BTC","KRW-ETH"]},{"type":"orderbook","codes":["KRW-BTC","KRW-ETH"]}]"#
 
-    private func sourceTape() throws -> String {
+    private func sourceTape() async throws -> String {
         let dir = temporaryDirectory()
-        try ticktapeOK(["_synth", "--out", dir + "/clean.tape", "--seconds", "19", "--rate", "100", "--symbols", "3"])
-        try ticktapeOK(["chaos", dir + "/clean.tape", "--out", dir + "/cut.tape", "--seed", "1", "--cut", "every:5s"])
+        try await ticktapeOK([
+            "_synth", "--out", dir + "/clean.tape", "--seconds", "19", "--rate", "100", "--symbols", "3",
+        ])
+        try await ticktapeOK([
+            "chaos", dir + "/clean.tape", "--out", dir + "/cut.tape", "--seed", "1", "--cut", "every:5s",
+        ])
         return dir + "/cut.tape"
     }
 
@@ -50,10 +54,10 @@ import Wire
     }
 
     @Test func atMaxSpeedOneConnectionRecordsEverySourceFrameOfItsCodesByteForByteInOrder() async throws {
-        let source = try sourceTape()
+        let source = try await sourceTape()
         let (expected, sourceEpochs) = try marketMessages(of: source, codes: Self.codes)
         #expect(sourceEpochs == 4, "chaos made 4 epochs")
-        let server = try ServedTape(tape: source, ["--speed", "max"])
+        let server = try await ServedTape.start(tape: source, ["--speed", "max"])
         defer { server.kill() }
         // Every served frame plus the one subscription the recorder sent.
         let (path, reached, summary) = try await record(server.url) { session in
@@ -71,7 +75,7 @@ import Wire
         #expect(recorded.map(\.payload) == expected.map(\.payload))
         let realtime = { (messages: [TapeMessage]) in messages.filter { $0.streamType == .realtime }.map(\.payload) }
         #expect(realtime(recorded) == realtime(expected))
-        #expect(server.stop(signal: SIGINT).status == 0)
+        #expect(await server.stopped(signal: SIGINT).status == 0)
     }
 
     /// With `--replay-disconnects` at 5× (100 ms of headroom for each recorded 500 ms gap), the
@@ -79,12 +83,12 @@ import Wire
     /// position with fresh SNAPSHOTs. Deterministic whatever the reconnect takes: epoch 1 is
     /// whole; each later epoch is a non-empty tail of the same source epoch, up to its end.
     @Test func withReplayDisconnectsTheRecordingHasOneEpochPerSourceEpochWithItsRealtimeTail() async throws {
-        let source = try sourceTape()
+        let source = try await sourceTape()
         let (expected, sourceEpochs) = try marketMessages(of: source, codes: Self.codes)
         try #require(sourceEpochs == 4)
         let sourceRealtime = Self.realtimeByEpoch(expected)
         let last = try #require(expected.last { $0.streamType == .realtime }?.payload)
-        let server = try ServedTape(tape: source, ["--speed", "5", "--replay-disconnects"])
+        let server = try await ServedTape.start(tape: source, ["--speed", "5", "--replay-disconnects"])
         defer { server.kill() }
         let (path, reached, summary) = try await record(server.url) { session in
             // Done once the last epoch's last REALTIME frame is on the tape (committed every 50 ms).
@@ -94,7 +98,7 @@ import Wire
         }
         #expect(reached, "the last source frame was recorded within 30 s")
         #expect(summary.epochs == sourceEpochs)
-        #expect(server.stop(signal: SIGINT).status == 0)
+        #expect(await server.stopped(signal: SIGINT).status == 0)
 
         let (recorded, epochs) = try marketMessages(of: path)
         #expect(epochs == sourceEpochs, "one recorded epoch per source epoch")
