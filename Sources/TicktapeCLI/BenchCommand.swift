@@ -5,7 +5,7 @@ import Upbit
 
 /// `ticktape bench`: throughput figures, each against a baseline measured in the same run
 /// (SPEC §13). Benchmarks are never tests: they report, they do not assert.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure write or check throughput against a baseline measured in the same run.",
@@ -23,14 +23,17 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func validate() throws {
-        guard ["write", "check"].contains(what) else {
-            throw ValidationError("unknown benchmark '\(what)' (write, check)")
+        guard ["write", "check", "serve"].contains(what) else {
+            throw ValidationError("unknown benchmark '\(what)' (write, check, serve)")
         }
         guard frames > 0 else { throw ValidationError("--frames must be positive") }
         guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be normal or full") }
     }
 
-    func run() throws {
+    func run() async throws {
+        if what == "serve" {
+            return try await ServeBench(frames: frames, markets: markets, seed: seed, clients: 4, json: json).run()
+        }
         if what == "check" { return try CheckBench(frames: frames, markets: markets, seed: seed, json: json).run() }
         var feed = SyntheticFeed(seed: seed, markets: SyntheticFeed.markets(count: markets))
         let payloads = (0..<frames).map { _ in feed.next().bytes }
