@@ -3,21 +3,18 @@ import TapeLog
 import TicktapeTestSupport
 import Upbit
 
-/// A running `ticktape serve TAPE --port 0 …`, killed in every path (call ``kill()`` in a defer).
-final class ServedTape: @unchecked Sendable {
+/// A running `ticktape` child (serve, record), killed in every path (call ``kill()`` in a
+/// defer). Its stdout is collected while it runs.
+final class TicktapeChild: @unchecked Sendable {
     let process = Process()
     private let output = Pipe()
     private let lock = NSLock()
     private var stdout = Data()
     private var stdoutClosed = false
-    /// From the first stdout line.
-    private(set) var port = 0
-    var url: String { "ws://127.0.0.1:\(port)/websocket/v1" }
 
-    /// Starts `ticktape serve` and waits (at most 20 s) for its `serving … on ws://…` line.
-    init(tape: String, _ flags: [String]) throws {
+    init(_ arguments: [String]) throws {
         self.process.executableURL = URL(fileURLWithPath: ticktapeBinary())
-        self.process.arguments = ["serve", tape, "--port", "0"] + flags
+        self.process.arguments = arguments
         self.process.standardOutput = self.output
         self.process.standardError = FileHandle.nullDevice
         self.process.standardInput = FileHandle.nullDevice
@@ -32,31 +29,44 @@ final class ServedTape: @unchecked Sendable {
                 if chunk.isEmpty { return }
             }
         }.start()
-        let prefix = "serving \(tape) on ws://127.0.0.1:"
-        let deadline = Date().addingTimeInterval(20)
+    }
+
+    /// The first stdout line, waited for at most `seconds`; nil if none came.
+    func firstLine(seconds: Double = 20) -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             let text = self.text
-            if let newline = text.firstIndex(of: "\n") {
-                let line = text[..<newline]
-                guard line.hasPrefix(prefix) else { break }
-                self.port = Int(line.dropFirst(prefix.count).prefix { $0.isNumber }) ?? 0
-                if self.port > 0 { return }
-                break
-            }
+            if let newline = text.firstIndex(of: "\n") { return String(text[..<newline]) }
+            if !self.process.isRunning && self.isClosed { return nil }
             Thread.sleep(forTimeInterval: 0.01)
         }
+        return nil
+    }
+
+    /// Waits at most `seconds` for the process to exit by itself (then SIGKILL); returns status and stdout.
+    func waitForExit(seconds: Double) -> (status: Int32, stdout: String) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while self.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         self.kill()
-        throw ServeTestError("no 'serving … on ws://' line; stdout: \(self.text)")
+        let closed = Date().addingTimeInterval(5)
+        while !self.isClosed && Date() < closed { Thread.sleep(forTimeInterval: 0.01) }
+        return (self.process.terminationStatus, self.text)
     }
 
-    /// Starts the server from a thread of its own (``offPool(_:)``).
-    static func start(tape: String, _ flags: [String]) async throws -> ServedTape {
-        try await offPool { try ServedTape(tape: tape, flags) }
-    }
-
-    /// ``stop(signal:)`` from a thread of its own.
+    /// ``stop(signal:)`` from a thread of its own (``offPool(_:)``).
     func stopped(signal: Int32) async -> (status: Int32, stdout: String) {
         (try? await offPool { self.stop(signal: signal) }) ?? (-1, "")
+    }
+
+    /// ``waitForExit(seconds:)`` from a thread of its own.
+    func exited(seconds: Double) async -> (status: Int32, stdout: String) {
+        (try? await offPool { self.waitForExit(seconds: seconds) }) ?? (-1, "")
+    }
+
+    private var isClosed: Bool {
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        return self.stdoutClosed
     }
 
     var text: String {
@@ -68,18 +78,7 @@ final class ServedTape: @unchecked Sendable {
     /// Sends `signal`, waits at most 10 s for the exit (then SIGKILL); returns status and stdout.
     func stop(signal: Int32) -> (status: Int32, stdout: String) {
         Foundation.kill(self.process.processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(10)
-        while self.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        self.kill()
-        let closed = Date().addingTimeInterval(5)
-        while Date() < closed {
-            self.lock.lock()
-            let done = self.stdoutClosed
-            self.lock.unlock()
-            if done { break }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        return (self.process.terminationStatus, self.text)
+        return self.waitForExit(seconds: 10)
     }
 
     /// SIGKILL if still running, and reap.
@@ -89,6 +88,32 @@ final class ServedTape: @unchecked Sendable {
             self.process.waitUntilExit()
         }
     }
+}
+
+/// A running `ticktape serve TAPE --port 0 …` and the port of its first stdout line.
+struct ServedTape: Sendable {
+    let child: TicktapeChild
+    let port: Int
+    var url: String { "ws://127.0.0.1:\(port)/websocket/v1" }
+
+    /// Starts `ticktape serve` (off the cooperative pool) and waits at most 20 s for its
+    /// `serving TAPE on ws://127.0.0.1:PORT/websocket/v1` line.
+    static func start(tape: String, _ flags: [String]) async throws -> ServedTape {
+        try await offPool {
+            let child = try TicktapeChild(["serve", tape, "--port", "0"] + flags)
+            let prefix = "serving \(tape) on ws://127.0.0.1:"
+            if let line = child.firstLine(), line.hasPrefix(prefix),
+                let port = Int(line.dropFirst(prefix.count).prefix { $0.isNumber }), port > 0
+            {
+                return ServedTape(child: child, port: port)
+            }
+            child.kill()
+            throw ServeTestError("no 'serving … on ws://' line; stdout: \(child.text)")
+        }
+    }
+
+    func stopped(signal: Int32) async -> (status: Int32, stdout: String) { await self.child.stopped(signal: signal) }
+    func kill() { self.child.kill() }
 }
 
 struct ServeTestError: Error, CustomStringConvertible {
@@ -120,7 +145,7 @@ func ticktapeOK(_ arguments: [String]) async throws {
 }
 
 /// One inbound market frame of a tape, in arrival order.
-struct TapeMessage: Equatable {
+struct TapeMessage: Equatable, Sendable {
     var epoch: UInt32
     var type: String
     var streamType: StreamType?
@@ -157,16 +182,6 @@ func marketMessages(of path: String, codes: Set<String>? = nil) throws -> (messa
         }
     }
     return (messages, epochs)
-}
-
-/// Polls `condition` every 20 ms for at most `seconds`; false when time ran out.
-func waitUntil(seconds: Double, _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while await !condition() {
-        guard ContinuousClock.now < deadline else { return false }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return true
 }
 
 /// `body`'s result, or nil when it has not finished after `seconds` (it is then cancelled).

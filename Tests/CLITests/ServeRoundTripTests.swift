@@ -1,13 +1,11 @@
 import Foundation
-import NIOCore
-import TapeLog
 import Testing
 import TicktapeTestSupport
 import Upbit
-import Wire
 
-/// Record what `ticktape serve` sends, and get the served tape back: the recorder (Wire's
-/// ``RecordingSession``, in-process) is the client of the built `ticktape serve` binary.
+/// Record what `ticktape serve` sends, and get the served tape back: the built `ticktape record`
+/// is the client of the built `ticktape serve` (two processes, so the timing of the replay and
+/// of the reconnects does not depend on how busy this test process is).
 ///
 /// The source is a multi-epoch recording: `ticktape _synth` (3 markets, 19 s at 100 messages/s)
 /// cut every 5 s by `ticktape chaos` (4 epochs; each new epoch opens 500 ms later with one
@@ -30,27 +28,11 @@ import Wire
         return dir + "/cut.tape"
     }
 
-    /// Records `url` into a new tape until `done` holds (polled, at most 30 s), then stops
-    /// cleanly; returns the tape's path and whether `done` was reached.
-    private func record(
-        _ url: String,
-        until done: @escaping (RecordingSession) async -> Bool
-    ) async throws -> (path: String, reached: Bool, summary: RecordingSession.Summary) {
+    /// `ticktape record URL --out (new tape) --subscribe (ours) FLAGS`, and the tape's path.
+    private func recorder(_ url: String, _ flags: [String]) throws -> (TicktapeChild, String) {
         let path = temporaryDirectory() + "/recorded.tape"
-        var configuration = RecordingSession.Configuration(
-            path: path,
-            url: try WebSocketURL(url),
-            subscription: Array(Self.subscription.utf8),
-            toolVersion: "test"
-        )
-        // Reconnect at once after a replayed cut: the replay clock does not wait.
-        configuration.recorder.policy.backoffBaseNanos = 1_000_000
-        configuration.recorder.policy.backoffCapNanos = 5_000_000
-        let session = try RecordingSession(configuration)
-        let run = Task { try await session.run() }
-        let reached = await waitUntil(seconds: 30) { await done(session) }
-        session.stop()
-        return (path, reached, try await run.value)
+        let child = try TicktapeChild(["record", url, "--out", path, "--subscribe", Self.subscription] + flags)
+        return (child, path)
     }
 
     @Test func atMaxSpeedOneConnectionRecordsEverySourceFrameOfItsCodesByteForByteInOrder() async throws {
@@ -59,15 +41,17 @@ import Wire
         #expect(sourceEpochs == 4, "chaos made 4 epochs")
         let server = try await ServedTape.start(tape: source, ["--speed", "max"])
         defer { server.kill() }
-        // Every served frame plus the one subscription the recorder sent.
-        let (path, reached, summary) = try await record(server.url) { session in
-            await session.status().frames >= Int64(expected.count + 1)
-        }
-        #expect(reached, "the recording got \(expected.count) frames within 30 s")
-        #expect(summary.epochs == 1, "serve without --replay-disconnects never closes the client")
+        // Every served frame plus the subscription the recorder sends: then it stops by itself.
+        let (recording, path) = try recorder(
+            server.url,
+            ["--max-frames", "\(expected.count + 1)", "--duration", "60s"]
+        )
+        defer { recording.kill() }
+        let (status, stdout) = await recording.exited(seconds: 90)
+        #expect(status == 0 && stdout.contains("1 epochs") && stdout.contains("(stopped: max-frames)"), "\(stdout)")
 
         let (recorded, epochs) = try marketMessages(of: path)
-        #expect(epochs == 1)
+        #expect(epochs == 1, "serve without --replay-disconnects never closes the client")
         // No handler SNAPSHOT (the replay starts on this subscription, with no state yet): what
         // the recorder got is exactly the source's frames of its codes, the source's own
         // SNAPSHOTs at each recorded reconnect included, in arrival order.
@@ -78,26 +62,34 @@ import Wire
         #expect(await server.stopped(signal: SIGINT).status == 0)
     }
 
-    /// With `--replay-disconnects` at 5× (100 ms of headroom for each recorded 500 ms gap), the
-    /// recorder is cut at each recorded boundary, reconnects, and continues from the current
-    /// position with fresh SNAPSHOTs. Deterministic whatever the reconnect takes: epoch 1 is
-    /// whole; each later epoch is a non-empty tail of the same source epoch, up to its end.
+    /// With `--replay-disconnects` at 1.5× (each recorded epoch lasts 3.3 s, each recorded 500 ms
+    /// gap 333 ms), the recorder is cut at each recorded boundary, reconnects after its backoff
+    /// (at most 2 s by the third reconnect) and continues from the current position with fresh
+    /// SNAPSHOTs. Deterministic whatever the reconnect takes: epoch 1 is whole; each later
+    /// epoch is a non-empty REALTIME tail of the same source epoch, up to its end.
     @Test func withReplayDisconnectsTheRecordingHasOneEpochPerSourceEpochWithItsRealtimeTail() async throws {
         let source = try await sourceTape()
         let (expected, sourceEpochs) = try marketMessages(of: source, codes: Self.codes)
         try #require(sourceEpochs == 4)
         let sourceRealtime = Self.realtimeByEpoch(expected)
         let last = try #require(expected.last { $0.streamType == .realtime }?.payload)
-        let server = try await ServedTape.start(tape: source, ["--speed", "5", "--replay-disconnects"])
+        let server = try await ServedTape.start(tape: source, ["--speed", "1.5", "--replay-disconnects"])
         defer { server.kill() }
-        let (path, reached, summary) = try await record(server.url) { session in
-            // Done once the last epoch's last REALTIME frame is on the tape (committed every 50 ms).
-            guard await session.status().epoch == sourceEpochs else { return false }
-            let recorded = (try? marketMessages(of: session.path).messages) ?? []
-            return recorded.last { $0.streamType == .realtime }?.payload == last
+        let (recording, path) = try recorder(server.url, ["--duration", "90s"])
+        defer { recording.kill() }
+        // Done once the last source REALTIME frame is on the tape (the recorder commits every 50 ms).
+        let reached = try await offPool {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                let recorded = (try? marketMessages(of: path).messages) ?? []
+                if recorded.last(where: { $0.streamType == .realtime })?.payload == last { return true }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            return false
         }
-        #expect(reached, "the last source frame was recorded within 30 s")
-        #expect(summary.epochs == sourceEpochs)
+        #expect(reached, "the last source frame was recorded within 60 s")
+        let (status, stdout) = await recording.stopped(signal: SIGINT)
+        #expect(status == 0 && stdout.contains("\(sourceEpochs) epochs"), "\(stdout)")
         #expect(await server.stopped(signal: SIGINT).status == 0)
 
         let (recorded, epochs) = try marketMessages(of: path)
