@@ -29,8 +29,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "record: messages/s the simulator produces.") var rate: Double = 20_000
 
     func validate() throws {
-        guard ["write", "check", "record"].contains(what) else {
-            throw ValidationError("unknown benchmark '\(what)' (write, check, record)")
+        guard ["write", "check", "record", "serve"].contains(what) else {
+            throw ValidationError("unknown benchmark '\(what)' (write, check, record, serve)")
         }
         guard seconds > 0, symbols > 0, rate > 0 else { throw ValidationError("--seconds, --symbols, --rate > 0") }
         guard frames > 0 else { throw ValidationError("--frames must be positive") }
@@ -43,6 +43,9 @@ struct BenchCommand: AsyncParsableCommand {
             let sync = SyncLevel(rawValue: sync) ?? .normal
             let bench = RecordBench(seconds: seconds, symbols: symbols, rate: rate, seed: seed, sync: sync, json: json)
             return try await bench.run()
+        }
+        if what == "serve" {
+            return try await ServeBench(frames: frames, markets: markets, seed: seed, clients: 4, json: json).run()
         }
         if what == "check" { return try CheckBench(frames: frames, markets: markets, seed: seed, json: json).run() }
         var feed = SyntheticFeed(seed: seed, markets: SyntheticFeed.markets(count: markets))

@@ -15,6 +15,8 @@ final class ConnectionOutbox: Sendable {
         var head = 0
         var marketQueued = 0
         var waiter: CheckedContinuation<OutboundFrame?, Never>?
+        /// A pump waiting in ``waitForRoom()``.
+        var roomWaiter: CheckedContinuation<Void, Never>?
         var finished = false
         var draining = false
     }
@@ -38,7 +40,7 @@ final class ConnectionOutbox: Sendable {
             guard !state.finished else { return }
             state.subscription = subscription
             for frame in snapshots {
-                _ = Self.enqueue(frame, now: now, into: &state, capacity: .max)
+                _ = self.enqueue(frame, now: now, into: &state, capacity: .max)
             }
         }
     }
@@ -52,7 +54,29 @@ final class ConnectionOutbox: Sendable {
             else { return true }
             let payload = Self.prepare(message, depth: depth, for: subscription, snapshot: false)
             let frame = OutboundFrame(payload: payload, type: message.type, code: message.code, streamType: .realtime)
-            return Self.enqueue(frame, now: now, into: &state, capacity: self.capacity)
+            return self.enqueue(frame, now: now, into: &state, capacity: self.capacity)
+        }
+    }
+
+    /// Returns once at most half of `capacity` market frames wait (if three quarters or more
+    /// did), or the outbox is finished or draining, or the calling task is cancelled. For a
+    /// source that waits for slow clients (``MarketSource/waitsForSlowClients``): the pump calls
+    /// it before each ``offer(_:now:)``, which then never overflows (a quarter of the capacity
+    /// stays free for chaos duplicates).
+    func waitForRoom() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let wait = self.state.withLock { state -> Bool in
+                    guard !Task.isCancelled, !state.finished, !state.draining,
+                        state.marketQueued >= self.capacity - self.capacity / 4
+                    else { return false }
+                    state.roomWaiter = continuation
+                    return true
+                }
+                if !wait { continuation.resume() }
+            }
+        } onCancel: {
+            self.state.withLock { Self.wakeRoomWaiter(&$0) }
         }
     }
 
@@ -61,7 +85,7 @@ final class ConnectionOutbox: Sendable {
         self.state.withLock { state in
             guard !state.finished, !state.draining else { return }
             state.queue.append(frame)
-            Self.wakeWaiter(&state)
+            self.wakeWaiter(&state)
         }
     }
 
@@ -114,6 +138,7 @@ final class ConnectionOutbox: Sendable {
         let waiter = self.state.withLock { state -> CheckedContinuation<OutboundFrame?, Never>? in
             state.draining = true
             state.subscription = nil
+            Self.wakeRoomWaiter(&state)
             guard state.head == state.queue.count else { return nil }
             defer { state.waiter = nil }
             return state.waiter
@@ -128,6 +153,7 @@ final class ConnectionOutbox: Sendable {
             state.queue.removeAll()
             state.head = 0
             state.marketQueued = 0
+            Self.wakeRoomWaiter(&state)
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -138,14 +164,17 @@ final class ConnectionOutbox: Sendable {
     var marketQueued: Int { self.state.withLock { $0.marketQueued } }
 
     private func popIfAvailable() -> OutboundFrame? {
-        self.state.withLock { Self.pop(&$0) }
+        self.state.withLock { self.pop(&$0) }
     }
 
-    private static func pop(_ state: inout State) -> OutboundFrame? {
+    private func pop(_ state: inout State) -> OutboundFrame? {
         guard !state.finished, state.head < state.queue.count else { return nil }
         let frame = state.queue[state.head]
         state.head += 1
-        if frame.isMarket { state.marketQueued -= 1 }
+        if frame.isMarket {
+            state.marketQueued -= 1
+            if state.marketQueued <= self.capacity / 2 { Self.wakeRoomWaiter(&state) }
+        }
         if state.head == state.queue.count {
             state.queue.removeAll(keepingCapacity: true)
             state.head = 0
@@ -156,21 +185,28 @@ final class ConnectionOutbox: Sendable {
         return frame
     }
 
-    private static func enqueue(_ frame: OutboundFrame, now: Int64, into state: inout State, capacity: Int) -> Bool {
+    private func enqueue(_ frame: OutboundFrame, now: Int64, into state: inout State, capacity: Int) -> Bool {
         for out in state.faults.process(frame, now: now) {
             guard state.marketQueued < capacity else { return false }
             state.queue.append(out)
             state.marketQueued += 1
         }
-        Self.wakeWaiter(&state)
+        self.wakeWaiter(&state)
         return true
     }
 
     /// Hands the first queued frame to a waiting ``next()``. Resuming only schedules the waiting
     /// task, so doing it under the lock is safe.
-    private static func wakeWaiter(_ state: inout State) {
-        guard let waiter = state.waiter, let frame = Self.pop(&state) else { return }
+    private func wakeWaiter(_ state: inout State) {
+        guard let waiter = state.waiter, let frame = self.pop(&state) else { return }
         state.waiter = nil
         waiter.resume(returning: frame)
+    }
+
+    /// Resumes a pump waiting for room (under the lock, as ``wakeWaiter(_:)``).
+    private static func wakeRoomWaiter(_ state: inout State) {
+        guard let waiter = state.roomWaiter else { return }
+        state.roomWaiter = nil
+        waiter.resume()
     }
 }

@@ -126,9 +126,11 @@ struct ExchangeConnection: Sendable {
     }
 
     private func pump(_ events: AsyncStream<ExchangeEvent>) async -> Exit {
+        let waits = self.source.waitsForSlowClients
         for await event in events {
             switch event {
             case .message(let message):
+                if waits { await self.outbox.waitForRoom() }
                 guard self.outbox.offer(message, now: self.options.clock.monotonicNanos()) else {
                     return .slowConsumer
                 }

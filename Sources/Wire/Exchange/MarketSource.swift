@@ -40,8 +40,15 @@ public protocol MarketSource: Sendable {
     /// A connection's subscription was installed (after its snapshots were taken). A tape
     /// being served starts its replay clock on the first one; others ignore it.
     func subscribed() async
+    /// Whether a connection waits for room in its send queue when its client is slow, instead
+    /// of closing it (1008 "slow consumer"). True for a tape served at `max` speed, which runs
+    /// "as fast as the slowest listener takes the frames" (``ServeSpeed/max``): the wait then
+    /// reaches the source through its listener buffer. False (the default) for live-paced sources,
+    /// which never wait for anyone.
+    var waitsForSlowClients: Bool { get }
 }
 
 extension MarketSource {
     public func subscribed() async {}
+    public var waitsForSlowClients: Bool { false }
 }

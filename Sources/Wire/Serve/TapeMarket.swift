@@ -146,6 +146,10 @@ public final class TapeMarket: MarketSource {
     /// A client's subscription is in place: the clock starts now if it waits for one.
     public func subscribed() async { self.start() }
 
+    /// At `max` speed the replay waits for the slowest client, down to its connection's send
+    /// queue; at a paced speed a slow client is cut instead.
+    public var waitsForSlowClients: Bool { self.options.speed == .max }
+
     /// The latest message of stream (`type`, `code`) at the current replay position, in the
     /// format the tape recorded it in; nil before the stream's first message.
     public func snapshot(type: String, code: String?) async -> ExchangeMessage? {

@@ -1,0 +1,316 @@
+import Foundation
+import TapeLog
+import Upbit
+import Wire
+
+/// `ticktape bench serve`: a synthetic tape served over loopback WebSocket, in-process (the
+/// `serve` wiring: ``TapeMarket``, ``UpbitExchangeHandler``, ``WebSocketServer`` on 127.0.0.1:0)
+/// to several real ``WebSocketClient`` clients subscribed to every stream (SPEC §13: figures,
+/// never assertions).
+///
+/// - paced: a tape recorded at 1000 messages/s (a busy Upbit feed) served at 10×: the wall time
+///   until every client has the last frame against the recorded duration / speed (ratio 1.0 is
+///   exact pacing; above it, serving fell behind).
+/// - max: `--frames` served unpaced: frames/s delivered per client and in total, against the
+///   same replay drained by in-process listeners (``TapeMarket/drainBenchmark(path:listeners:listenerCapacity:)``,
+///   no network) as the baseline.
+///
+/// The replay clock starts once every client has subscribed, so each client gets every frame.
+struct ServeBench {
+    struct Paced: Encodable {
+        var speed: Double
+        var frames: Int
+        var recordedSeconds: Double
+        var expectedSeconds: Double
+        var wallSeconds: Double
+        /// `wallSeconds / expectedSeconds`.
+        var ratio: Double
+        /// Fewest frames a client received (equal to `frames` unless something was lost).
+        var minimumReceived: Int
+    }
+
+    struct Unpaced: Encodable {
+        var frames: Int
+        var wallSeconds: Double
+        var framesPerSecondPerClient: [Double]
+        var totalFramesPerSecond: Double
+        var minimumReceived: Int
+        /// Baseline: the same replay drained by in-process listeners, frames/s per listener.
+        var inProcessFramesPerSecond: Double
+        /// Slowest client's frames/s over the baseline.
+        var ratio: Double
+    }
+
+    struct Result: Encodable {
+        var clients: Int
+        var markets: Int
+        var paced: Paced
+        var max: Unpaced
+    }
+
+    /// Recorded pace of the generated tapes (messages/s).
+    static let recordedRate = 1_000.0
+    static let pacedSpeed = 10.0
+    /// The paced tape is at most this long (20 s recorded, 2 s served at 10×).
+    static let pacedFrames = 20_000
+
+    let frames: Int
+    let markets: Int
+    let seed: UInt64
+    let clients: Int
+    let json: Bool
+
+    func run() async throws {
+        let dir = FileManager.default.temporaryDirectory.path + "/bench-serve-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pacedTape = dir + "/paced.tape"
+        let maxTape = dir + "/max.tape"
+        let pacedCount = try self.write(pacedTape, frames: Swift.min(frames, Self.pacedFrames))
+        let maxCount = try self.write(maxTape, frames: frames)
+        let recordedNs = try cli { try Self.recordedSpan(pacedTape) }
+
+        let paced = try await ServeBenchRun.run(
+            tape: pacedTape,
+            speed: .factor(Self.pacedSpeed),
+            clients: clients,
+            markets: markets,
+            expected: pacedCount
+        )
+        let unpaced = try await ServeBenchRun.run(
+            tape: maxTape,
+            speed: .max,
+            clients: clients,
+            markets: markets,
+            expected: maxCount
+        )
+        let baseline: TapeMarketDrainResult
+        do {
+            baseline = try await TapeMarket.drainBenchmark(path: maxTape, listeners: clients)
+        } catch {
+            throw CLIError.tape(error)
+        }
+        let recordedSeconds = Double(recordedNs) / 1e9
+        let expectedSeconds = recordedSeconds / Self.pacedSpeed
+        let perClient = zip(unpaced.received, unpaced.clientSeconds).map { $1 > 0 ? Double($0) / $1 : 0 }
+        let slowest = perClient.min() ?? 0
+        let result = Result(
+            clients: clients,
+            markets: markets,
+            paced: Paced(
+                speed: Self.pacedSpeed,
+                frames: pacedCount,
+                recordedSeconds: recordedSeconds,
+                expectedSeconds: expectedSeconds,
+                wallSeconds: paced.wallSeconds,
+                ratio: expectedSeconds > 0 ? paced.wallSeconds / expectedSeconds : 0,
+                minimumReceived: paced.received.min() ?? 0
+            ),
+            max: Unpaced(
+                frames: maxCount,
+                wallSeconds: unpaced.wallSeconds,
+                framesPerSecondPerClient: perClient,
+                totalFramesPerSecond: unpaced.wallSeconds > 0
+                    ? Double(unpaced.received.reduce(0, +)) / unpaced.wallSeconds : 0,
+                minimumReceived: unpaced.received.min() ?? 0,
+                inProcessFramesPerSecond: baseline.framesPerSecond,
+                ratio: baseline.framesPerSecond > 0 ? slowest / baseline.framesPerSecond : 0
+            )
+        )
+        if json {
+            Console.out(try cli { try JSONOutput.encode(result) })
+        } else {
+            self.printText(result)
+        }
+        Console.flush()
+    }
+
+    private func write(_ path: String, frames: Int) throws -> Int {
+        try cli {
+            try SyntheticTape.write(
+                path: path,
+                seconds: Double(frames) / Self.recordedRate,
+                rate: Self.recordedRate,
+                symbols: markets,
+                seed: seed,
+                format: .default
+            )
+        }
+    }
+
+    /// Recorded time from the tape's first entry to its last frame (what a pass paces over).
+    private static func recordedSpan(_ path: String) throws(TapeError) -> Int64 {
+        let cursor = try TapeReader(path: path).arrivals(payloads: false)
+        var first: Int64?
+        var last: Int64 = 0
+        while let entry = try cursor.next() {
+            switch entry {
+            case .event(let event): first = first ?? event.monoNs
+            case .frame(let frame):
+                first = first ?? frame.record.monoNs
+                last = frame.record.monoNs
+            }
+        }
+        return last - (first ?? last)
+    }
+
+    private func printText(_ r: Result) {
+        let p = r.paced
+        let m = r.max
+        Console.out("serve: \(r.clients) WebSocket clients on loopback, \(r.markets) markets × ticker/trade/orderbook")
+        Console.out(
+            "  paced \(Format.fixed(p.speed, 0))×: \(p.frames) frames recorded over \(Format.fixed(p.recordedSeconds, 2)) s "
+                + "→ expected \(Format.fixed(p.expectedSeconds, 3)) s, took \(Format.fixed(p.wallSeconds, 3)) s "
+                + "(ratio \(Format.fixed(p.ratio, 3))); fewest received \(p.minimumReceived)"
+        )
+        let rates = m.framesPerSecondPerClient.map { String(Int($0)) }.joined(separator: ", ")
+        Console.out(
+            "  max: \(m.frames) frames in \(Format.fixed(m.wallSeconds, 3)) s; per client \(rates) frames/s; "
+                + "total \(Int(m.totalFramesPerSecond)) frames/s; fewest received \(m.minimumReceived)"
+        )
+        Console.out(
+            "  baseline, the same replay to in-process listeners: \(Int(m.inProcessFramesPerSecond)) frames/s "
+                + "(slowest client / baseline \(Format.fixed(m.ratio, 2)))"
+        )
+    }
+}
+
+/// One served run of ``ServeBench``: the serve wiring on 127.0.0.1:0 and `clients` WebSocket
+/// clients subscribed to every stream, each reading until it has `expected` frames (or its
+/// connection ends, or `timeout` passes).
+enum ServeBenchRun {
+    struct Outcome {
+        /// From the replay's start until the last client had its last frame.
+        var wallSeconds: Double
+        /// From the replay's start until each client had its last frame (or gave up).
+        var clientSeconds: [Double]
+        var received: [Int]
+    }
+
+    static func run(
+        tape: String,
+        speed: ServeSpeed,
+        clients: Int,
+        markets: Int,
+        expected: Int
+    ) async throws -> Outcome {
+        var options = TapeMarketOptions()
+        options.speed = speed
+        options.startOnFirstSubscription = true
+        let market: TapeMarket
+        do {
+            market = try TapeMarket(path: tape, options: options)
+        } catch {
+            throw CLIError.tape(error)
+        }
+        defer { market.stop() }
+        let gate = StartGate(market: market, subscriptions: clients)
+        let server = try await WebSocketServer.bind(configuration: WebSocketServerConfiguration())
+        let url = try WebSocketURL("ws://127.0.0.1:\(server.port)/websocket/v1")
+        let codes = SyntheticFeed.markets(count: markets).map { "\"\($0)\"" }.joined(separator: ",")
+        let types = ["ticker", "trade", "orderbook"].map {
+            #"{"type":"\#($0)","codes":[\#(codes)],"isOnlyRealtime":true}"#
+        }
+        let request = #"[{"ticket":"bench"},\#(types.joined(separator: ","))]"#
+        let timeout: Duration = .seconds(120)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run(handler: UpbitExchangeHandler(source: gate)) }
+            defer { group.cancelAll() }
+            let results = try await withThrowingTaskGroup(of: (Int, ContinuousClock.Instant).self) { readers in
+                for _ in 0..<Swift.max(1, clients) {
+                    readers.addTask { try await read(url, request, expected: expected, timeout: timeout) }
+                }
+                var results: [(Int, ContinuousClock.Instant)] = []
+                for try await result in readers { results.append(result) }
+                return results
+            }
+            let start = gate.startedAt ?? .now
+            let seconds = results.map { Swift.max(0, Self.seconds($0.1 - start)) }
+            return Outcome(wallSeconds: seconds.max() ?? 0, clientSeconds: seconds, received: results.map(\.0))
+        }
+    }
+
+    /// Subscribes, then counts binary frames until `expected`, the end of the connection or the
+    /// timeout; returns the count and when the last one arrived.
+    private static func read(
+        _ url: WebSocketURL,
+        _ request: String,
+        expected: Int,
+        timeout: Duration
+    ) async throws -> (Int, ContinuousClock.Instant) {
+        let progress = ReadProgress()
+        let connection = try await WebSocketClient.connect(url: url)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await connection.executeThenClose { inbound, writer in
+                    try await writer.send(text: request)
+                    for try await message in inbound where message.opcode == .binary {
+                        if progress.count() == expected { break }
+                    }
+                }
+            }
+            group.addTask { try await Task.sleep(for: timeout) }
+            try await group.next()
+            group.cancelAll()
+        }
+        return progress.value
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// The market behind ``ServeBenchRun``: starts the replay clock once `subscriptions` clients
+/// have subscribed (instead of on the first), so that every client gets every frame.
+private final class StartGate: MarketSource, @unchecked Sendable {
+    let market: TapeMarket
+    let subscriptions: Int
+    private let lock = NSLock()
+    private var count = 0
+    private var started: ContinuousClock.Instant?
+
+    init(market: TapeMarket, subscriptions: Int) {
+        self.market = market
+        self.subscriptions = Swift.max(1, subscriptions)
+    }
+
+    var startedAt: ContinuousClock.Instant? { self.lock.withLock { self.started } }
+
+    func snapshot(type: String, code: String?) async -> ExchangeMessage? {
+        await self.market.snapshot(type: type, code: code)
+    }
+
+    func events() async -> AsyncStream<ExchangeEvent> { await self.market.events() }
+
+    var waitsForSlowClients: Bool { self.market.waitsForSlowClients }
+
+    func subscribed() async {
+        let start = self.lock.withLock {
+            self.count += 1
+            guard self.count == self.subscriptions else { return false }
+            self.started = .now
+            return true
+        }
+        if start { self.market.start() }
+    }
+}
+
+/// Frames one bench client received and when the last arrived (read after a timeout too).
+private final class ReadProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received = 0
+    private var last = ContinuousClock.now
+
+    /// Counts one frame; returns the count.
+    func count() -> Int {
+        self.lock.withLock {
+            self.received += 1
+            self.last = .now
+            return self.received
+        }
+    }
+
+    var value: (Int, ContinuousClock.Instant) { self.lock.withLock { (self.received, self.last) } }
+}
