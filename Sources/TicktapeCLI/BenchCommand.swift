@@ -8,7 +8,7 @@ import Upbit
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure write, check or record throughput against a baseline measured in the same run.",
+        abstract: "Measure write, check, record or serve throughput against a baseline measured in the same run.",
         discussion: """
             Build in release first for meaningful figures: swift build -c release, then .build/release/ticktape.
             Example: ticktape bench check --frames 20000 --json
@@ -16,7 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "What to measure: write or check.") var what: String
+    @Argument(help: "What to measure: write, check, record or serve.") var what: String
     @Option(help: "Frames to generate.") var frames = 300_000
     @Option(help: "Markets in the generated feed.") var markets = 100
     @Option(help: "Seed of the generated feed.") var seed: UInt64 = 1

@@ -18,7 +18,7 @@ import TicktapeTestSupport
             let port = Int(line.dropFirst(prefix.count).prefix { $0.isNumber }) ?? 0
             #expect(port > 0)
 
-            let response = try httpGet(port: port, path: "/status")
+            let response = try loopbackGet(port: port, path: "/status")
             #expect(response.hasPrefix("HTTP/1.1 200 OK"), "\(response)")
             let body = response.components(separatedBy: "\r\n\r\n").last ?? ""
             let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
@@ -75,36 +75,4 @@ import TicktapeTestSupport
         #expect(await holder.wait(seconds: 60))
         #expect(holder.status == 0)
     }
-}
-
-/// One HTTP/1.1 GET over a plain loopback socket; returns the whole response (the server closes).
-/// The socket's send and receive timeouts bound the wait if the server never answers.
-private func httpGet(port: Int, path: String) throws -> String {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EIO) }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 30, tv_usec: 0)
-    for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
-        setsockopt(fd, SOL_SOCKET, option, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-    _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-    var response: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n <= 0 { break }
-        response.append(contentsOf: buffer[0..<n])
-    }
-    return String(decoding: response, as: UTF8.self)
 }
