@@ -22,12 +22,14 @@ let package = Package(
         // System libraries (Debian: libsqlite3-dev, zlib1g-dev), wrapped as GRDB wraps SQLite.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // One static inline function: the CPU's prefetch hint, which Swift does not expose.
+        .target(name: "CPrefetch"),
 
         // Core: no package dependencies, no NIO.
         .target(name: "Upbit"),
         .target(name: "TapeLog", dependencies: ["CSQLite", "CZlib", "Upbit"], resources: []),
-        .target(name: "Rules", dependencies: ["Upbit"]),
-        .target(name: "Replay", dependencies: ["TapeLog", "Rules", "Upbit"]),
+        .target(name: "Rules", dependencies: ["CPrefetch", "Upbit"]),
+        .target(name: "Replay", dependencies: ["CPrefetch", "TapeLog", "Rules", "Upbit"]),
 
         // Network edge.
         .target(

@@ -20,6 +20,14 @@ public enum ReadAhead {
     /// inflated), on the calling thread. Returns the number of inputs. A read error is thrown
     /// after `body` has seen every input before it, as a sequential read would.
     public static func forEachInput(path: String, _ body: (ReplayInput) -> Void) throws(TapeError) -> Int {
+        try forEachBatch(path: path) { batch in
+            for input in batch { body(input) }
+        }
+    }
+
+    /// As ``forEachInput(path:_:)``, a batch (up to ``batchSize`` inputs, in order) at a time,
+    /// so that the caller can look a few inputs ahead (prefetch hints) without copying them.
+    public static func forEachBatch(path: String, _ body: ([ReplayInput]) -> Void) throws(TapeError) -> Int {
         let channel = BatchChannel<ReplayInput>(depth: depth, batchSize: batchSize)
         let done = DispatchSemaphore(value: 0)
         DispatchQueue(label: "ticktape.read-ahead").async {
@@ -31,7 +39,7 @@ public enum ReadAhead {
         var finished = false
         while !finished {
             channel.receive { batch in
-                for input in batch.items { body(input) }
+                body(batch.items)
                 count += batch.items.count
                 failure = batch.failure
                 finished = batch.last

@@ -89,6 +89,12 @@ public struct ReplayEngine: Sendable {
         }
     }
 
+    /// A hint for an input a few places ahead of the next ``feed(_:observer:)``: starts loading
+    /// the memory its rules will touch (see ``Reconciler/prefetch(_:)``). Changes nothing.
+    public func prefetch(_ input: ReplayInput) {
+        if case .frame(let frame) = input, frame.direction == .inbound { pipeline.prefetch(frame.facts) }
+    }
+
     /// Drains every consumer queue and returns the result. The engine is spent afterwards.
     public mutating func finish(observer: (any DeliveryObserver)? = nil) -> ReplayResult {
         let end = pipeline.finish(observer: observer)

@@ -45,10 +45,13 @@ public enum TapeCheckRun {
         var count = 0
         let readError: TapeError?
         do {
-            _ = try ReadAhead.forEachInput(path: path) { input in
-                checker.feed(input)
-                count += 1
-                if let progress, count & 0xFFFF == 0 { progress(count) }
+            _ = try ReadAhead.forEachBatch(path: path) { batch in
+                for i in batch.indices {
+                    if i + lookahead < batch.count { checker.prefetch(batch[i + lookahead]) }
+                    checker.feed(batch[i])
+                    count += 1
+                    if let progress, count & 0xFFFF == 0 { progress(count) }
+                }
             }
             readError = nil
         } catch {
@@ -65,6 +68,10 @@ public enum TapeCheckRun {
         }
     }
 }
+
+/// How many inputs ahead of the one being judged the checker issues its prefetch hints: far
+/// enough for a memory round trip to finish while the inputs in between are judged.
+let lookahead = 12
 
 /// Runs a throwing computation on a thread of its own; ``result()`` waits for it.
 final class Background<Value: Sendable>: @unchecked Sendable {

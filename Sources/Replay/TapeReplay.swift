@@ -15,10 +15,13 @@ public enum TapeReplay {
         var engine = try ReplayEngine(options: options)
         var count = 0
         // Reading runs on a thread of its own (ReadAhead); the engine sees the same inputs in order.
-        _ = try ReadAhead.forEachInput(path: path) { input in
-            engine.feed(input, observer: observer)
-            count += 1
-            if let progress, count & 0xFFFF == 0 { progress(count) }
+        _ = try ReadAhead.forEachBatch(path: path) { batch in
+            for i in batch.indices {
+                if i + lookahead < batch.count { engine.prefetch(batch[i + lookahead]) }
+                engine.feed(batch[i], observer: observer)
+                count += 1
+                if let progress, count & 0xFFFF == 0 { progress(count) }
+            }
         }
         return engine.finish(observer: observer)
     }

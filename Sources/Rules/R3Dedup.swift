@@ -59,6 +59,10 @@ public struct R3Dedup: Sendable {
         return nil
     }
 
+    /// Starts loading where ``check(keyID:key:timeMs:epoch:seq:)`` will look for `key`: call it
+    /// a few events ahead of judging that event. A hint; it changes nothing.
+    public func prefetch(key: UInt64) { table.prefetch(key: key) }
+
     private static func windowStart(_ newestMs: Int64, _ windowMs: Int64) -> Int64 {
         let (value, overflow) = newestMs.subtractingReportingOverflow(windowMs)
         return overflow ? Int64.min : value

@@ -61,6 +61,14 @@ public struct Reconciler: Sendable {
         return states[index]
     }
 
+    /// Starts loading the memory ``decide(_:)`` will need for a frame with these facts (R3's
+    /// table slot). Call it a few frames ahead of deciding that frame: the table outgrows the
+    /// caches, and overlapping its memory round trips is most of the rules' speed on long tapes.
+    /// A hint: it changes no state and no decision.
+    public func prefetch(_ facts: FrameFacts) {
+        if useR3, let key = facts.idempotencyKey { r3.prefetch(key: key) }
+    }
+
     /// Judges one inbound data frame. Call in (epoch, seq) order.
     public mutating func decide(_ input: RuleInput) -> Decision {
         counts.inputs += 1

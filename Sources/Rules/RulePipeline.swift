@@ -1,3 +1,5 @@
+import Upbit
+
 /// The reconcile rules followed by fan-out: what a live session and an offline replay both run
 /// per inbound data frame (SPEC §1: "Rules.decode ─► Rules.reconcile ─► Fanout").
 ///
@@ -34,6 +36,9 @@ public struct RulePipeline: Sendable {
         }
         return decision
     }
+
+    /// See ``Reconciler/prefetch(_:)``: a hint for a frame a few places ahead.
+    public func prefetch(_ facts: FrameFacts) { reconciler.prefetch(facts) }
 
     /// Lets every consumer finish its queue; returns the virtual time of the last delivery.
     @discardableResult

@@ -1,8 +1,11 @@
+import CPrefetch
+
 /// R3's table of the latest sighting per (stream key id, idempotency key): open addressing with
 /// linear probing, sized so that at most half the slots are in use.
 ///
-/// Idempotency keys are already 64-bit hashes (SPEC §4), so one multiply mixes them with the
-/// stream id. A slot whose time is below its stream key's horizon is expired: lookups treat it as
+/// Idempotency keys are already 64-bit hashes of their stream key and event (SPEC §4), so the
+/// home slot is one multiply of the key alone: a caller can ``prefetch(key:)`` it from the
+/// facts of an event it has not judged yet, before the stream id is known. A slot whose time is below its stream key's horizon is expired: lookups treat it as
 /// a different key, insertions reuse it, and a rebuild (when half the slots are in use) keeps
 /// only the live ones, growing or shrinking to at least four times their number.
 struct SightingTable: Sendable {
@@ -30,12 +33,18 @@ struct SightingTable: Sendable {
 
     subscript(slot: Int) -> Slot { slots[slot] }
 
+    /// Starts loading the home slot of `key` into the cache. A hint: the rules call it a few
+    /// events ahead, so that the probe for that event does not wait for memory.
+    func prefetch(key: UInt64) {
+        slots.withUnsafeBufferPointer { ticktape_prefetch($0.baseAddress! + home(key: key)) }
+    }
+
     /// Finds (stream, key), or the best slot to insert it at: the first expired slot on its probe
     /// path, else the empty slot that ended the path.
     func probe(stream: Int32, key: UInt64, horizons: [Int64]) -> Probe {
         slots.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
-            var i = home(stream: stream, key: key)
+            var i = home(key: key)
             var reusable = -1
             while true {
                 let slot = slots[i]
@@ -69,9 +78,8 @@ struct SightingTable: Sendable {
     }
 
     @inline(__always)
-    private func home(stream: Int32, key: UInt64) -> Int {
-        let mixed = (key ^ (UInt64(UInt32(bitPattern: stream)) &* 0xC2B2_AE3D_27D4_EB4F)) &* 0x9E37_79B9_7F4A_7C15
-        return Int(truncatingIfNeeded: mixed >> shift)
+    private func home(key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
     /// Keeps the live sightings in a table at least four times their number (and the minimum),
@@ -95,7 +103,7 @@ struct SightingTable: Sendable {
     /// Inserts a key known to be absent, with room guaranteed.
     private mutating func insertFresh(_ sighting: Slot) {
         let mask = slots.count - 1
-        var i = home(stream: sighting.stream, key: sighting.key)
+        var i = home(key: sighting.key)
         while slots[i].stream >= 0 { i = (i + 1) & mask }
         slots[i] = sighting
         count += 1

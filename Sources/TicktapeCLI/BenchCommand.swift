@@ -47,7 +47,10 @@ struct BenchCommand: AsyncParsableCommand {
         if what == "serve" {
             return try await ServeBench(frames: frames, markets: markets, seed: seed, clients: 4, json: json).run()
         }
-        if what == "check" { return try CheckBench(frames: frames, markets: markets, seed: seed, json: json).run() }
+        if what == "check" {
+            let bench = CheckBench(frames: frames, markets: markets, seed: seed, json: json, repetitions: repetitions)
+            return try bench.run()
+        }
         var feed = SyntheticFeed(seed: seed, markets: SyntheticFeed.markets(count: markets))
         let payloads = (0..<frames).map { _ in feed.next().bytes }
         var options = WriterOptions()

@@ -41,6 +41,13 @@ public final class CheckOracle: DeliveryObserver {
 
     public func discarded(_ input: RuleInput, reason: DiscardReason) { core.discarded(input, reason: reason) }
 
+    /// A hint for an input a few places ahead: starts loading the C1 window slots its delivery
+    /// will touch, in every consumer's window. Changes nothing.
+    public func prefetch(_ input: ReplayInput) {
+        guard case .frame(let frame) = input, let key = frame.facts.idempotencyKey else { return }
+        core.prefetch(key: key)
+    }
+
     /// Tells the oracle about the next input before the engine sees it: its session time (the
     /// recorded monotonic clock, to which callbacks are attributed), lifecycle events (epoch
     /// spans, disconnect markers) and inbound data for gap findings and the message rate.
@@ -189,6 +196,12 @@ struct OracleCore: Sendable {
         if old != new || !oldRef.precedes(newRef) {
             report(.c5, consumer, (old, oldRef), (new, newRef), CheckExplain.c5Coalesce)
         }
+    }
+
+    /// Mutating only so that the class calls it in place: a non-mutating call on `core` would
+    /// copy the whole struct (and retain its arrays) per hint.
+    mutating func prefetch(key: UInt64) {
+        for c in lanes.indices { lanes[c].windows.prefetch(key: key) }
     }
 
     // MARK: Helpers

@@ -1,3 +1,4 @@
+import CPrefetch
 import Upbit
 
 /// An event as the oracle remembers it: the frame, its times and its idempotency key. The
@@ -27,7 +28,9 @@ struct EventRef: Sendable, Hashable {
 /// (stream key, idempotency key). A delivery whose time fell below its stream key's window start
 /// no longer counts; its slot is taken by the next insertion probing over it, and when half the
 /// slots are used the table is rebuilt with the live deliveries only, at four times their
-/// number. Amortised O(1) per delivery, no allocation between rebuilds.
+/// number. Amortised O(1) per delivery, no allocation between rebuilds. The home slot depends
+/// on the idempotency key alone (already a 64-bit hash of its stream key and event, SPEC §4), so
+/// the checker can ``prefetch(key:)`` it a few events ahead.
 struct DeliveryWindows: Sendable {
     /// What a probe reads; the rest of the delivery lives in `refs` at the same index, read only
     /// for a violation's witness.
@@ -58,7 +61,7 @@ struct DeliveryWindows: Sendable {
         let start = starts[k]
         let owner = Int32(k + 1)
         let mask = slots.count - 1
-        var i = Self.slot(owner: owner, key: event.key, mask: mask)
+        var i = Self.slot(key: event.key, mask: mask)
         var spare = -1
         while slots[i].owner != 0 {
             if slots[i].owner == owner, slots[i].key == event.key {
@@ -85,11 +88,19 @@ struct DeliveryWindows: Sendable {
         return nil
     }
 
+    /// Starts loading the home slot of idempotency key `key` (and its witness record) into the
+    /// cache. A hint: it changes nothing.
+    func prefetch(key: UInt64) {
+        let i = Self.slot(key: key, mask: slots.count - 1)
+        slots.withUnsafeBufferPointer { ticktape_prefetch($0.baseAddress! + i) }
+        refs.withUnsafeBufferPointer { ticktape_prefetch($0.baseAddress! + i) }
+    }
+
     private func isLive(_ slot: Slot) -> Bool { slot.owner != 0 && slot.timeMs >= starts[Int(slot.owner) - 1] }
 
-    private static func slot(owner: Int32, key: UInt64, mask: Int) -> Int {
-        // splitmix64's finaliser over the key salted with the stream key.
-        var x = key &+ UInt64(UInt32(bitPattern: owner)) &* 0x9E37_79B9_7F4A_7C15
+    private static func slot(key: UInt64, mask: Int) -> Int {
+        // splitmix64's finaliser over the key.
+        var x = key &* 0x9E37_79B9_7F4A_7C15
         x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
         x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
         return Int(truncatingIfNeeded: x ^ (x >> 31)) & mask
@@ -113,7 +124,7 @@ struct DeliveryWindows: Sendable {
 
     private mutating func place(_ slot: Slot, _ ref: EventRef) {
         let mask = slots.count - 1
-        var i = Self.slot(owner: slot.owner, key: slot.key, mask: mask)
+        var i = Self.slot(key: slot.key, mask: mask)
         while slots[i].owner != 0 { i = (i + 1) & mask }
         slots[i] = slot
         refs[i] = ref

@@ -33,6 +33,14 @@ public struct TapeChecker {
         engine.feed(input, observer: oracle)
     }
 
+    /// A hint for an input a few places ahead of the next ``feed(_:)``: the rules and the oracle
+    /// start loading the memory they will touch for it. Changes nothing; the checker is just as
+    /// correct without it, only slower on tapes whose windows outgrow the caches.
+    public func prefetch(_ input: ReplayInput) {
+        engine.prefetch(input)
+        oracle.prefetch(input)
+    }
+
     /// Drains the queues and evaluates. `integrity` carries I1–I4 when the caller verified the
     /// tape file. The checker is spent afterwards.
     public mutating func finish(integrity: IntegrityResults = IntegrityResults()) -> TapeCheck {
