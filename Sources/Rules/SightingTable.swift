@@ -28,6 +28,8 @@ struct SightingTable: Sendable {
     private static let minimumCapacity = 1_024
     private var slots = [Slot](repeating: empty, count: minimumCapacity)
     private var shift: UInt64 = 64 - 10
+    /// Rebuild scratch (see ``rebuild(horizons:)``): empty between rebuilds, capacity kept.
+    private var live: [Slot] = []
     /// Slots in use, expired ones included.
     private(set) var count = 0
 
@@ -84,9 +86,11 @@ struct SightingTable: Sendable {
 
     /// Keeps the live sightings in a table at least four times their number (and the minimum),
     /// so the next rebuild is at least as many insertions away as there are live sightings.
+    /// At a steady rate the size does not change from one rebuild to the next: the table is then
+    /// cleared in place and the live sightings go through a scratch array kept between rebuilds,
+    /// so a rebuild allocates nothing and faults in no fresh pages.
     private mutating func rebuild(horizons: [Int64]) {
-        var live: [Slot] = []
-        live.reserveCapacity(count)
+        live.removeAll(keepingCapacity: true)
         for slot in slots where slot.stream >= 0 && slot.timeMs >= horizons[Int(slot.stream)] { live.append(slot) }
         var capacity = Self.minimumCapacity
         var bits: UInt64 = 10
@@ -94,10 +98,18 @@ struct SightingTable: Sendable {
             capacity *= 2
             bits += 1
         }
-        slots = [Slot](repeating: Self.empty, count: capacity)
+        if capacity == slots.count {
+            slots.withUnsafeMutableBufferPointer { $0.update(repeating: Self.empty) }
+        } else {
+            slots = [Slot](repeating: Self.empty, count: capacity)
+        }
         shift = 64 - bits
         count = 0
-        for slot in live { insertFresh(slot) }
+        // Re-inserting is a random write per live sighting: issue each one's load a few ahead.
+        for (n, slot) in live.enumerated() {
+            if n + 8 < live.count { prefetch(key: live[n + 8].key) }
+            insertFresh(slot)
+        }
     }
 
     /// Inserts a key known to be absent, with room guaranteed.

@@ -48,6 +48,9 @@ struct DeliveryWindows: Sendable {
     private var slots = [Slot](repeating: vacant, count: 1_024)
     private var refs = [EventRef](repeating: blank, count: 1_024)
     private var used = 0
+    /// Rebuild scratch (see ``rebuild()``): empty between rebuilds, capacity kept.
+    private var liveSlots: [Slot] = []
+    private var liveRefs: [EventRef] = []
 
     /// Keys remembered now (inside their window), over all stream keys. O(table size).
     var count: Int { slots.reduce(0) { $0 + (isLive($1) ? 1 : 0) } }
@@ -108,18 +111,31 @@ struct DeliveryWindows: Sendable {
 
     /// Keeps the live deliveries in a table at least four times their number: the next rebuild
     /// is then at least that many deliveries away.
+    /// At a steady rate the size does not change from one rebuild to the next: the table is
+    /// then cleared in place and the live deliveries go through scratch arrays kept between
+    /// rebuilds, so a rebuild allocates nothing and faults in no fresh pages.
     private mutating func rebuild() {
-        var keep: [Int] = []
-        keep.reserveCapacity(used)
-        for i in slots.indices where isLive(slots[i]) { keep.append(i) }
+        liveSlots.removeAll(keepingCapacity: true)
+        liveRefs.removeAll(keepingCapacity: true)
+        for i in slots.indices where isLive(slots[i]) {
+            liveSlots.append(slots[i])
+            liveRefs.append(refs[i])
+        }
         var capacity = 1_024
-        while capacity < (keep.count + 1) * 4 { capacity *= 2 }
-        let oldSlots = slots
-        let oldRefs = refs
-        slots = [Slot](repeating: Self.vacant, count: capacity)
-        refs = [EventRef](repeating: Self.blank, count: capacity)
+        while capacity < (liveSlots.count + 1) * 4 { capacity *= 2 }
+        if capacity == slots.count {
+            // `refs` is read only where a slot is occupied: it needs no clearing.
+            slots.withUnsafeMutableBufferPointer { $0.update(repeating: Self.vacant) }
+        } else {
+            slots = [Slot](repeating: Self.vacant, count: capacity)
+            refs = [EventRef](repeating: Self.blank, count: capacity)
+        }
         used = 0
-        for i in keep { place(oldSlots[i], oldRefs[i]) }
+        // Re-placing is a random write per live delivery: issue each one's load a few ahead.
+        for n in liveSlots.indices {
+            if n + 8 < liveSlots.count { prefetch(key: liveSlots[n + 8].key) }
+            place(liveSlots[n], liveRefs[n])
+        }
     }
 
     private mutating func place(_ slot: Slot, _ ref: EventRef) {
