@@ -92,8 +92,11 @@ public struct ReplayEngine: Sendable {
     /// A hint for an input a few places ahead of the next ``feed(_:observer:)``: starts loading
     /// the memory its rules will touch (see ``Reconciler/prefetch(_:)``). Changes nothing.
     public func prefetch(_ input: ReplayInput) {
-        if case .frame(let frame) = input, frame.direction == .inbound { pipeline.prefetch(frame.facts) }
+        if let key = input.inboundIdempotencyKey { prefetch(idempotencyKey: key) }
     }
+
+    /// ``prefetch(_:)`` with the key already taken out of the input.
+    public func prefetch(idempotencyKey key: UInt64) { pipeline.prefetch(idempotencyKey: key) }
 
     /// Drains every consumer queue and returns the result. The engine is spent afterwards.
     public mutating func finish(observer: (any DeliveryObserver)? = nil) -> ReplayResult {

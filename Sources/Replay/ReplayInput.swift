@@ -72,6 +72,15 @@ public enum ReplayInput: Sendable {
         .frame(ReplayFrame(epoch: epoch, seq: seq, monoNs: monoNs, facts: facts))
     }
 
+    /// The idempotency key of an inbound frame (what the prefetch hints need), read without
+    /// copying the frame out of the enum.
+    public var inboundIdempotencyKey: UInt64? {
+        switch self {
+        case .frame(let frame) where frame.direction == .inbound: frame.facts.idempotencyKey
+        default: nil
+        }
+    }
+
     public static func lifecycle(_ kind: LifecycleKind, epoch: UInt32, monoNs: Int64) -> ReplayInput {
         .lifecycle(LifecycleEvent(kind: kind, epoch: epoch, monoNs: monoNs))
     }

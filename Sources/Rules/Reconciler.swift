@@ -66,7 +66,12 @@ public struct Reconciler: Sendable {
     /// caches, and overlapping its memory round trips is most of the rules' speed on long tapes.
     /// A hint: it changes no state and no decision.
     public func prefetch(_ facts: FrameFacts) {
-        if useR3, let key = facts.idempotencyKey { r3.prefetch(key: key) }
+        if let key = facts.idempotencyKey { prefetch(idempotencyKey: key) }
+    }
+
+    /// ``prefetch(_:)`` for a frame whose idempotency key is `key`.
+    public func prefetch(idempotencyKey key: UInt64) {
+        if useR3 { r3.prefetch(key: key) }
     }
 
     /// Judges one inbound data frame. Call in (epoch, seq) order.

@@ -40,6 +40,9 @@ public struct RulePipeline: Sendable {
     /// See ``Reconciler/prefetch(_:)``: a hint for a frame a few places ahead.
     public func prefetch(_ facts: FrameFacts) { reconciler.prefetch(facts) }
 
+    /// See ``Reconciler/prefetch(idempotencyKey:)``.
+    public func prefetch(idempotencyKey key: UInt64) { reconciler.prefetch(idempotencyKey: key) }
+
     /// Lets every consumer finish its queue; returns the virtual time of the last delivery.
     @discardableResult
     public mutating func finish(observer: (any DeliveryObserver)? = nil) -> Int64 {

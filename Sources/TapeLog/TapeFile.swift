@@ -52,7 +52,6 @@ enum TapeFile {
         } catch {
             throw classify(error, path: path)
         }
-        try? db.execute("PRAGMA mmap_size=1073741824")
         return db
     }
 

@@ -49,12 +49,9 @@ public final class CheckOracle: DeliveryObserver {
 
     public func discarded(_ input: RuleInput, reason: DiscardReason) { core.pointee.discarded(input, reason: reason) }
 
-    /// A hint for an input a few places ahead: starts loading the C1 window slots its delivery
+    /// A hint for an event a few places ahead: starts loading the C1 window slots its delivery
     /// will touch, in every consumer's window. Changes nothing.
-    public func prefetch(_ input: ReplayInput) {
-        guard case .frame(let frame) = input, let key = frame.facts.idempotencyKey else { return }
-        core.pointee.prefetch(key: key)
-    }
+    public func prefetch(idempotencyKey key: UInt64) { core.pointee.prefetch(key: key) }
 
     /// Tells the oracle about the next input before the engine sees it: its session time (the
     /// recorded monotonic clock, to which callbacks are attributed), lifecycle events (epoch

@@ -27,7 +27,7 @@ struct EventRef: Sendable, Hashable {
 /// One hash table (open addressing, linear probing) holds the latest delivery of each
 /// (stream key, idempotency key). A delivery whose time fell below its stream key's window start
 /// no longer counts; its slot is taken by the next insertion probing over it, and when half the
-/// slots are used the table is rebuilt with the live deliveries only, at four times their
+/// slots are used the table is rebuilt with the live deliveries only, at eight times their
 /// number. Amortised O(1) per delivery, no allocation between rebuilds. The home slot depends
 /// on the idempotency key alone (already a 64-bit hash of its stream key and event, SPEC §4), so
 /// the checker can ``prefetch(key:)`` it a few events ahead.
@@ -109,8 +109,9 @@ struct DeliveryWindows: Sendable {
         return Int(truncatingIfNeeded: x ^ (x >> 31)) & mask
     }
 
-    /// Keeps the live deliveries in a table at least four times their number: the next rebuild
-    /// is then at least that many deliveries away.
+    /// Keeps the live deliveries in a table at least eight times their number: the next rebuild
+    /// is then at least three times that many deliveries away, so each rebuild's scan and
+    /// re-inserts are spread over many deliveries.
     /// At a steady rate the size does not change from one rebuild to the next: the table is
     /// then cleared in place and the live deliveries go through scratch arrays kept between
     /// rebuilds, so a rebuild allocates nothing and faults in no fresh pages.
@@ -122,7 +123,7 @@ struct DeliveryWindows: Sendable {
             liveRefs.append(refs[i])
         }
         var capacity = 1_024
-        while capacity < (liveSlots.count + 1) * 4 { capacity *= 2 }
+        while capacity < (liveSlots.count + 1) * 8 { capacity *= 2 }
         if capacity == slots.count {
             // `refs` is read only where a slot is occupied: it needs no clearing.
             slots.withUnsafeMutableBufferPointer { $0.update(repeating: Self.vacant) }

@@ -37,8 +37,9 @@ public struct TapeChecker {
     /// start loading the memory they will touch for it. Changes nothing; the checker is just as
     /// correct without it, only slower on tapes whose windows outgrow the caches.
     public func prefetch(_ input: ReplayInput) {
-        engine.prefetch(input)
-        oracle.prefetch(input)
+        guard let key = input.inboundIdempotencyKey else { return }
+        engine.prefetch(idempotencyKey: key)
+        oracle.prefetch(idempotencyKey: key)
     }
 
     /// Drains the queues and evaluates. `integrity` carries I1–I4 when the caller verified the
