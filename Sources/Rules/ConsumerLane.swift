@@ -1,3 +1,5 @@
+import Upbit
+
 /// One consumer's queue and its simulated service (SPEC §6): a single server that takes the head
 /// of the queue whenever it is free and then stays busy for `serviceNs`. An event is delivered
 /// when the consumer takes it; lag is delivery time − arrival time.
@@ -16,7 +18,7 @@ struct ConsumerLane: Sendable {
     private var filterCache: [UInt8] = []
     private var lag = LagHistogram()
     private var drops = DropRate()
-    private var digest = RulesSHA256()
+    private var digest = SHA256()
     private var lastEpoch: UInt32 = 0
     private(set) var metrics: ConsumerMetrics
     private(set) var lastDeliveryNs = Int64.min
@@ -99,7 +101,7 @@ struct ConsumerLane: Sendable {
         m.lagP99Ns = lag.percentile(99)
         m.lagMaxNs = lag.max
         m.maxDropsPerMinute = drops.maxPerMinute
-        m.digest = digest.hex()
+        m.digest = digest.hex
         return m
     }
 

@@ -47,3 +47,43 @@ import Upbit
         #expect(s.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
+
+/// The word API the delivery digests use (SPEC §7: SHA-256 over delivered (epoch, seq)).
+@Suite struct SHA256WordTests {
+    @Test("(epoch, seq) records hash as their big-endian bytes, whatever the alignment")
+    func recordsEqualTheirBytes() {
+        for prefix in 0..<5 {
+            var words = SHA256()
+            var bytes = SHA256()
+            for _ in 0..<prefix {
+                words.update(UInt8(0x7F))
+                bytes.update(UInt8(0x7F))
+            }
+            for i in 0..<1_000 {
+                let epoch = UInt32(i / 97 + 1)
+                let seq = UInt64(i) &* 0x0001_0203_0405_0607
+                words.update(bigEndian: epoch)
+                words.update(bigEndian: seq)
+                bytes.update((0..<4).map { UInt8(truncatingIfNeeded: epoch >> (24 - 8 * $0)) })
+                bytes.update((0..<8).map { UInt8(truncatingIfNeeded: seq >> (56 - 8 * $0)) })
+            }
+            #expect(words.hex == bytes.hex)
+        }
+    }
+
+    @Test("whole blocks taken straight from the input hash as byte-at-a-time updates do")
+    func blockPathEqualsBytePath() {
+        var rng = SplitMix64(seed: 7)
+        for length in [0, 1, 63, 64, 65, 127, 128, 129, 1_000, 4_096 + 3] {
+            let data = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            for split in [0, 1, 5, 63, 64] where split <= length {
+                var whole = SHA256()
+                whole.update(Array(data[..<split]))
+                whole.update(Array(data[split...]))
+                var single = SHA256()
+                for byte in data { single.update(byte) }
+                #expect(whole.hex == single.hex, "length \(length), split \(split)")
+            }
+        }
+    }
+}

@@ -51,6 +51,16 @@ public struct WebSocketWriter: Sendable {
         try await self.write(fin: true, opcode: .binary, data: binary)
     }
 
+    /// Sends binary messages in order, written together with one flush: a server writing a
+    /// burst of market data then pays one syscall per burst instead of one per message. The
+    /// observer still sees each message.
+    public func send(binaries: [ByteBuffer]) async throws {
+        guard !self.closeSent else { throw WebSocketWriterError.closeAlreadySent }
+        for data in binaries { try await self.observe(opcode: .binary, rsv: 0, data: data) }
+        let frames = binaries.map { self.frame(fin: true, opcode: .binary, rsv: 0, data: $0) }
+        try await self.outbound.write(contentsOf: frames)
+    }
+
     /// Sends a ping frame (payload at most 125 bytes, RFC 6455 §5.5).
     public func ping(_ payload: ByteBuffer = ByteBuffer()) async throws {
         try await self.write(fin: true, opcode: .ping, data: payload)

@@ -133,6 +133,23 @@ final class ConnectionOutbox: Sendable {
         }
     }
 
+    /// ``next()``, then up to `limit` frames in all that are already queued behind it, for one
+    /// write. A frame with a due time (a chaos delay) is never taken behind another one: it is
+    /// written on its own, when due.
+    func nextBatch(limit: Int) async -> [OutboundFrame]? {
+        guard let first = await self.next() else { return nil }
+        var batch = [first]
+        guard first.dueNanos <= 0 else { return batch }
+        self.state.withLock { state in
+            while batch.count < limit, state.head < state.queue.count, state.queue[state.head].dueNanos <= 0,
+                let frame = self.pop(&state)
+            {
+                batch.append(frame)
+            }
+        }
+        return batch
+    }
+
     /// Lets ``next()`` hand out what is queued, then end with nil; nothing more is accepted.
     func drain() {
         let waiter = self.state.withLock { state -> CheckedContinuation<OutboundFrame?, Never>? in

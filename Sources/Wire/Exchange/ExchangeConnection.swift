@@ -141,33 +141,42 @@ struct ExchangeConnection: Sendable {
         return .sourceEnded
     }
 
+    /// Frames written together (one flush) when that many are already queued.
+    private static let batchLimit = 64
+
     private func writeFrames() async -> Exit {
         var index = 0
-        while let frame = await self.outbox.next() {
-            if frame.dueNanos > 0 {
-                let wait = frame.dueNanos - self.options.clock.monotonicNanos()
+        while let batch = await self.outbox.nextBatch(limit: Self.batchLimit) {
+            if let due = batch.first?.dueNanos, due > 0 {
+                let wait = due - self.options.clock.monotonicNanos()
                 if wait > 0 {
                     do { try await Task.sleep(nanoseconds: UInt64(wait)) } catch { return .drained }
                 }
             }
             do {
-                try await self.outbound.send(binary: ByteBuffer(bytes: frame.payload))
+                if batch.count == 1 {
+                    try await self.outbound.send(binary: ByteBuffer(bytes: batch[0].payload))
+                } else {
+                    try await self.outbound.send(binaries: batch.map { ByteBuffer(bytes: $0.payload) })
+                }
             } catch {
                 return .writeFailed
             }
-            index += 1
-            self.counters.sent()
-            self.options.onSent?(
-                SentFrame(
-                    connection: self.id,
-                    epoch: self.epoch,
-                    index: index,
-                    type: frame.type,
-                    code: frame.code,
-                    streamType: frame.streamType,
-                    payload: frame.payload
+            for frame in batch {
+                index += 1
+                self.counters.sent()
+                self.options.onSent?(
+                    SentFrame(
+                        connection: self.id,
+                        epoch: self.epoch,
+                        index: index,
+                        type: frame.type,
+                        code: frame.code,
+                        streamType: frame.streamType,
+                        payload: frame.payload
+                    )
                 )
-            )
+            }
         }
         return .drained
     }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Upbit
 
@@ -39,7 +38,7 @@ public final class ExchangeTruthLog: Sendable {
         out += #","stream_type":"#.utf8
         out += (frame.streamType.map { "\"\($0.name)\"" } ?? "null").utf8
         out += #","bytes":\#(frame.payload.count),"sha256":""#.utf8
-        out += Self.hex(Crypto.SHA256.hash(data: frame.payload)).utf8
+        out += SHA256.hex(SHA256.hash(frame.payload)).utf8
         out += #""}"#.utf8
         return String(decoding: out, as: UTF8.self)
     }
@@ -74,16 +73,6 @@ public final class ExchangeTruthLog: Sendable {
                 offset += n
             }
         }
-    }
-
-    private static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
