@@ -22,14 +22,14 @@ let package = Package(
         // System libraries (Debian: libsqlite3-dev, zlib1g-dev), wrapped as GRDB wraps SQLite.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // One static inline function: the CPU's prefetch hint, which Swift does not expose.
-        .target(name: "CPrefetch"),
+        // What Swift does not expose of the CPU: the prefetch hint and the SHA-256 instructions.
+        .target(name: "CAccel"),
 
         // Core: no package dependencies, no NIO.
-        .target(name: "Upbit"),
+        .target(name: "Upbit", dependencies: ["CAccel"]),
         .target(name: "TapeLog", dependencies: ["CSQLite", "CZlib", "Upbit"], resources: []),
-        .target(name: "Rules", dependencies: ["CPrefetch", "Upbit"]),
-        .target(name: "Replay", dependencies: ["CPrefetch", "TapeLog", "Rules", "Upbit"]),
+        .target(name: "Rules", dependencies: ["CAccel", "Upbit"]),
+        .target(name: "Replay", dependencies: ["CAccel", "TapeLog", "Rules", "Upbit"]),
 
         // Network edge.
         .target(

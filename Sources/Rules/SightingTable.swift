@@ -1,4 +1,4 @@
-import CPrefetch
+import CAccel
 
 /// R3's table of the latest sighting per (stream key id, idempotency key): open addressing with
 /// linear probing, sized so that at most half the slots are in use.

@@ -1,5 +1,5 @@
 import Testing
-import Upbit
+@testable import Upbit
 
 /// FIPS 180-2 Appendix B test vectors.
 @Suite struct SHA256Tests {
@@ -84,6 +84,27 @@ import Upbit
                 for byte in data { single.update(byte) }
                 #expect(whole.hex == single.hex, "length \(length), split \(split)")
             }
+        }
+    }
+}
+
+/// The SHA-instruction compression against the portable one (both run where the CPU has the
+/// instructions; elsewhere both are the portable one and the vectors above cover it).
+@Suite struct SHA256AccelerationTests {
+    @Test("hardware and portable compression give the same digests, through bytes and words")
+    func bothCompressionsAgree() {
+        var rng = SplitMix64(seed: 11)
+        for length in [0, 3, 55, 56, 64, 100, 128, 1_000, 10_000] {
+            let data = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var fast = Upbit.SHA256(accelerated: true)
+            var portable = Upbit.SHA256(accelerated: false)
+            fast.update(data)
+            portable.update(data)
+            for i in 0..<UInt32(40) {
+                fast.update(bigEndian: i &* 0x9E37_79B9)
+                portable.update(bigEndian: i &* 0x9E37_79B9)
+            }
+            #expect(fast.hex == portable.hex, "length \(length)")
         }
     }
 }

@@ -1,4 +1,4 @@
-import CPrefetch
+import CAccel
 import Upbit
 
 /// An event as the oracle remembers it: the frame, its times and its idempotency key. The
