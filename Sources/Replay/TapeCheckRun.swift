@@ -64,7 +64,7 @@ public enum TapeCheckRun {
             return checker.finish(integrity: IntegrityResults(problems: report.problems))
         case nil:
             if let readError { return unreadable(readError) }
-            return checker.finish()
+            return checker.finish(integrity: .skipped("verification was switched off (verify: false)"))
         }
     }
 }

@@ -22,6 +22,9 @@ struct TapeCheckRunTests {
         #expect(bare.findings.map(\.count) == full.findings.map(\.count))
         #expect(bare.replay?.consumers.map(\.digest) == full.replay?.consumers.map(\.digest))
         #expect((bare.replay?.totals.frames ?? 0) > 1_000)
+        // The note says why I1–I4 are missing: switched off, not "not a tape file".
+        #expect(bare.notes.contains { $0.contains("I1–I4 were not checked") && $0.contains("switched off") })
+        #expect(!full.notes.contains { $0.contains("I1–I4 were not checked") })
     }
 
     @Test("a file that is not a tape is unknown with or without verify")

@@ -10,8 +10,18 @@ public struct IntegrityResults: Sendable, Hashable {
     public var checked: Bool
     private var byClass: [[String]] = [[], [], [], []]
 
+    /// Why nothing was verified, when ``checked`` is false (for the report's note).
+    public private(set) var notCheckedBecause = "the input was not read from a tape file"
+
     /// Nothing verified.
     public init() { checked = false }
+
+    /// Nothing verified, on purpose: `reason` says why (e.g. a benchmark timing the rest).
+    public static func skipped(_ reason: String) -> IntegrityResults {
+        var results = IntegrityResults()
+        results.notCheckedBecause = reason
+        return results
+    }
 
     /// A verified recording with these problems, each a plain-language line starting with its
     /// invariant (`I1 seq hole in epoch 2: …`), as TapeLog's verifier writes them. A line with no

@@ -58,7 +58,7 @@ public struct TapeCheck: Sendable {
             verdict = outcome.verdict
             reason = outcome.reason
         }
-        if !integrity.checked { notes.append("I1–I4 were not checked: the input was not read from a tape file") }
+        if !integrity.checked { notes.append("I1–I4 were not checked: \(integrity.notCheckedBecause)") }
     }
 
     /// A tape that could not be read: nothing was checked, the verdict is unknown.
