@@ -34,6 +34,14 @@ enum TapeFile {
         }
         do {
             let applicationID = try db.scalarInt("PRAGMA application_id") ?? 0
+            if applicationID == 0, try db.scalarInt("SELECT count(*) FROM sqlite_master") == 0 {
+                // What a writer stopped between creating the file and its first commit leaves.
+                throw TapeError.corrupt(
+                    path: path,
+                    reason: "an empty SQLite file: the recording stopped before the tape was initialised; "
+                        + "nothing was recorded"
+                )
+            }
             guard applicationID == TapeFormat.applicationID else { throw TapeError.foreign(path: path) }
             let version = try db.scalarInt("PRAGMA user_version") ?? 0
             guard version <= TapeFormat.version else {

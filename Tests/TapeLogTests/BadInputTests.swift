@@ -36,6 +36,19 @@ import TicktapeTestSupport
         #expect(open(dir + "/r")?.isBadInput == true)
     }
 
+    @Test("a tape whose writer died before its first commit is named as such, not as foreign")
+    func uninitialisedTapeIsNotCalledForeign() throws {
+        let dir = temporaryDirectory()
+        // What TapeStore leaves when killed after setting WAL mode and before the schema commit.
+        _ = try sqlite3(dir + "/bare.tape", "PRAGMA journal_mode=WAL;")
+        guard case .corrupt(_, let reason) = open(dir + "/bare.tape") else {
+            Issue.record("not reported as uninitialised: \(String(describing: open(dir + "/bare.tape")))")
+            return
+        }
+        #expect(reason.contains("before the tape was initialised"))
+        #expect(open(dir + "/bare.tape")?.isBadInput == true)
+    }
+
     @Test func foreignSQLiteAndNewerVersionsAreRefused() throws {
         let dir = temporaryDirectory()
         _ = try sqlite3(dir + "/foreign.db", "CREATE TABLE t(x); INSERT INTO t VALUES (1);")
