@@ -74,6 +74,21 @@ import Wire
         #expect(after == closeFrameBytes(1000, "idle timeout"), "exactly one frame, the close")
     }
 
+    @Test("a TCP connection that never sends its request is closed after the handshake timeout")
+    func theServerClosesSilentConnections() async throws {
+        var configuration = WebSocketServerConfiguration()
+        configuration.handshakeTimeout = .milliseconds(150)
+        let handler = ClosureHandler { _, inbound, _ in
+            for try await _ in inbound {}
+        }
+        let started = ContinuousClock.now
+        let reply = try await withServer(configuration, handler: handler) { port in
+            try await rawExchange(port: port, "")  // connects, says nothing, reads until closed
+        }
+        #expect(reply.readableBytes == 0, "nothing is sent to a client that never asked")
+        #expect(ContinuousClock.now - started < .seconds(60), "closed by the server, not by the test's limit")
+    }
+
     @Test func anOversizeClientMessageGetsClose1009() async throws {
         var configuration = WebSocketServerConfiguration()
         configuration.maxMessageSize = 1024

@@ -150,9 +150,14 @@ public struct WebSocketServer: Sendable {
                 }
             }
         )
-        return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+        let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
             configuration: .init(upgradeConfiguration: upgradeConfiguration)
         )
+        let deadline = channel.eventLoop.scheduleTask(in: configuration.handshakeTimeout) {
+            channel.close(promise: nil)
+        }
+        negotiated.whenComplete { _ in deadline.cancel() }
+        return negotiated
     }
 
     /// Path, then capacity, then the caller's gate; an accepted upgrade takes a client slot.

@@ -15,6 +15,10 @@ public struct WebSocketServerConfiguration: Sendable {
     public var maxMessageSize = 1 << 16
     /// Close a connection silent in both directions this long (Upbit: about 120 s).
     public var idleTimeout: TimeAmount = .seconds(120)
+    /// Close a connection that has not completed its HTTP request (upgrade or plain GET) this
+    /// long after it opened: a TCP connection that never speaks must not hold a slot, or keep
+    /// ``WebSocketServer/run()`` from finishing, forever.
+    public var handshakeTimeout: TimeAmount = .seconds(10)
     /// TLS, when the server should speak `wss`.
     public var tls: WebSocketServerTLS?
     /// Where message stamps come from.
