@@ -12,6 +12,9 @@ static inline void ticktape_prefetch(const void *address) {
     __builtin_prefetch(address, 1, 3);
 }
 
+/// The 64 SHA-256 round constants (FIPS 180-4 §4.2.2).
+const uint32_t *ticktape_sha256_round_constants(void);
+
 /// 1 when this CPU has the SHA-256 instructions (x86 SHA extensions with SSSE3 and SSE4.1),
 /// else 0; the Swift SHA-256 then compresses blocks itself.
 int ticktape_sha256_available(void);
