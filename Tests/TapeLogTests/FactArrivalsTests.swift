@@ -157,27 +157,8 @@ import Upbit
 
     @Test func aStaleEpochTailArrivesWhenItArrived() throws {
         let path = temporaryDirectory() + "/stale.tape"
-        let writer = try TapeWriter(path: path, session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0))
-        func frame(_ epoch: UInt32, _ seq: UInt64, at mono: Int64) -> FrameRecord {
-            FrameRecord(
-                epoch: epoch,
-                seq: seq,
-                direction: .inbound,
-                opcode: 2,
-                recvNs: mono,
-                monoNs: mono,
-                payload: [1]
-            )
-        }
-        try writer.record(LifecycleRecord(kind: .connect, epoch: 1, afterSeq: 0, wallNs: 0, monoNs: 0))
-        try writer.append(frame(1, 1, at: 10))
-        try writer.append(frame(1, 2, at: 20))
-        try writer.record(LifecycleRecord(kind: .connect, epoch: 2, afterSeq: 0, wallNs: 30, monoNs: 30))
-        try writer.append(frame(2, 1, at: 40))
-        try writer.append(frame(1, 3, at: 50))  // the old connection's late frame
-        try writer.append(frame(2, 2, at: 60))
-        try writer.close()
-        #expect(try fast(path).map(name) == ["connect1", "1.1", "1.2", "connect2", "2.1", "1.3", "2.2"])
+        try writeStaleTailTape(at: path)
+        #expect(try fast(path).map(name) == staleTailArrivalOrder)
     }
 
     @Test func framesWithoutFactsRowsAndFactsRowsWithoutFramesAreJoinedAsTheGeneralCursorDoes() throws {
