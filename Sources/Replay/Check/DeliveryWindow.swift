@@ -32,25 +32,51 @@ struct EventRef: Sendable, Hashable {
 /// on the idempotency key alone (already a 64-bit hash of its stream key and event, SPEC §4), so
 /// the checker can ``prefetch(key:)`` it a few events ahead.
 struct DeliveryWindows: Sendable {
-    /// What a probe reads; the rest of the delivery lives in `refs` at the same index, read only
-    /// for a violation's witness.
+    /// One delivery: what a probe compares, and the rest of its ``EventRef`` for a violation's
+    /// witness, in one 48-byte slot so that an insertion touches one cache line.
     private struct Slot: Sendable {
         var key: UInt64
         var timeMs: Int64
+        var seq: UInt64
+        /// Delivery time; `Int64.min` for none.
+        var atNs: Int64
+        var epoch: UInt32
         /// Stream key + 1; 0 marks an empty slot.
         var owner: Int32
+        var streamType: StreamType
+
+        init(_ ref: EventRef, owner: Int32) {
+            key = ref.key
+            timeMs = ref.timeMs
+            seq = ref.seq
+            atNs = ref.atNs ?? Int64.min
+            epoch = ref.epoch
+            self.owner = owner
+            streamType = ref.streamType
+        }
+
+        var ref: EventRef {
+            EventRef(
+                epoch: epoch,
+                seq: seq,
+                timeMs: timeMs,
+                streamType: streamType,
+                key: key,
+                atNs: atNs == Int64.min ? nil : atNs
+            )
+        }
     }
 
-    private static let vacant = Slot(key: 0, timeMs: 0, owner: 0)
-    private static let blank = EventRef(epoch: 0, seq: 0, timeMs: 0, streamType: .realtime, key: 0, atNs: nil)
+    private static let vacant = Slot(
+        EventRef(epoch: 0, seq: 0, timeMs: 0, streamType: .realtime, key: 0, atNs: nil),
+        owner: 0
+    )
     /// Window start (newest delivered time − width) per stream key.
     private var starts: [Int64] = []
     private var slots = [Slot](repeating: vacant, count: 1_024)
-    private var refs = [EventRef](repeating: blank, count: 1_024)
     private var used = 0
     /// Rebuild scratch (see ``rebuild()``): empty between rebuilds, capacity kept.
     private var liveSlots: [Slot] = []
-    private var liveRefs: [EventRef] = []
 
     /// Keys remembered now (inside their window), over all stream keys. O(table size).
     var count: Int { slots.reduce(0) { $0 + (isLive($1) ? 1 : 0) } }
@@ -68,7 +94,7 @@ struct DeliveryWindows: Sendable {
         var spare = -1
         while slots[i].owner != 0 {
             if slots[i].owner == owner, slots[i].key == event.key {
-                if slots[i].timeMs >= start { return refs[i] }
+                if slots[i].timeMs >= start { return slots[i].ref }
                 spare = i
                 break
             }
@@ -76,27 +102,24 @@ struct DeliveryWindows: Sendable {
             i = (i + 1) & mask
         }
         guard event.timeMs >= start else { return nil }
-        let slot = Slot(key: event.key, timeMs: event.timeMs, owner: owner)
+        let slot = Slot(event, owner: owner)
         if spare >= 0 {
             slots[spare] = slot
-            refs[spare] = event
         } else if (used + 1) * 2 > slots.count {
             rebuild()
-            place(slot, event)
+            place(slot)
         } else {
             slots[i] = slot
-            refs[i] = event
             used += 1
         }
         return nil
     }
 
-    /// Starts loading the home slot of idempotency key `key` (and its witness record) into the
-    /// cache. A hint: it changes nothing.
+    /// Starts loading the home slot of idempotency key `key` into the cache. A hint: it
+    /// changes nothing.
     func prefetch(key: UInt64) {
         let i = Self.slot(key: key, mask: slots.count - 1)
         slots.withUnsafeBufferPointer { ticktape_prefetch($0.baseAddress! + i) }
-        refs.withUnsafeBufferPointer { ticktape_prefetch($0.baseAddress! + i) }
     }
 
     private func isLive(_ slot: Slot) -> Bool { slot.owner != 0 && slot.timeMs >= starts[Int(slot.owner) - 1] }
@@ -113,38 +136,31 @@ struct DeliveryWindows: Sendable {
     /// is then at least three times that many deliveries away, so each rebuild's scan and
     /// re-inserts are spread over many deliveries.
     /// At a steady rate the size does not change from one rebuild to the next: the table is
-    /// then cleared in place and the live deliveries go through scratch arrays kept between
+    /// then cleared in place and the live deliveries go through a scratch array kept between
     /// rebuilds, so a rebuild allocates nothing and faults in no fresh pages.
     private mutating func rebuild() {
         liveSlots.removeAll(keepingCapacity: true)
-        liveRefs.removeAll(keepingCapacity: true)
-        for i in slots.indices where isLive(slots[i]) {
-            liveSlots.append(slots[i])
-            liveRefs.append(refs[i])
-        }
+        for i in slots.indices where isLive(slots[i]) { liveSlots.append(slots[i]) }
         var capacity = 1_024
         while capacity < (liveSlots.count + 1) * 8 { capacity *= 2 }
         if capacity == slots.count {
-            // `refs` is read only where a slot is occupied: it needs no clearing.
             slots.withUnsafeMutableBufferPointer { $0.update(repeating: Self.vacant) }
         } else {
             slots = [Slot](repeating: Self.vacant, count: capacity)
-            refs = [EventRef](repeating: Self.blank, count: capacity)
         }
         used = 0
         // Re-placing is a random write per live delivery: issue each one's load a few ahead.
         for n in liveSlots.indices {
             if n + 8 < liveSlots.count { prefetch(key: liveSlots[n + 8].key) }
-            place(liveSlots[n], liveRefs[n])
+            place(liveSlots[n])
         }
     }
 
-    private mutating func place(_ slot: Slot, _ ref: EventRef) {
+    private mutating func place(_ slot: Slot) {
         let mask = slots.count - 1
         var i = Self.slot(key: slot.key, mask: mask)
         while slots[i].owner != 0 { i = (i + 1) & mask }
         slots[i] = slot
-        refs[i] = ref
         used += 1
     }
 }
