@@ -30,11 +30,36 @@ public struct StreamKeyTable: Sendable {
     private var hashes: [UInt64] = []
     /// Open-addressing slots holding ids; −1 is empty. Load ≤ 1/2.
     private var slots = [Int32](repeating: -1, count: 64)
+    /// A direct-mapped cache in front of the table, indexed by the strings' in-memory
+    /// representation: a type or code of up to 15 UTF-8 bytes (every Upbit type and market code)
+    /// is stored inside the `String` value itself, so equal keys have equal bits and the lookup
+    /// reads no bytes. A hit is confirmed by comparing the strings; a miss takes the table.
+    private var recent = [Int32](repeating: -1, count: 256)
 
     public init() {}
 
     /// The id of `(type, code)`, assigning the next one on first sight.
     public mutating func intern(type: String, code: String) -> Int32 {
+        let line = Self.cacheLine(type, code, mask: recent.count - 1)
+        let cached = recent[line]
+        if cached >= 0, keys[Int(cached)].type == type, keys[Int(cached)].code == code { return cached }
+        let id = lookup(type: type, code: code)
+        recent[line] = id
+        return id
+    }
+
+    /// The cache line of (type, code): a mix of the two `String` values' 16 bytes each.
+    private static func cacheLine(_ type: String, _ code: String, mask: Int) -> Int {
+        let (t0, t1) = unsafeBitCast(type, to: (UInt64, UInt64).self)
+        let (c0, c1) = unsafeBitCast(code, to: (UInt64, UInt64).self)
+        var h = (t0 &* 0x9E37_79B9_7F4A_7C15) ^ (t1 &* 0xC2B2_AE3D_27D4_EB4F)
+        h ^= (c0 &* 0x1656_67B1_9E37_79F9) ^ (c1 &* 0xFF51_AFD7_ED55_8CCD)
+        h ^= h >> 32
+        h ^= h >> 16
+        return Int(truncatingIfNeeded: h) & mask
+    }
+
+    private mutating func lookup(type: String, code: String) -> Int32 {
         let hash = Self.hash(type, code)
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: hash) & mask

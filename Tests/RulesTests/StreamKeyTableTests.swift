@@ -22,6 +22,23 @@ struct StreamKeyTableTests {
         #expect(table.count == expected.count)
     }
 
+    @Test("equal keys in different string storage get one id; the in-value cache never merges keys")
+    func equalStringsFromDifferentStorage() {
+        var table = StreamKeyTable()
+        let longType = String(repeating: "candle.", count: 3) + "1m"  // heap storage, not inline
+        let first = table.intern(type: longType, code: "KRW-" + String(repeating: "X", count: 20))
+        let again = table.intern(
+            type: ["candle.", "candle.", "candle.", "1m"].joined(),
+            code: "KRW-" + String(repeating: "X", count: 20)
+        )
+        #expect(first == again)
+        // Thousands of distinct keys through a 256-line cache: every lookup still finds its own.
+        var ids: [Int32] = []
+        for i in 0..<3_000 { ids.append(table.intern(type: "trade", code: "C\(i)")) }
+        for i in (0..<3_000).reversed() { #expect(table.intern(type: "trade", code: "C\(i)") == ids[i]) }
+        #expect(Set(ids).count == 3_000)
+    }
+
     @Test("type and code are kept apart: (ab, c) and (a, bc) are different keys")
     func fieldsDoNotRunTogether() {
         var table = StreamKeyTable()
