@@ -94,11 +94,11 @@ struct SightingTable: Sendable {
         live.removeAll(keepingCapacity: true)
         for slot in slots where slot.stream >= 0 && slot.timeMs >= horizons[Int(slot.stream)] { live.append(slot) }
         var capacity = Self.minimumCapacity
-        var bits: UInt64 = 10
-        while capacity < (live.count + 1) * 8 {
-            capacity *= 2
-            bits += 1
-        }
+        while capacity < (live.count + 1) * 8 { capacity *= 2 }
+        // Shrink only to a quarter or less: a live count wavering around a power of two must
+        // not reallocate the table at every rebuild.
+        if capacity < slots.count, capacity * 4 > slots.count { capacity = slots.count }
+        let bits = UInt64(capacity.trailingZeroBitCount)
         if capacity == slots.count {
             slots.withUnsafeMutableBufferPointer { $0.update(repeating: Self.empty) }
         } else {

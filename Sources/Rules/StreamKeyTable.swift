@@ -34,7 +34,7 @@ public struct StreamKeyTable: Sendable {
     /// representation: a type or code of up to 15 UTF-8 bytes (every Upbit type and market code)
     /// is stored inside the `String` value itself, so equal keys have equal bits and the lookup
     /// reads no bytes. A hit is confirmed by comparing the strings; a miss takes the table.
-    private var recent = [Int32](repeating: -1, count: 256)
+    private var recent = [Int32](repeating: -1, count: 4_096)
 
     public init() {}
 

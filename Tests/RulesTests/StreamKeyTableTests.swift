@@ -32,11 +32,11 @@ struct StreamKeyTableTests {
             code: "KRW-" + String(repeating: "X", count: 20)
         )
         #expect(first == again)
-        // Thousands of distinct keys through a 256-line cache: every lookup still finds its own.
+        // Thousands of distinct keys through the 4096-line cache: every lookup still finds its own.
         var ids: [Int32] = []
-        for i in 0..<3_000 { ids.append(table.intern(type: "trade", code: "C\(i)")) }
-        for i in (0..<3_000).reversed() { #expect(table.intern(type: "trade", code: "C\(i)") == ids[i]) }
-        #expect(Set(ids).count == 3_000)
+        for i in 0..<6_000 { ids.append(table.intern(type: "trade", code: "C\(i)")) }
+        for i in (0..<6_000).reversed() { #expect(table.intern(type: "trade", code: "C\(i)") == ids[i]) }
+        #expect(Set(ids).count == 6_000)
     }
 
     @Test("type and code are kept apart: (ab, c) and (a, bc) are different keys")

@@ -143,6 +143,9 @@ struct DeliveryWindows: Sendable {
         for i in slots.indices where isLive(slots[i]) { liveSlots.append(slots[i]) }
         var capacity = 1_024
         while capacity < (liveSlots.count + 1) * 8 { capacity *= 2 }
+        // Shrink only to a quarter or less: a live count wavering around a power of two must
+        // not reallocate the table at every rebuild.
+        if capacity < slots.count, capacity * 4 > slots.count { capacity = slots.count }
         if capacity == slots.count {
             slots.withUnsafeMutableBufferPointer { $0.update(repeating: Self.vacant) }
         } else {
