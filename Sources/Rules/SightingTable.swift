@@ -7,7 +7,7 @@ import CAccel
 /// home slot is one multiply of the key alone: a caller can ``prefetch(key:)`` it from the
 /// facts of an event it has not judged yet, before the stream id is known. A slot whose time is below its stream key's horizon is expired: lookups treat it as
 /// a different key, insertions reuse it, and a rebuild (when half the slots are in use) keeps
-/// only the live ones, growing or shrinking to at least eight times their number.
+/// only the live ones, growing or shrinking to at least four times their number.
 struct SightingTable: Sendable {
     struct Slot: Sendable {
         var key: UInt64
@@ -84,9 +84,8 @@ struct SightingTable: Sendable {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
-    /// Keeps the live sightings in a table at least eight times their number (and the minimum),
-    /// so the next rebuild is at least three times as many insertions away as there are live
-    /// sightings.
+    /// Keeps the live sightings in a table at least four times their number (and the minimum),
+    /// so the next rebuild is at least as many insertions away as there are live sightings.
     /// At a steady rate the size does not change from one rebuild to the next: the table is then
     /// cleared in place and the live sightings go through a scratch array kept between rebuilds,
     /// so a rebuild allocates nothing and faults in no fresh pages.
@@ -94,7 +93,7 @@ struct SightingTable: Sendable {
         live.removeAll(keepingCapacity: true)
         for slot in slots where slot.stream >= 0 && slot.timeMs >= horizons[Int(slot.stream)] { live.append(slot) }
         var capacity = Self.minimumCapacity
-        while capacity < (live.count + 1) * 8 { capacity *= 2 }
+        while capacity < (live.count + 1) * 4 { capacity *= 2 }
         // Shrink only to a quarter or less: a live count wavering around a power of two must
         // not reallocate the table at every rebuild.
         if capacity < slots.count, capacity * 4 > slots.count { capacity = slots.count }
