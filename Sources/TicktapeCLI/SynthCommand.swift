@@ -53,10 +53,12 @@ enum SyntheticTape {
         rate: Double,
         symbols: Int,
         seed: UInt64,
-        format: UpbitFormat.Format
+        format: UpbitFormat.Format,
+        eventClockFollowsRate: Bool = false
     ) throws -> Int {
         let markets = SyntheticFeed.markets(count: symbols)
         var feed = SyntheticFeed(seed: seed, markets: markets, format: format)
+        if eventClockFollowsRate { feed.messagesPerSecond = rate }
         let request = try UpbitSubscription.shorthand(
             "ticker,trade,orderbook:" + markets.joined(separator: ","),
             ticket: "ticktape-synth",

@@ -32,6 +32,14 @@ public struct SyntheticFeed: Sendable {
     public let orderbookDepth: Int
     /// The virtual time of the last message.
     public private(set) var nowMs: Int64
+    /// When set, the event clock follows this many messages per second, as a busy real feed's
+    /// timestamps follow the wall clock (10k msg/s puts ~600k messages in a 60 s dedup window),
+    /// instead of 1–4 ms per message (~400 msg/s of event time). The messages are the same
+    /// either way; only their timestamps differ.
+    public var messagesPerSecond: Double?
+    /// Where the rate-following clock started, and messages since then.
+    private var clockOriginMs: Int64?
+    private var messagesSinceOrigin: Int64 = 0
 
     var rng: SplitMix64
     var state: [SyntheticMarket]
@@ -113,9 +121,18 @@ public struct SyntheticFeed: Sendable {
         }
     }
 
-    /// The next REALTIME message; the virtual clock advances 1–4 ms.
+    /// The next REALTIME message; the virtual clock advances 1–4 ms (or follows
+    /// ``messagesPerSecond``).
     public mutating func next() -> SyntheticMessage {
-        nowMs += 1 + Int64(rng.below(4))
+        let step = 1 + Int64(rng.below(4))
+        if let rate = messagesPerSecond, rate > 0 {
+            let origin = clockOriginMs ?? nowMs
+            clockOriginMs = origin
+            messagesSinceOrigin += 1
+            nowMs = max(nowMs, origin + Int64((Double(messagesSinceOrigin) * 1_000 / rate).rounded(.down)))
+        } else {
+            nowMs += step
+        }
         let t = Int(rng.below(UInt64(kinds.count)))
         let m = kinds[t] == .myAsset ? 0 : Int(rng.below(UInt64(markets.count)))
         return make(type: t, market: m)

@@ -155,4 +155,27 @@ import Upbit
         #expect(feed.markets == ["KRW-BTC"] && feed.types == ["ticker"] && feed.orderbookDepth == 30)
         #expect(SyntheticFeed.isSupported(type: "candle.240m") && !SyntheticFeed.isSupported(type: "candle.2m"))
     }
+
+    @Test("with messagesPerSecond the event clock follows the rate; the messages are otherwise the same")
+    func eventClockFollowsTheRate() {
+        var sparse = SyntheticFeed(seed: 3, markets: SyntheticFeed.markets(count: 20))
+        var dense = SyntheticFeed(seed: 3, markets: SyntheticFeed.markets(count: 20))
+        dense.messagesPerSecond = 10_000
+        var first: Int64?
+        var last: Int64 = 0
+        var previous = Int64.min
+        for _ in 0..<20_000 {
+            let a = sparse.next()
+            let b = dense.next()
+            #expect(a.type == b.type && a.code == b.code && a.streamType == b.streamType)
+            first = first ?? b.eventTimeMs
+            #expect(b.eventTimeMs >= previous, "the clock never goes back")
+            previous = b.eventTimeMs
+            last = b.eventTimeMs
+        }
+        // 20k messages at 10k msg/s span about two seconds of event time (the sparse clock: ~50 s).
+        let span = last - (first ?? 0)
+        #expect(span >= 1_990 && span <= 2_000, "span \(span) ms")
+        #expect(sparse.nowMs - dense.nowMs > 30_000)
+    }
 }
