@@ -18,6 +18,8 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Markets.") var symbols = 4
     @Option(help: "Seed of the feed.") var seed: UInt64 = 1
     @Option(help: "DEFAULT or SIMPLE.") var format = "DEFAULT"
+    @Flag(help: "Event times follow --rate (a busy real feed) instead of 1-4 ms per message.")
+    var eventClockFollowsRate = false
 
     func validate() throws {
         guard seconds > 0, rate > 0, symbols > 0 else {
@@ -36,7 +38,8 @@ struct SynthCommand: ParsableCommand {
                 rate: rate,
                 symbols: symbols,
                 seed: seed,
-                format: format == "SIMPLE" ? .simple : .default
+                format: format == "SIMPLE" ? .simple : .default,
+                eventClockFollowsRate: eventClockFollowsRate
             )
         }
         Console.out("wrote \(frames) frames to \(out)")
