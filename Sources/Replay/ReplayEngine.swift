@@ -90,7 +90,7 @@ public struct ReplayEngine: Sendable {
     }
 
     /// A hint for an input a few places ahead of the next ``feed(_:observer:)``: starts loading
-    /// the memory its rules will touch (see ``Reconciler/prefetch(_:)``). Changes nothing.
+    /// the memory its rules will touch (see ``Reconciler/prefetch(idempotencyKey:)``). Changes nothing.
     public func prefetch(_ input: ReplayInput) {
         if let key = input.inboundIdempotencyKey { prefetch(idempotencyKey: key) }
     }

@@ -61,15 +61,10 @@ public struct Reconciler: Sendable {
         return states[index]
     }
 
-    /// Starts loading the memory ``decide(_:)`` will need for a frame with these facts (R3's
-    /// table slot). Call it a few frames ahead of deciding that frame: the table outgrows the
-    /// caches, and overlapping its memory round trips is most of the rules' speed on long tapes.
-    /// A hint: it changes no state and no decision.
-    public func prefetch(_ facts: FrameFacts) {
-        if let key = facts.idempotencyKey { prefetch(idempotencyKey: key) }
-    }
-
-    /// ``prefetch(_:)`` for a frame whose idempotency key is `key`.
+    /// Starts loading the memory ``decide(_:)`` will need for a frame whose idempotency key is
+    /// `key` (R3's table slot). Call it a few frames ahead of deciding that frame: the table
+    /// outgrows the caches, and overlapping its memory round trips is most of the rules' speed on
+    /// long tapes. A hint: it changes no state and no decision.
     public func prefetch(idempotencyKey key: UInt64) {
         if useR3 { r3.prefetch(key: key) }
     }

@@ -1,5 +1,3 @@
-import Upbit
-
 /// The reconcile rules followed by fan-out: what a live session and an offline replay both run
 /// per inbound data frame (SPEC §1: "Rules.decode ─► Rules.reconcile ─► Fanout").
 ///
@@ -37,10 +35,7 @@ public struct RulePipeline: Sendable {
         return decision
     }
 
-    /// See ``Reconciler/prefetch(_:)``: a hint for a frame a few places ahead.
-    public func prefetch(_ facts: FrameFacts) { reconciler.prefetch(facts) }
-
-    /// See ``Reconciler/prefetch(idempotencyKey:)``.
+    /// See ``Reconciler/prefetch(idempotencyKey:)``: a hint for a frame a few places ahead.
     public func prefetch(idempotencyKey key: UInt64) { reconciler.prefetch(idempotencyKey: key) }
 
     /// Lets every consumer finish its queue; returns the virtual time of the last delivery.
