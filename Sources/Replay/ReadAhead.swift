@@ -15,6 +15,10 @@ public enum ReadAhead {
     public static let batchSize = 1_024
     /// Batches in flight between the reader and the caller.
     public static let depth = 4
+    /// How many inputs ahead of the one being judged a caller of ``forEachBatch(path:_:)``
+    /// issues its prefetch hints: far enough for a memory round trip to finish while the inputs
+    /// in between are judged.
+    public static let lookahead = 12
 
     /// Calls `body` with every entry of the tape at `path` in arrival order (payloads not
     /// inflated), on the calling thread. Returns the number of inputs. A read error is thrown

@@ -47,7 +47,7 @@ public enum TapeCheckRun {
         do {
             _ = try ReadAhead.forEachBatch(path: path) { batch in
                 for i in batch.indices {
-                    if i + lookahead < batch.count { checker.prefetch(batch[i + lookahead]) }
+                    if i + ReadAhead.lookahead < batch.count { checker.prefetch(batch[i + ReadAhead.lookahead]) }
                     checker.feed(batch[i])
                     count += 1
                     if let progress, count & 0xFFFF == 0 { progress(count) }
@@ -68,10 +68,6 @@ public enum TapeCheckRun {
         }
     }
 }
-
-/// How many inputs ahead of the one being judged the checker issues its prefetch hints: far
-/// enough for a memory round trip to finish while the inputs in between are judged.
-let lookahead = 12
 
 /// Runs a throwing computation on a thread of its own; ``result()`` waits for it.
 final class Background<Value: Sendable>: @unchecked Sendable {

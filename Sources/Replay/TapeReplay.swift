@@ -17,7 +17,7 @@ public enum TapeReplay {
         // Reading runs on a thread of its own (ReadAhead); the engine sees the same inputs in order.
         _ = try ReadAhead.forEachBatch(path: path) { batch in
             for i in batch.indices {
-                if i + lookahead < batch.count { engine.prefetch(batch[i + lookahead]) }
+                if i + ReadAhead.lookahead < batch.count { engine.prefetch(batch[i + ReadAhead.lookahead]) }
                 engine.feed(batch[i], observer: observer)
                 count += 1
                 if let progress, count & 0xFFFF == 0 { progress(count) }
