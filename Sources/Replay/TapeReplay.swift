@@ -42,14 +42,7 @@ public enum TapeReplay {
                 )
             )
         case .event(let event):
-            return .lifecycle(
-                LifecycleEvent(
-                    kind: event.kind,
-                    epoch: event.epoch,
-                    monoNs: event.monoNs,
-                    lostFrames: event.kind == .loss ? Int(event.count ?? 0) : 0
-                )
-            )
+            return .lifecycle(LifecycleEvent(event))
         }
     }
 
@@ -70,14 +63,20 @@ public enum TapeReplay {
                 )
             )
         case .event(let event):
-            return .lifecycle(
-                LifecycleEvent(
-                    kind: event.kind,
-                    epoch: event.epoch,
-                    monoNs: event.monoNs,
-                    lostFrames: event.kind == .loss ? Int(event.count ?? 0) : 0
-                )
-            )
+            return .lifecycle(LifecycleEvent(event))
         }
+    }
+}
+
+extension LifecycleEvent {
+    /// A recorded lifecycle event as the engine reads it (a `loss` event's count becomes
+    /// ``lostFrames``).
+    init(_ record: LifecycleRecord) {
+        self.init(
+            kind: record.kind,
+            epoch: record.epoch,
+            monoNs: record.monoNs,
+            lostFrames: record.kind == .loss ? Int(record.count ?? 0) : 0
+        )
     }
 }
