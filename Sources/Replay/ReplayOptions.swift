@@ -1,4 +1,5 @@
 import Rules
+import TapeLog
 
 /// Replay pace relative to the recording (SPEC §7: arrivals at the recorded monotonic times
 /// divided by `--speed`).
@@ -54,6 +55,18 @@ public struct ReplayOptions: Sendable, Hashable {
         self.speed = speed
         self.consumers = consumers
         self.rules = rules
+    }
+}
+
+extension ReplayOptions {
+    /// These options with R3's table sized for `tape` (``ReconcilerOptions/expectedWindowKeys``
+    /// from the tape's density, unless already set). Changes no decision.
+    public func sized(for tape: TapeReader) throws(TapeError) -> ReplayOptions {
+        var sized = self
+        if sized.rules.expectedWindowKeys == 0 {
+            sized.rules.expectedWindowKeys = try tape.windowFrameEstimate(windowMs: rules.dedupWindowMs)
+        }
+        return sized
     }
 }
 

@@ -23,8 +23,16 @@ public enum TapeCheckRun {
             TapeCheck.unreadable(tape: label, reason: "\(error)", run: RunInfo(replay: replay, check: options))
         }
         let chaos: ChaosSessionInfo?
+        var replay = replay
+        var options = options
         do {
-            chaos = ChaosSessionInfo.parse(try TapeReader(path: path).session.chaos)
+            let reader = try TapeReader(path: path)
+            chaos = ChaosSessionInfo.parse(reader.session.chaos)
+            // Tables sized once for the tape's windows (sizing only; no verdict depends on it).
+            replay = try replay.sized(for: reader)
+            if options.expectedWindowKeys == 0 {
+                options.expectedWindowKeys = try reader.windowFrameEstimate(windowMs: options.dedupWindowMs)
+            }
         } catch {
             return unreadable(error)
         }

@@ -11,7 +11,8 @@ public enum TapeReplay {
         observer: (any DeliveryObserver)? = nil,
         progress: ((Int) -> Void)? = nil
     ) throws -> ReplayResult {
-        _ = try TapeReader(path: path)  // a file that is not a tape fails before the options
+        // A file that is not a tape fails before the options.
+        let options = try options.sized(for: TapeReader(path: path))
         var engine = try ReplayEngine(options: options)
         var count = 0
         // Reading runs on a thread of its own (ReadAhead); the engine sees the same inputs in order.

@@ -10,11 +10,21 @@ public struct ReconcilerOptions: Sendable, Hashable {
     public var disabled: Set<RuleID>
     /// Witnesses kept per finding kind.
     public var witnessLimit: Int
+    /// About how many keys one R3 window will hold (0: unknown). Sizing only, never a decision:
+    /// R3's table starts at that size instead of growing there from small (see
+    /// `TapeReader.windowFrameEstimate`). Capped at ``R3Dedup/maximumExpectedKeys``.
+    public var expectedWindowKeys: Int
 
-    public init(dedupWindowMs: Int64 = 60_000, disabled: Set<RuleID> = [], witnessLimit: Int = 8) {
+    public init(
+        dedupWindowMs: Int64 = 60_000,
+        disabled: Set<RuleID> = [],
+        witnessLimit: Int = 8,
+        expectedWindowKeys: Int = 0
+    ) {
         self.dedupWindowMs = dedupWindowMs
         self.disabled = disabled
         self.witnessLimit = witnessLimit
+        self.expectedWindowKeys = expectedWindowKeys
     }
 }
 
@@ -42,7 +52,7 @@ public struct Reconciler: Sendable {
     public init(options: ReconcilerOptions = ReconcilerOptions()) {
         self.options = options
         self.witnesses = WitnessLog(limit: options.witnessLimit)
-        self.r3 = R3Dedup(windowMs: options.dedupWindowMs)
+        self.r3 = R3Dedup(windowMs: options.dedupWindowMs, expectedKeys: options.expectedWindowKeys)
         useR1 = !options.disabled.contains(.r1)
         useR3 = !options.disabled.contains(.r3)
         useR4 = !options.disabled.contains(.r4)

@@ -2,7 +2,7 @@
 ///
 /// Upbit sends one `SNAPSHOT` per requested code after every request (unless `is_only_realtime`),
 /// then `REALTIME` messages. Stored in the tape as 1 and 2.
-public enum StreamType: UInt8, Sendable, Hashable, CaseIterable {
+public enum StreamType: UInt8, Sendable, Hashable, CaseIterable, BitwiseCopyable {
     case snapshot = 1
     case realtime = 2
 

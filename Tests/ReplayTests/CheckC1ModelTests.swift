@@ -17,10 +17,13 @@ struct CheckC1ModelTests {
         }
     }
 
-    @Test("every repeat within the window is reported with its first delivery", arguments: [5, 6, 7])
-    func matchesTheModel(seed: UInt64) {
+    /// With the window table grown from small and sized up front (`expectedWindowKeys`, a hint).
+    @Test("every repeat within the window is reported with its first delivery", arguments: [5, 6, 7], [0, 50_000])
+    func matchesTheModel(seed: UInt64, expectedKeys: Int) {
         let windowMs: Int64 = 150
-        let h = CheckHarness(options: CheckOptions(dedupWindowMs: windowMs, witnessLimit: 1_000_000))
+        let h = CheckHarness(
+            options: CheckOptions(dedupWindowMs: windowMs, witnessLimit: 1_000_000, expectedWindowKeys: expectedKeys)
+        )
         var random = Random(state: seed)
         // The model: per stream key, the newest time delivered and the latest delivery of each key.
         var newest: [String: Int64] = [:]

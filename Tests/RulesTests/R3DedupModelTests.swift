@@ -34,11 +34,16 @@ struct R3DedupModelTests {
         }
     }
 
-    @Test("verdicts and earlier sightings equal the model's over reordered, repeated keys", arguments: [1, 2, 3, 4])
-    func matchesTheModel(seed: UInt64) {
+    /// With the table grown from small and sized up front (`expectedKeys`, a hint): same verdicts.
+    @Test(
+        "verdicts and earlier sightings equal the model's over reordered, repeated keys",
+        arguments: [1, 2, 3, 4],
+        [0, 50_000]
+    )
+    func matchesTheModel(seed: UInt64, expectedKeys: Int) {
         var random = Random(state: seed)
         let windowMs: Int64 = 200
-        var dedup = R3Dedup(windowMs: windowMs)
+        var dedup = R3Dedup(windowMs: windowMs, expectedKeys: expectedKeys)
         var model = NaiveWindow(windowMs: windowMs)
         var clock: Int64 = 0
         var duplicates = 0

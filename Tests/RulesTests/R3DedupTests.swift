@@ -48,6 +48,20 @@ struct R3DedupTests {
         #expect(dedup.rememberedKeys == 1)
     }
 
+    @Test("a copy remembers on its own: the table's memory is shared only until one of them writes")
+    func copiesAreIndependent() {
+        var original = R3Dedup(windowMs: 1_000)
+        // Past the first rebuild, so that both copies hold a grown table.
+        for key: UInt64 in 1...2_000 { _ = original.check(keyID: 0, key: key, timeMs: 0, epoch: 1, seq: key) }
+        var copy = original
+        #expect(copy.check(keyID: 0, key: 5_000, timeMs: 0, epoch: 1, seq: 5_000) == nil)
+        #expect(original.check(keyID: 0, key: 5_000, timeMs: 0, epoch: 1, seq: 6_000) == nil)
+        #expect(copy.check(keyID: 0, key: 5_000, timeMs: 0, epoch: 1, seq: 7_000)?.seq == 5_000)
+        #expect(original.check(keyID: 0, key: 1_999, timeMs: 0, epoch: 1, seq: 0)?.seq == 1_999)
+        #expect(copy.rememberedKeys == 2_001)
+        #expect(original.rememberedKeys == 2_001)
+    }
+
     @Test("the window is per stream key")
     func windowIsPerStreamKey() {
         var dedup = R3Dedup(windowMs: 1_000)

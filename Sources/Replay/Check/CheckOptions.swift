@@ -13,16 +13,23 @@ public struct CheckOptions: Sendable, Hashable {
     /// Most per-second buckets the timeline keeps; past it, buckets are merged pairwise and
     /// their width doubles, so memory stays fixed however long the tape. Default one day.
     public var timelineMaxBuckets: Int
+    /// About how many keys one C1 window will hold (0: unknown). Sizing only, never a verdict:
+    /// the C1 table of a consumer that takes every type and code starts at that size instead of
+    /// growing there from small (see `TapeReader.windowFrameEstimate`); other consumers receive
+    /// an unknown share and grow as they go.
+    public var expectedWindowKeys: Int
 
     public init(
         dedupWindowMs: Int64 = 60_000,
         gapThresholdNs: Int64 = 5_000_000_000,
         witnessLimit: Int = 5,
-        timelineMaxBuckets: Int = 86_400
+        timelineMaxBuckets: Int = 86_400,
+        expectedWindowKeys: Int = 0
     ) {
         self.dedupWindowMs = max(0, dedupWindowMs)
         self.gapThresholdNs = max(0, gapThresholdNs)
         self.witnessLimit = max(0, witnessLimit)
         self.timelineMaxBuckets = max(2, timelineMaxBuckets)
+        self.expectedWindowKeys = max(0, expectedWindowKeys)
     }
 }

@@ -90,7 +90,7 @@ struct OracleCore: Sendable {
     init(consumers: [ConsumerSpec], options: CheckOptions = CheckOptions()) {
         self.consumers = consumers
         self.options = options
-        lanes = consumers.map { OracleLane(spec: $0) }
+        lanes = consumers.map { OracleLane(spec: $0, expectedKeys: options.expectedWindowKeys) }
         violations = ClassSampler(classes: ViolationClass.allCases.count, limit: options.witnessLimit)
         findings = ClassSampler(classes: FindingClass.allCases.count, limit: options.witnessLimit)
         timeline = SessionTimeline(consumers: consumers.map(\.name), maxBuckets: options.timelineMaxBuckets)

@@ -1,4 +1,5 @@
 import CAccel
+import Rules
 import Upbit
 
 /// An event as the oracle remembers it: the frame, its times and its idempotency key. The
@@ -30,11 +31,12 @@ struct EventRef: Sendable, Hashable {
 /// slots are used the table is rebuilt with the live deliveries only, at four times their
 /// number. Amortised O(1) per delivery, no allocation between rebuilds. The home slot depends
 /// on the idempotency key alone (already a 64-bit hash of its stream key and event, SPEC §4), so
-/// the checker can ``prefetch(key:)`` it a few events ahead.
+/// the checker can ``prefetch(key:)`` it a few events ahead. The slots live in ``SlotMemory``
+/// (zero-filled on first touch, huge pages when large): an all-zero slot is vacant.
 struct DeliveryWindows: Sendable {
     /// One delivery: what a probe compares, and the rest of its ``EventRef`` for a violation's
     /// witness, in one 48-byte slot so that an insertion touches one cache line.
-    private struct Slot: Sendable {
+    private struct Slot: Sendable, BitwiseCopyable {
         var key: UInt64
         var timeMs: Int64
         var seq: UInt64
@@ -67,19 +69,24 @@ struct DeliveryWindows: Sendable {
         }
     }
 
-    private static let vacant = Slot(
-        EventRef(epoch: 0, seq: 0, timeMs: 0, streamType: .realtime, key: 0, atNs: nil),
-        owner: 0
-    )
     /// Window start (newest delivered time − width) per stream key.
     private var starts: [Int64] = []
-    private var slots = [Slot](repeating: vacant, count: 1_024)
+    private var slots: SlotMemory<Slot>
     private var used = 0
     /// Rebuild scratch (see ``rebuild()``): empty between rebuilds, capacity kept.
     private var liveSlots: [Slot] = []
 
+    /// The most `expectedKeys` honoured (a 192 MB table); past it the table grows only as far
+    /// as the deliveries really go.
+    static let maximumExpectedKeys = 1 << 20
+
+    /// Windows with room for `expectedKeys` live deliveries before a rebuild (0: start small).
+    init(expectedKeys: Int = 0) {
+        slots = SlotMemory(zeroedCount: Self.capacity(forLive: min(max(0, expectedKeys), Self.maximumExpectedKeys)))
+    }
+
     /// Keys remembered now (inside their window), over all stream keys. O(table size).
-    var count: Int { slots.reduce(0) { $0 + (isLive($1) ? 1 : 0) } }
+    var count: Int { (0..<slots.count).reduce(0) { $0 + (isLive(slots[$1]) ? 1 : 0) } }
 
     /// Records a delivery of oracle stream key `k`; returns the earlier delivery of the same
     /// idempotency key when it is within the window (a C1 violation), nil otherwise.
@@ -89,6 +96,7 @@ struct DeliveryWindows: Sendable {
         if !overflow, candidate > starts[k] { starts[k] = candidate }
         let start = starts[k]
         let owner = Int32(k + 1)
+        if !isKnownUniquelyReferenced(&slots) { slots = slots.copy() }
         let mask = slots.count - 1
         var i = Self.slot(key: event.key, mask: mask)
         var spare = -1
@@ -117,10 +125,7 @@ struct DeliveryWindows: Sendable {
 
     /// Starts loading the home slot of idempotency key `key` into the cache. A hint: it
     /// changes nothing.
-    func prefetch(key: UInt64) {
-        let i = Self.slot(key: key, mask: slots.count - 1)
-        slots.withUnsafeBufferPointer { ticktape_prefetch($0.baseAddress! + i) }
-    }
+    func prefetch(key: UInt64) { slots.prefetch(Self.slot(key: key, mask: slots.count - 1)) }
 
     private func isLive(_ slot: Slot) -> Bool { slot.owner != 0 && slot.timeMs >= starts[Int(slot.owner) - 1] }
 
@@ -141,16 +146,15 @@ struct DeliveryWindows: Sendable {
     /// rebuilds, so a rebuild allocates nothing and faults in no fresh pages.
     private mutating func rebuild() {
         liveSlots.removeAll(keepingCapacity: true)
-        for i in slots.indices where isLive(slots[i]) { liveSlots.append(slots[i]) }
-        var capacity = 1_024
-        while capacity < (liveSlots.count + 1) * 4 { capacity *= 2 }
+        for i in 0..<slots.count where isLive(slots[i]) { liveSlots.append(slots[i]) }
+        var capacity = Self.capacity(forLive: liveSlots.count + 1)
         // Shrink only to a quarter or less: a live count wavering around a power of two must
         // not reallocate the table at every rebuild.
         if capacity < slots.count, capacity * 4 > slots.count { capacity = slots.count }
         if capacity == slots.count {
-            slots.withUnsafeMutableBufferPointer { $0.update(repeating: Self.vacant) }
+            slots.clear()
         } else {
-            slots = [Slot](repeating: Self.vacant, count: capacity)
+            slots = SlotMemory(zeroedCount: capacity)
         }
         used = 0
         // Re-placing is a random write per live delivery: issue each one's load a few ahead.
@@ -158,6 +162,13 @@ struct DeliveryWindows: Sendable {
             if n + 8 < liveSlots.count { prefetch(key: liveSlots[n + 8].key) }
             place(liveSlots[n])
         }
+    }
+
+    /// The smallest power of two (at least 1,024) that is four times `live` or more.
+    private static func capacity(forLive live: Int) -> Int {
+        var capacity = 1_024
+        while capacity < live * 4 { capacity *= 2 }
+        return capacity
     }
 
     private mutating func place(_ slot: Slot) {

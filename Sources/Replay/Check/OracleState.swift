@@ -57,7 +57,7 @@ struct OracleLane: Sendable {
     var spec: ConsumerSpec
     var keys: [LaneKey] = []
     /// Delivered idempotency keys within the window, per stream key (C1).
-    var windows = DeliveryWindows()
+    var windows: DeliveryWindows
     /// The first delivery from the highest epoch delivered so far, and its key (C3).
     var highest: (ref: EventRef, key: Int)?
     var acceptedSelected = 0
@@ -70,6 +70,14 @@ struct OracleLane: Sendable {
     var coalescedTrades = 0
     /// The first trade that left the queue by coalescing, C6's witness.
     var lostTrade: (ref: EventRef, key: Int)?
+
+    /// A lane for `spec`; its C1 table is sized for `expectedKeys` when the consumer takes every
+    /// type and code (it then receives about every key), else it starts small.
+    init(spec: ConsumerSpec, expectedKeys: Int) {
+        self.spec = spec
+        let takesAll = spec.filter.types == nil && spec.filter.codes == nil
+        windows = DeliveryWindows(expectedKeys: takesAll ? expectedKeys : 0)
+    }
 }
 
 /// Where an epoch last had inbound data (or its connect), for gap findings.
