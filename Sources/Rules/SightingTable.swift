@@ -35,19 +35,15 @@ struct SightingTable: Sendable {
     }
 
     private static let minimumCapacity = 1_024
+    private static let empty = Slot(key: 0, timeMs: 0, seq: 0, epoch: 0, stream: -1)
     private var slots: SlotMemory<Slot>
-    private var shift: UInt64
-    /// Rebuild scratch (see ``rebuild(horizons:)``): empty between rebuilds, capacity kept.
-    private var live: [Slot] = []
     /// Slots in use, expired ones included.
     private(set) var count = 0
 
     /// A table with room for `expectedKeys` live sightings without a rebuild: the size a rebuild
     /// would give it at that many (at least four times, and the minimum).
     init(expectedKeys: Int = 0) {
-        let capacity = Self.capacity(forLive: expectedKeys)
-        slots = SlotMemory(zeroedCount: capacity)
-        shift = 64 - UInt64(capacity.trailingZeroBitCount)
+        slots = SlotMemory(zeroedCount: max(Self.minimumCapacity, expectedKeys * 4))
     }
 
     subscript(slot: Int) -> Slot { slots[slot] }
@@ -60,7 +56,7 @@ struct SightingTable: Sendable {
     /// path, else the empty slot that ended the path.
     func probe(stream: Int32, key: UInt64, horizons: [Int64]) -> Probe {
         let slots = slots.base
-        let mask = self.slots.count - 1
+        let end = self.slots.count
         let owner = stream &+ 1
         var i = home(key: key)
         var reusable = -1
@@ -69,7 +65,8 @@ struct SightingTable: Sendable {
             if slot.owner == 0 { return Probe(slot: reusable >= 0 ? reusable : i, found: false) }
             if slot.key == key, slot.owner == owner { return Probe(slot: i, found: true) }
             if reusable < 0, slot.timeMs < horizons[Int(slot.owner) - 1] { reusable = i }
-            i = (i + 1) & mask
+            i += 1
+            if i == end { i = 0 }
         }
     }
 
@@ -101,48 +98,64 @@ struct SightingTable: Sendable {
 
     @inline(__always)
     private func home(key: UInt64) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        // The high half of hash × size: any size, not only powers of two (Lemire's reduction).
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15).multipliedFullWidth(by: UInt64(slots.count)).high)
     }
 
     /// Keeps the live sightings in a table at least four times their number (and the minimum),
     /// so the next rebuild is at least as many insertions away as there are live sightings.
-    /// At a steady rate the size does not change from one rebuild to the next: the table is then
-    /// cleared in place and the live sightings go through a scratch array kept between rebuilds,
-    /// so a rebuild allocates nothing and faults in no fresh pages.
+    /// At a steady rate the size does not change from one rebuild to the next, and the table is
+    /// compacted in place: no allocation, no fresh pages, no scratch copy of the live sightings.
     private mutating func rebuild(horizons: [Int64]) {
-        live.removeAll(keepingCapacity: true)
-        for i in 0..<slots.count where isLive(slots[i], horizons) { live.append(slots[i]) }
-        var capacity = Self.capacity(forLive: live.count + 1)
-        // Shrink only to a quarter or less: a live count wavering around a power of two must
-        // not reallocate the table at every rebuild.
-        if capacity < slots.count, capacity * 4 > slots.count { capacity = slots.count }
-        let bits = UInt64(capacity.trailingZeroBitCount)
-        if capacity == slots.count {
-            slots.clear()
-        } else {
-            slots = SlotMemory(zeroedCount: capacity)
+        // Empty the expired slots, counting the live ones.
+        var liveCount = 0
+        for i in 0..<slots.count where slots[i].owner != 0 {
+            if isLive(slots[i], horizons) { liveCount += 1 } else { slots[i] = Self.empty }
         }
-        shift = 64 - bits
+        let capacity = Self.resized(slots.count, live: liveCount + 1)
         count = 0
-        // Re-inserting is a random write per live sighting: issue each one's load a few ahead.
-        for (n, slot) in live.enumerated() {
-            if n + 8 < live.count { prefetch(key: live[n + 8].key) }
-            insertFresh(slot)
+        if capacity != slots.count {
+            let old = slots
+            slots = SlotMemory(zeroedCount: capacity)
+            // A random write per live sighting: issue each one's load a few slots ahead.
+            for i in 0..<old.count {
+                if i + 8 < old.count, old[i + 8].owner != 0 { prefetch(key: old[i + 8].key) }
+                if old[i].owner != 0 { insertFresh(old[i]) }
+            }
+            return
+        }
+        // Re-place every live sighting in probe order, starting after an empty slot: each one
+        // moves back towards its home and lands where a probe from its home finds it (the slots
+        // of its cluster before it are placed already, and its own slot is free).
+        guard var j = (0..<slots.count).first(where: { slots[$0].owner == 0 }) else { return }
+        for _ in 0..<slots.count {
+            j += 1
+            if j == slots.count { j = 0 }
+            guard slots[j].owner != 0 else { continue }
+            let sighting = slots[j]
+            slots[j] = Self.empty
+            insertFresh(sighting)
         }
     }
 
-    /// The smallest power of two (and the minimum) at least four times `live`.
-    private static func capacity(forLive live: Int) -> Int {
-        var capacity = minimumCapacity
-        while capacity < live * 4 { capacity *= 2 }
-        return capacity
+    /// The size a rebuild gives a table of `current` slots for `live` sightings: at least four
+    /// times them (and the minimum). A size already in [4×, 16×) is kept, so that a live count
+    /// wavering at a steady rate never reallocates; a growing table at least doubles, so that a
+    /// filling window is not rebuilt at every step.
+    private static func resized(_ current: Int, live: Int) -> Int {
+        let needed = max(minimumCapacity, live * 4)
+        if needed <= current { return needed * 4 > current ? current : needed }
+        return max(needed, current * 2)
     }
 
     /// Inserts a key known to be absent, with room guaranteed.
     private mutating func insertFresh(_ sighting: Slot) {
-        let mask = slots.count - 1
+        let end = slots.count
         var i = home(key: sighting.key)
-        while slots[i].owner != 0 { i = (i + 1) & mask }
+        while slots[i].owner != 0 {
+            i += 1
+            if i == end { i = 0 }
+        }
         slots[i] = sighting
         count += 1
     }

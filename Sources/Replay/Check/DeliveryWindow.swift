@@ -69,12 +69,14 @@ struct DeliveryWindows: Sendable {
         }
     }
 
+    private static let vacant = Slot(
+        EventRef(epoch: 0, seq: 0, timeMs: 0, streamType: .snapshot, key: 0, atNs: 0),
+        owner: 0
+    )
     /// Window start (newest delivered time − width) per stream key.
     private var starts: [Int64] = []
     private var slots: SlotMemory<Slot>
     private var used = 0
-    /// Rebuild scratch (see ``rebuild()``): empty between rebuilds, capacity kept.
-    private var liveSlots: [Slot] = []
 
     /// The most `expectedKeys` honoured (a 192 MB table); past it the table grows only as far
     /// as the deliveries really go.
@@ -82,7 +84,7 @@ struct DeliveryWindows: Sendable {
 
     /// Windows with room for `expectedKeys` live deliveries before a rebuild (0: start small).
     init(expectedKeys: Int = 0) {
-        slots = SlotMemory(zeroedCount: Self.capacity(forLive: min(max(0, expectedKeys), Self.maximumExpectedKeys)))
+        slots = SlotMemory(zeroedCount: max(1_024, min(max(0, expectedKeys), Self.maximumExpectedKeys) * 4))
     }
 
     /// Keys remembered now (inside their window), over all stream keys. O(table size).
@@ -97,8 +99,8 @@ struct DeliveryWindows: Sendable {
         let start = starts[k]
         let owner = Int32(k + 1)
         if !isKnownUniquelyReferenced(&slots) { slots = slots.copy() }
-        let mask = slots.count - 1
-        var i = Self.slot(key: event.key, mask: mask)
+        let end = slots.count
+        var i = Self.slot(key: event.key, count: end)
         var spare = -1
         while slots[i].owner != 0 {
             if slots[i].owner == owner, slots[i].key == event.key {
@@ -107,7 +109,8 @@ struct DeliveryWindows: Sendable {
                 break
             }
             if spare < 0, !isLive(slots[i]) { spare = i }
-            i = (i + 1) & mask
+            i += 1
+            if i == end { i = 0 }
         }
         guard event.timeMs >= start else { return nil }
         let slot = Slot(event, owner: owner)
@@ -125,56 +128,73 @@ struct DeliveryWindows: Sendable {
 
     /// Starts loading the home slot of idempotency key `key` into the cache. A hint: it
     /// changes nothing.
-    func prefetch(key: UInt64) { slots.prefetch(Self.slot(key: key, mask: slots.count - 1)) }
+    func prefetch(key: UInt64) { slots.prefetch(Self.slot(key: key, count: slots.count)) }
 
     private func isLive(_ slot: Slot) -> Bool { slot.owner != 0 && slot.timeMs >= starts[Int(slot.owner) - 1] }
 
-    private static func slot(key: UInt64, mask: Int) -> Int {
+    private static func slot(key: UInt64, count: Int) -> Int {
         // splitmix64's finaliser over the key.
         var x = key &* 0x9E37_79B9_7F4A_7C15
         x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
         x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int(truncatingIfNeeded: x ^ (x >> 31)) & mask
+        // Onto 0..<count by the high half of hash × count: any size, not only powers of two.
+        return Int(truncatingIfNeeded: (x ^ (x >> 31)).multipliedFullWidth(by: UInt64(count)).high)
     }
 
     /// Keeps the live deliveries in a table at least four times their number: the next rebuild
     /// is then at least that many deliveries away. (Eight times was a little faster on the
     /// bench's sparse windows and doubles the memory of a dense one: 600k keys in a 60 s window
-    /// at 10k msg/s.)
-    /// At a steady rate the size does not change from one rebuild to the next: the table is
-    /// then cleared in place and the live deliveries go through a scratch array kept between
-    /// rebuilds, so a rebuild allocates nothing and faults in no fresh pages.
+    /// at 10k msg/s.) At a steady rate the size does not change from one rebuild to the next and
+    /// the table is compacted where it is: no allocation, no fresh pages, no scratch copy.
     private mutating func rebuild() {
-        liveSlots.removeAll(keepingCapacity: true)
-        for i in 0..<slots.count where isLive(slots[i]) { liveSlots.append(slots[i]) }
-        var capacity = Self.capacity(forLive: liveSlots.count + 1)
-        // Shrink only to a quarter or less: a live count wavering around a power of two must
-        // not reallocate the table at every rebuild.
-        if capacity < slots.count, capacity * 4 > slots.count { capacity = slots.count }
-        if capacity == slots.count {
-            slots.clear()
-        } else {
-            slots = SlotMemory(zeroedCount: capacity)
+        // Vacate the slots whose delivery left its window, counting the others.
+        var live = 0
+        for i in 0..<slots.count where slots[i].owner != 0 {
+            if isLive(slots[i]) { live += 1 } else { slots[i] = Self.vacant }
         }
+        let capacity = Self.resized(slots.count, live: live + 1)
         used = 0
-        // Re-placing is a random write per live delivery: issue each one's load a few ahead.
-        for n in liveSlots.indices {
-            if n + 8 < liveSlots.count { prefetch(key: liveSlots[n + 8].key) }
-            place(liveSlots[n])
+        if capacity != slots.count {
+            let old = slots
+            slots = SlotMemory(zeroedCount: capacity)
+            // Placing is a random write per live delivery: issue each one's load a few ahead.
+            for i in 0..<old.count {
+                if i + 8 < old.count, old[i + 8].owner != 0 { prefetch(key: old[i + 8].key) }
+                if old[i].owner != 0 { place(old[i]) }
+            }
+            return
+        }
+        // Walking from a vacant slot, take each delivery out and place it again: it moves back
+        // towards its home slot, behind the deliveries of its run already placed, so that a
+        // probe from its home reaches it before any vacant slot.
+        guard var j = (0..<slots.count).first(where: { slots[$0].owner == 0 }) else { return }
+        for _ in 0..<slots.count {
+            j += 1
+            if j == slots.count { j = 0 }
+            guard slots[j].owner != 0 else { continue }
+            let slot = slots[j]
+            slots[j] = Self.vacant
+            place(slot)
         }
     }
 
-    /// The smallest power of two (at least 1,024) that is four times `live` or more.
-    private static func capacity(forLive live: Int) -> Int {
-        var capacity = 1_024
-        while capacity < live * 4 { capacity *= 2 }
-        return capacity
+    /// The size a rebuild gives a table of `current` slots for `live` deliveries: at least four
+    /// times them (and 1,024); kept when already within [4×, 16×) (no reallocation while the
+    /// live count wavers), at least doubled when it must grow (a filling window is not rebuilt
+    /// at every step).
+    private static func resized(_ current: Int, live: Int) -> Int {
+        let needed = max(1_024, live * 4)
+        if needed <= current { return needed * 4 > current ? current : needed }
+        return max(needed, current * 2)
     }
 
     private mutating func place(_ slot: Slot) {
-        let mask = slots.count - 1
-        var i = Self.slot(key: slot.key, mask: mask)
-        while slots[i].owner != 0 { i = (i + 1) & mask }
+        let end = slots.count
+        var i = Self.slot(key: slot.key, count: end)
+        while slots[i].owner != 0 {
+            i += 1
+            if i == end { i = 0 }
+        }
         slots[i] = slot
         used += 1
     }
