@@ -138,14 +138,14 @@ struct SightingTable: Sendable {
         }
     }
 
-    /// The size a rebuild gives a table of `current` slots for `live` sightings: at least four
-    /// times them (and the minimum). A size already in [4×, 16×) is kept, so that a live count
-    /// wavering at a steady rate never reallocates; a growing table at least doubles, so that a
-    /// filling window is not rebuilt at every step.
+    /// The size a rebuild gives a table of `current` slots for `live` sightings: four times them
+    /// (and the minimum). A size already in [3×, 16×) is kept, so that a live count wavering at a
+    /// steady rate, or a little above the count the table was sized for, never reallocates; a
+    /// growing table at least doubles, so that a filling window is not rebuilt at every step.
     private static func resized(_ current: Int, live: Int) -> Int {
         let needed = max(minimumCapacity, live * 4)
-        if needed <= current { return needed * 4 > current ? current : needed }
-        return max(needed, current * 2)
+        if live * 3 <= current, needed * 4 > current { return current }
+        return needed > current ? max(needed, current * 2) : needed
     }
 
     /// Inserts a key known to be absent, with room guaranteed.

@@ -1,8 +1,9 @@
 extension TapeReader {
     /// About how many data frames one window of `windowMs` event time holds on this tape, from
-    /// a few index seeks (no scan): per epoch, the first and last frame with an event time give
-    /// a count and an event-time span; the estimate is the tape's frames at that density over
-    /// one window, and never more than the frames there are.
+    /// a few index seeks per epoch (no scan): the epoch's frames with an event time, and their
+    /// density between the frames at 5 % and 95 % of the epoch (so that the snapshots a
+    /// connection opens with, stamped with older times, do not stretch the span). The estimate
+    /// is the tape's frames at that density over one window, never more than the frames there are.
     ///
     /// For sizing only: R3's and C1's tables hold about this many keys at their fullest, and
     /// allocating them once at that size spares the rebuilds (and the page zeroing) of growing
@@ -10,31 +11,46 @@ extension TapeReader {
     public func windowFrameEstimate(windowMs: Int64) throws(TapeError) -> Int {
         do {
             let nextEpoch = try db.prepare("SELECT epoch FROM frame_facts WHERE epoch > ? ORDER BY epoch LIMIT 1")
-            let first = try db.prepare(
-                "SELECT seq, event_ms FROM frame_facts WHERE epoch = ? AND event_ms IS NOT NULL ORDER BY seq LIMIT 1"
+            let atOrAfter = try db.prepare(
+                "SELECT seq, event_ms FROM frame_facts WHERE epoch = ?1 AND seq >= ?2 AND event_ms IS NOT NULL "
+                    + "ORDER BY seq LIMIT 1"
             )
             let last = try db.prepare(
                 "SELECT seq, event_ms FROM frame_facts WHERE epoch = ? AND event_ms IS NOT NULL ORDER BY seq DESC LIMIT 1"
             )
-            var frames: Int64 = 0
-            var spanMs: Int64 = 0
+            func point(_ epoch: Int64, _ seq: Int64) throws -> (seq: Int64, ms: Int64)? {
+                atOrAfter.reset()
+                atOrAfter.bind(1, epoch)
+                atOrAfter.bind(2, seq)
+                return try atOrAfter.step() ? (atOrAfter.int64(0), atOrAfter.int64(1)) : nil
+            }
+            var frames = 0.0
+            var spanMs = 0.0
             var epoch: Int64 = -1
             while true {
                 nextEpoch.reset()
                 nextEpoch.bind(1, epoch)
                 guard try nextEpoch.step() else { break }
                 epoch = nextEpoch.int64(0)
-                first.reset()
-                first.bind(1, epoch)
                 last.reset()
                 last.bind(1, epoch)
-                guard try first.step(), try last.step() else { continue }
-                frames &+= max(0, last.int64(0) &- first.int64(0)) &+ 1
-                spanMs &+= max(0, last.int64(1) &- first.int64(1))
+                guard let first = try point(epoch, Int64.min), try last.step() else { continue }
+                let end = (seq: last.int64(0), ms: last.int64(1))
+                let count = Double(max(0, end.seq &- first.seq) &+ 1)
+                frames += count
+                // The density between the 5 % and 95 % points, applied to the whole epoch.
+                let margin = (end.seq &- first.seq) / 20
+                guard margin > 0, let p = try point(epoch, first.seq &+ margin),
+                    let q = try point(epoch, end.seq &- margin), q.seq > p.seq
+                else {
+                    spanMs += Double(max(0, end.ms &- first.ms))
+                    continue
+                }
+                spanMs += Double(max(0, q.ms &- p.ms)) * count / Double(q.seq &- p.seq)
             }
             guard frames > 0 else { return 0 }
-            guard spanMs > windowMs, windowMs >= 0 else { return Int(frames) }
-            return Int((Double(frames) * Double(windowMs) / Double(spanMs)).rounded(.up))
+            guard spanMs > Double(windowMs), windowMs >= 0 else { return Int(frames) }
+            return Int((frames * Double(windowMs) / spanMs).rounded(.up))
         } catch {
             throw TapeFile.classify(error, path: path)
         }

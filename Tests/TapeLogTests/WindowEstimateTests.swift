@@ -7,8 +7,9 @@ import TicktapeTestSupport
 /// `windowFrameEstimate` sizes R3's and C1's tables: frames per window of event time, from the
 /// first and last facts of each epoch.
 @Suite struct WindowEstimateTests {
-    /// Two epochs of `perEpoch` trades 10 ms of event time apart, each ending in a ping (no
-    /// facts), the second epoch's clock a minute past the first's.
+    /// Two epochs, each opening with ten snapshots stamped a minute back, then `perEpoch` trades
+    /// 10 ms of event time apart and a ping (no facts); the second epoch's clock a minute past
+    /// the first's.
     func writeTape(at path: String, perEpoch: Int) throws {
         let writer = try TapeWriter(path: path, session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0))
         var mono: Int64 = 0
@@ -16,11 +17,14 @@ import TicktapeTestSupport
             mono += 1_000
             try writer.record(LifecycleRecord(kind: .connect, epoch: epoch, afterSeq: 0, wallNs: mono, monoNs: mono))
             let base: Int64 = 1_730_336_862_000 + Int64(epoch - 1) * 60_000
-            for i in 0..<perEpoch {
+            let snapshots = perEpoch > 0 ? 10 : 0
+            for i in 0..<(snapshots + perEpoch) {
                 mono += 1_000
+                let (time, type) =
+                    i < snapshots ? (base - 60_000 + Int64(i), "SNAPSHOT") : (base + Int64(i) * 10, "REALTIME")
                 let json =
-                    #"{"type":"trade","code":"KRW-BTC","timestamp":\#(base + Int64(i) * 10),"#
-                    + #""sequential_id":\#(Int(epoch) * 100_000 + i),"stream_type":"REALTIME"}"#
+                    #"{"type":"trade","code":"KRW-BTC","timestamp":\#(time),"#
+                    + #""sequential_id":\#(Int(epoch) * 100_000 + i),"stream_type":"\#(type)"}"#
                 try writer.append(
                     FrameRecord(
                         epoch: epoch,
@@ -37,7 +41,7 @@ import TicktapeTestSupport
             try writer.append(
                 FrameRecord(
                     epoch: epoch,
-                    seq: UInt64(perEpoch + 1),
+                    seq: UInt64(snapshots + perEpoch + 1),
                     direction: .inbound,
                     opcode: Opcode.ping,
                     recvNs: mono,
@@ -53,16 +57,16 @@ import TicktapeTestSupport
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeTape(at: dir + "/t.tape", perEpoch: 1_000)
-        #expect(try TapeReader(path: dir + "/t.tape").windowFrameEstimate(windowMs: 60_000) == 2_000)
+        #expect(try TapeReader(path: dir + "/t.tape").windowFrameEstimate(windowMs: 600_000) == 2_020)
     }
 
     @Test func aShorterWindowHoldsItsShareAtTheTapesDensity() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeTape(at: dir + "/t.tape", perEpoch: 1_000)
-        // 2,000 frames over 2 × 9,990 ms of event time (the gap between the epochs is not counted):
-        // one second holds 100.1 of them.
-        #expect(try TapeReader(path: dir + "/t.tape").windowFrameEstimate(windowMs: 1_000) == 101)
+        // 1,010 frames per epoch at 100 per second of event time (the snapshots stamped a minute
+        // back and the gap between the epochs do not count): one second holds 100 of them.
+        #expect(try TapeReader(path: dir + "/t.tape").windowFrameEstimate(windowMs: 1_000) == 100)
     }
 
     @Test func aTapeWithoutDataFramesHoldsNone() throws {

@@ -178,14 +178,14 @@ struct DeliveryWindows: Sendable {
         }
     }
 
-    /// The size a rebuild gives a table of `current` slots for `live` deliveries: at least four
-    /// times them (and 1,024); kept when already within [4×, 16×) (no reallocation while the
-    /// live count wavers), at least doubled when it must grow (a filling window is not rebuilt
-    /// at every step).
+    /// The size a rebuild gives a table of `current` slots for `live` deliveries: four times
+    /// them (and 1,024); kept when already within [3×, 16×) (no reallocation while the live count
+    /// wavers, or runs a little over what the table was sized for), at least doubled when it must
+    /// grow (a filling window is not rebuilt at every step).
     private static func resized(_ current: Int, live: Int) -> Int {
         let needed = max(1_024, live * 4)
-        if needed <= current { return needed * 4 > current ? current : needed }
-        return max(needed, current * 2)
+        if live * 3 <= current, needed * 4 > current { return current }
+        return needed > current ? max(needed, current * 2) : needed
     }
 
     private mutating func place(_ slot: Slot) {
