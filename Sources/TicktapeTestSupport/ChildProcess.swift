@@ -105,6 +105,21 @@ public final class ChildProcess: @unchecked Sendable {
         return true
     }
 
+    /// As ``wait(seconds:)`` for a synchronous caller and a child known to be quick (a probe, the
+    /// sqlite3 shell): polls in place, so it holds its thread meanwhile; bounded all the same.
+    public func waitBlocking(seconds: Double) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                self.kill()
+                self.reap()
+                return false
+            }
+            usleep(1_000)
+        }
+        return true
+    }
+
     /// After a SIGKILL the exit is a matter of microseconds: wait for Foundation to notice.
     private func reap() {
         let deadline = ContinuousClock.now + .seconds(10)

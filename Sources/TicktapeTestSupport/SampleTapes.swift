@@ -3,10 +3,24 @@ import TapeLog
 
 /// Test support shared by the test targets: temp dirs, seeded randomness, sample tapes.
 
-/// A fresh directory under the system temp dir, removed by the caller when it wants.
+/// This test process's own directory under the system temp dir, created on first use and removed
+/// with everything in it when the process exits: a test run leaves nothing behind in /tmp (it
+/// used to leave ~150 MB of tapes per run), whether or not each test cleans up after itself.
+private let testRoot: String = {
+    let root = "\(FileManager.default.temporaryDirectory.path)/ticktape-tests-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    atexit {
+        try? FileManager.default.removeItem(
+            atPath: "\(FileManager.default.temporaryDirectory.path)/ticktape-tests-\(getpid())"
+        )
+    }
+    return root
+}()
+
+/// A fresh directory in this test process's temp root (removed at exit; earlier by the caller
+/// when it wants).
 public func temporaryDirectory(_ name: String = #function) -> String {
-    let base = FileManager.default.temporaryDirectory.path
-    let dir = "\(base)/ticktape-tests-\(getpid())-\(UUID().uuidString.prefix(8))"
+    let dir = "\(testRoot)/\(UUID().uuidString.prefix(8))"
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
@@ -98,9 +112,13 @@ public func writeSampleTape(
 }
 
 /// Runs the stock sqlite3 shell on a file; returns (status, stdout and stderr). Output goes
-/// through a file, not a pipe (see ``ChildProcess``); sqlite3 is quick, so this waits in place.
+/// through a file, not a pipe (see ``ChildProcess``); sqlite3 is quick, so this waits in place,
+/// but bounded (60 s, then killed and thrown): never `waitUntilExit`, whose wait has no end if
+/// the exit is missed, and a blocked pool thread stalls every test.
 public func sqlite3(_ path: String, _ sql: String) throws -> (Int32, String) {
     let child = try ChildProcess(executable: "/usr/bin/sqlite3", [path, sql])
-    child.process.waitUntilExit()
+    guard child.waitBlocking(seconds: 60) else {
+        throw ChildProcessTimeout(arguments: [path, sql], seconds: 60, stderr: child.stderr)
+    }
     return (child.status, child.stdout + child.stderr)
 }

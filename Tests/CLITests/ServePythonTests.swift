@@ -9,15 +9,11 @@ import Upbit
     static let peer = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("peers/upbit_client.py").path
     static let peerAvailable: Bool = {
-        // Once per run, before any test starts: a short blocking probe is fine here.
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import websockets"]
-        probe.standardOutput = FileHandle.nullDevice
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
+        // Once per run, before any test starts: a short blocking probe is fine here (bounded).
+        guard let probe = try? ChildProcess(executable: "/usr/bin/env", ["python3", "-c", "import websockets"]) else {
+            return false
+        }
+        return probe.waitBlocking(seconds: 60) && probe.status == 0
     }()
     static let codes = ["KRW-BTC", "KRW-XRP"]
 

@@ -3,6 +3,7 @@ import NIOCore
 import NIOWebSocket
 import TapeLog
 import Testing
+import TicktapeTestSupport
 
 @testable import Wire
 
@@ -213,14 +214,9 @@ func runSession(
     return try await task.value
 }
 
-/// A fresh tape path in a fresh temporary directory.
-func temporaryTapePath() -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "ticktape-wire-\(getpid())-\(UUID().uuidString.prefix(8))"
-    )
-    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    return directory.appendingPathComponent("session.tape").path
-}
+/// A fresh tape path in a fresh temporary directory (in the test process's temp root, removed at
+/// exit).
+func temporaryTapePath() -> String { temporaryDirectory() + "/session.tape" }
 
 @Suite(.timeLimit(.minutes(3))) struct RecordingSessionStopBoundTests {
     @Test func aConnectThatNeverCompletesCannotHoldTheStopHostage() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import TapeLog
+import TicktapeTestSupport
 import Upbit
 
 @testable import Wire
@@ -89,12 +90,8 @@ struct ServeTapeScript {
     private func wall(_ ms: Int64) -> Int64 { 1_700_000_000_000_000_000 + ms * 1_000_000 }
 }
 
-/// A fresh directory under the system temp dir.
-func serveTemporaryDirectory() -> String {
-    let dir = FileManager.default.temporaryDirectory.path + "/ticktape-serve-\(getpid())-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
+/// A fresh directory in the test process's temp root (removed at exit).
+func serveTemporaryDirectory() -> String { temporaryDirectory() }
 
 /// A compact DEFAULT trade payload.
 func tradePayload(_ code: String, sid: Int, stream: String = "REALTIME") -> [UInt8] {
