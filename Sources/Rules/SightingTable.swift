@@ -1,14 +1,14 @@
 import CAccel
 
 /// R3's table of the latest sighting per (stream key id, idempotency key): open addressing with
-/// linear probing, sized so that at most half the slots are in use.
+/// linear probing, sized so that at most 55 % of the slots are in use.
 ///
 /// Idempotency keys are already 64-bit hashes of their stream key and event (SPEC §4), so the
 /// home slot is one multiply of the key alone: a caller can ``prefetch(key:)`` it from the
 /// facts of an event it has not judged yet, before the stream id is known. A slot whose time is
 /// below its stream key's horizon is expired: lookups treat it as a different key, insertions
-/// reuse it, and a rebuild (when half the slots are in use) keeps only the live ones, growing or
-/// shrinking to at least four times their number. The slots live in ``SlotMemory``: zero-filled
+/// reuse it, and a rebuild (when 55 % of the slots are in use) keeps only the live ones, growing
+/// or shrinking to three times their number. The slots live in ``SlotMemory``: zero-filled
 /// on first touch, huge pages when large.
 struct SightingTable: Sendable {
     struct Slot: Sendable, BitwiseCopyable {
@@ -41,9 +41,9 @@ struct SightingTable: Sendable {
     private(set) var count = 0
 
     /// A table with room for `expectedKeys` live sightings without a rebuild: the size a rebuild
-    /// would give it at that many (at least four times, and the minimum).
+    /// would give it at that many (three times, and the minimum).
     init(expectedKeys: Int = 0) {
-        slots = SlotMemory(zeroedCount: max(Self.minimumCapacity, expectedKeys * 4))
+        slots = SlotMemory(zeroedCount: max(Self.minimumCapacity, expectedKeys * 3))
     }
 
     subscript(slot: Int) -> Slot { slots[slot] }
@@ -78,7 +78,7 @@ struct SightingTable: Sendable {
             slots[probe.slot] = sighting
             return
         }
-        if (count + 1) * 2 > slots.count {
+        if (count + 1) * 20 > slots.count * 11 {
             rebuild(horizons: horizons)
             insertFresh(sighting)
             return
@@ -102,8 +102,9 @@ struct SightingTable: Sendable {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15).multipliedFullWidth(by: UInt64(slots.count)).high)
     }
 
-    /// Keeps the live sightings in a table at least four times their number (and the minimum),
-    /// so the next rebuild is at least as many insertions away as there are live sightings.
+    /// Keeps the live sightings in a table about three times their number (and the minimum), so
+    /// the next rebuild is a fair share of a window's insertions away. (Four times was no faster:
+    /// its extra memory costs as much zeroing on first touch as the shorter probes save.)
     /// At a steady rate the size does not change from one rebuild to the next, and the table is
     /// compacted in place: no allocation, no fresh pages, no scratch copy of the live sightings.
     private mutating func rebuild(horizons: [Int64]) {
@@ -138,13 +139,13 @@ struct SightingTable: Sendable {
         }
     }
 
-    /// The size a rebuild gives a table of `current` slots for `live` sightings: four times them
-    /// (and the minimum). A size already in [3×, 16×) is kept, so that a live count wavering at a
+    /// The size a rebuild gives a table of `current` slots for `live` sightings: three times them
+    /// (and the minimum). A size already in [2.5×, 12×) is kept, so that a live count wavering at a
     /// steady rate, or a little above the count the table was sized for, never reallocates; a
     /// growing table at least doubles, so that a filling window is not rebuilt at every step.
     private static func resized(_ current: Int, live: Int) -> Int {
-        let needed = max(minimumCapacity, live * 4)
-        if live * 3 <= current, needed * 4 > current { return current }
+        let needed = max(minimumCapacity, live * 3)
+        if live * 5 <= current * 2, needed * 4 > current { return current }
         return needed > current ? max(needed, current * 2) : needed
     }
 
