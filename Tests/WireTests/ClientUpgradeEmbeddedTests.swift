@@ -72,6 +72,29 @@ import Testing
         _ = try? channel.finish()
     }
 
+    @Test func aCloseInTheSameBufferAsThe101IsDelivered() throws {
+        let (channel, result, _) = try upgrade(strategy: .forwardBytes)
+        var buffer = ByteBuffer(string: response101())
+        var close = try wireBytes([
+            WebSocketFrame(
+                fin: true,
+                opcode: .connectionClose,
+                data: ByteBuffer(bytes: [0x03, 0xE8, 0x62, 0x79, 0x65])
+            )
+        ])
+        buffer.writeBuffer(&close)
+        try channel.writeInbound(buffer)
+        channel.embeddedEventLoop.run()
+
+        #expect(try result.wait() == .upgraded)
+        let message = try #require(try channel.readInbound(as: WebSocketMessage.self))
+        #expect(message.opcode == .connectionClose)
+        #expect(message.closeCode == 1000)
+        #expect(message.closeReason == "bye")
+        #expect(try channel.readInbound(as: WebSocketMessage.self) == nil)
+        _ = try? channel.finish()
+    }
+
     @Test func theSameFrameIsLostWithNIOsDefaultDropBytes() throws {
         let (channel, result, _) = try upgrade(strategy: .dropBytes)
         var buffer = ByteBuffer(string: response101())

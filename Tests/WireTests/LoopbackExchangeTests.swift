@@ -62,6 +62,31 @@ import Wire
         #expect(server[5].closeCode == 1000)  // the client echoed the close code
     }
 
+    @Test func aCloseSentRightAfterThe101ReachesTheClient() async throws {
+        // The server's 101 and its close frame leave back to back (often in one TCP segment);
+        // the client must still see the close, with its code, and not just a dropped connection.
+        let handler = ClosureHandler { _, _, writer in
+            try await writer.close(code: 4001, reason: "go away")
+        }
+        let codes = try await withServer(handler: handler) { port in
+            var codes: [UInt16?] = []
+            for _ in 0..<50 {
+                let url = try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1")
+                let connection = try await WebSocketClient.connect(url: url)
+                let code = try await connection.executeThenClose { inbound, _ -> UInt16? in
+                    var code: UInt16?
+                    for try await message in inbound where message.opcode == .connectionClose {
+                        code = message.closeCode
+                    }
+                    return code
+                }
+                codes.append(code)
+            }
+            return codes
+        }
+        #expect(codes.allSatisfy { $0 == 4001 }, "\(codes)")
+    }
+
     @Test func theServerClosesIdleConnections() async throws {
         var configuration = WebSocketServerConfiguration()
         configuration.idleTimeout = .milliseconds(150)
