@@ -63,9 +63,8 @@ func rawExchange(port: Int, _ request: String) async throws -> ByteBuffer {
 }
 
 /// Upgrades with a raw client that sends nothing more, and returns the server's response head and
-/// every byte after it until the server closes. Unlike a ``WebSocketClient``, it cannot miss a
-/// close frame that the server sends (with its FIN) before the client has switched protocols,
-/// as a server's short timer can on a loaded machine.
+/// every byte after it until the server closes: the exact bytes on the wire, for tests of what
+/// the server sends (a ``WebSocketClient`` would answer pings and closes on the way).
 func rawUpgradeThenListen(port: Int) async throws -> (head: String, after: [UInt8]) {
     let request =
         "GET /websocket/v1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

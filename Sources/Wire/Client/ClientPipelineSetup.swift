@@ -52,6 +52,52 @@ struct ClientPipelineSetup: Sendable {
         // The default `.dropBytes` loses frames that arrive in the same read as the 101 response
         // (apple/swift-nio#741; exchanges push a snapshot right after the handshake).
         configuration.leftOverBytesStrategy = self.leftOverBytesStrategy
-        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
+        let gate = UpgradeEndGate()
+        try channel.pipeline.syncOperations.addHandler(gate)
+        let outcome = try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+            configuration: configuration
+        )
+        // The upgrade handler forwards what it buffered right after completing this future, in
+        // the same turn of the event loop; the connection's end follows on the next turn.
+        let loop = channel.eventLoop
+        outcome.assumeIsolated().whenComplete { _ in loop.assumeIsolated().execute { gate.release() } }
+        return outcome
     }
 }
+
+/// Holds the end of the connection (`channelInactive`) back while the upgrade is in progress.
+///
+/// NIO's upgrade handler buffers the bytes that arrive during the upgrade and forwards them once
+/// it is done, but lets `channelInactive` through at once. A server that sends its 101 and then,
+/// straight away, a close frame and its FIN (as a refusing exchange or a short server timer does)
+/// would have the close frame delivered after the end of the stream, which drops it: the client
+/// saw a lost connection instead of the close and its code. Sits in front of the HTTP handlers;
+/// removes itself once the upgrade is over.
+final class UpgradeEndGate: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private var context: ChannelHandlerContext?
+    private var inactive = false
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Held until ``release()``: the upgrade still owns bytes that came before it.
+        self.inactive = true
+    }
+
+    /// The upgrade is over and what it buffered was forwarded: let the end through, and leave.
+    func release() {
+        guard let context else { return }
+        if self.inactive {
+            self.inactive = false
+            context.fireChannelInactive()
+        }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension UpgradeEndGate: Sendable {}
