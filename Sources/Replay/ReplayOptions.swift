@@ -60,11 +60,12 @@ public struct ReplayOptions: Sendable, Hashable {
 
 extension ReplayOptions {
     /// These options with R3's table sized for `tape` (``ReconcilerOptions/expectedWindowKeys``
-    /// from the tape's density, unless already set). Changes no decision.
-    public func sized(for tape: TapeReader) throws(TapeError) -> ReplayOptions {
+    /// from the tape's density, unless already set). Changes no decision. A tape whose estimate
+    /// cannot be read gets none: the read that follows reports the damage in its own words.
+    public func sized(for tape: TapeReader) -> ReplayOptions {
         var sized = self
         if sized.rules.expectedWindowKeys == 0 {
-            sized.rules.expectedWindowKeys = try tape.windowFrameEstimate(windowMs: rules.dedupWindowMs)
+            sized.rules.expectedWindowKeys = (try? tape.windowFrameEstimate(windowMs: rules.dedupWindowMs)) ?? 0
         }
         return sized
     }

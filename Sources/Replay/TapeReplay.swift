@@ -12,7 +12,7 @@ public enum TapeReplay {
         progress: ((Int) -> Void)? = nil
     ) throws -> ReplayResult {
         // A file that is not a tape fails before the options.
-        let options = try options.sized(for: TapeReader(path: path))
+        let options = options.sized(for: try TapeReader(path: path))
         var engine = try ReplayEngine(options: options)
         var count = 0
         // Reading runs on a thread of its own (ReadAhead); the engine sees the same inputs in order.
