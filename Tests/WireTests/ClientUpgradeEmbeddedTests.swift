@@ -57,14 +57,25 @@ import Testing
         _ = try? channel.finish()
     }
 
-    @Test func aFrameInTheSameBufferAsThe101IsDeliveredWithForwardBytes() throws {
-        let (channel, result, _) = try upgrade(strategy: .forwardBytes)
+    /// Upgrades, then delivers the 101 and `frames` in one inbound buffer.
+    private func upgradeWith101(
+        followedBy frames: [WebSocketFrame],
+        strategy: RemoveAfterUpgradeStrategy
+    ) throws -> (EmbeddedChannel, EventLoopFuture<Outcome>) {
+        let (channel, result, _) = try upgrade(strategy: strategy)
         var buffer = ByteBuffer(string: response101())
-        var snapshot = try wireBytes([frame(.binary, "snapshot", masked: false)])
-        buffer.writeBuffer(&snapshot)
+        var after = try wireBytes(frames)
+        buffer.writeBuffer(&after)
         try channel.writeInbound(buffer)
         channel.embeddedEventLoop.run()
+        return (channel, result)
+    }
 
+    @Test func aFrameInTheSameBufferAsThe101IsDeliveredWithForwardBytes() throws {
+        let (channel, result) = try upgradeWith101(
+            followedBy: [frame(.binary, "snapshot", masked: false)],
+            strategy: .forwardBytes
+        )
         #expect(try result.wait() == .upgraded)
         let message = try #require(try channel.readInbound(as: WebSocketMessage.self))
         #expect(message.opcode == .binary)
@@ -73,19 +84,12 @@ import Testing
     }
 
     @Test func aCloseInTheSameBufferAsThe101IsDelivered() throws {
-        let (channel, result, _) = try upgrade(strategy: .forwardBytes)
-        var buffer = ByteBuffer(string: response101())
-        var close = try wireBytes([
-            WebSocketFrame(
-                fin: true,
-                opcode: .connectionClose,
-                data: ByteBuffer(bytes: [0x03, 0xE8, 0x62, 0x79, 0x65])
-            )
-        ])
-        buffer.writeBuffer(&close)
-        try channel.writeInbound(buffer)
-        channel.embeddedEventLoop.run()
-
+        let close = WebSocketFrame(
+            fin: true,
+            opcode: .connectionClose,
+            data: ByteBuffer(bytes: [0x03, 0xE8, 0x62, 0x79, 0x65])
+        )
+        let (channel, result) = try upgradeWith101(followedBy: [close], strategy: .forwardBytes)
         #expect(try result.wait() == .upgraded)
         let message = try #require(try channel.readInbound(as: WebSocketMessage.self))
         #expect(message.opcode == .connectionClose)
@@ -96,13 +100,10 @@ import Testing
     }
 
     @Test func theSameFrameIsLostWithNIOsDefaultDropBytes() throws {
-        let (channel, result, _) = try upgrade(strategy: .dropBytes)
-        var buffer = ByteBuffer(string: response101())
-        var snapshot = try wireBytes([frame(.binary, "snapshot", masked: false)])
-        buffer.writeBuffer(&snapshot)
-        try channel.writeInbound(buffer)
-        channel.embeddedEventLoop.run()
-
+        let (channel, result) = try upgradeWith101(
+            followedBy: [frame(.binary, "snapshot", masked: false)],
+            strategy: .dropBytes
+        )
         #expect(try result.wait() == .upgraded)
         #expect(try channel.readInbound(as: WebSocketMessage.self) == nil)
         _ = try? channel.finish()
