@@ -28,7 +28,7 @@ public struct R3Dedup: Sendable {
     private var table: SightingTable
 
     /// The largest `expectedKeys` honoured: a million keys (100 s of a 10k msg/s feed) is a
-    /// 128 MB table; past that the table grows only as far as the keys really go.
+    /// 96 MB table; past that the table grows only as far as the keys really go.
     public static let maximumExpectedKeys = 1 << 20
 
     /// `expectedKeys`: about how many keys one window will hold, to allocate the table once at

@@ -35,7 +35,8 @@ struct EventRef: Sendable, Hashable {
 /// (zero-filled on first touch, huge pages when large): an all-zero slot is vacant.
 struct DeliveryWindows: Sendable {
     /// One delivery: what a probe compares, and the rest of its ``EventRef`` for a violation's
-    /// witness, in one 48-byte slot so that an insertion touches one cache line.
+    /// witness, in one 48-byte slot: an insertion writes one line, or two adjacent ones, never a
+    /// second table.
     private struct Slot: Sendable, BitwiseCopyable {
         var key: UInt64
         var timeMs: Int64
@@ -78,7 +79,7 @@ struct DeliveryWindows: Sendable {
     private var slots: SlotMemory<Slot>
     private var used = 0
 
-    /// The most `expectedKeys` honoured (a 192 MB table); past it the table grows only as far
+    /// The most `expectedKeys` honoured (a 151 MB table); past it the table grows only as far
     /// as the deliveries really go.
     static let maximumExpectedKeys = 1 << 20
 
@@ -143,8 +144,9 @@ struct DeliveryWindows: Sendable {
 
     /// Keeps the live deliveries in a table three times their number: the next rebuild is then a
     /// fair share of a window's deliveries away. (Larger tables were no faster on a dense window,
-    /// 600k keys in 60 s at 10k msg/s: their zeroing on first touch costs what shorter probes save.) At a steady rate the size does not change from one rebuild to the next and
-    /// the table is compacted where it is: no allocation, no fresh pages, no scratch copy.
+    /// 600k keys in 60 s at 10k msg/s: their zeroing on first touch costs what shorter probes
+    /// save.) At a steady rate the size does not change from one rebuild to the next and the
+    /// table is compacted where it is: no allocation, no fresh pages, no scratch copy.
     private mutating func rebuild() {
         // Vacate the slots whose delivery left its window, counting the others.
         var live = 0
