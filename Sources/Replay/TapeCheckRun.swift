@@ -32,7 +32,11 @@ public enum TapeCheckRun {
             // a damaged tape is reported by the verifier and the reader, not by this estimate).
             replay = replay.sized(for: reader)
             if options.expectedWindowKeys == 0 {
-                options.expectedWindowKeys = (try? reader.windowFrameEstimate(windowMs: options.dedupWindowMs)) ?? 0
+                // The same window as R3's (the default) needs no second round of seeks.
+                options.expectedWindowKeys =
+                    options.dedupWindowMs == replay.rules.dedupWindowMs
+                    ? replay.rules.expectedWindowKeys
+                    : (try? reader.windowFrameEstimate(windowMs: options.dedupWindowMs)) ?? 0
             }
         } catch {
             return unreadable(error)
