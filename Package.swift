@@ -11,6 +11,11 @@ let package = Package(
         .library(name: "Rules", targets: ["Rules"]),
         .library(name: "Replay", targets: ["Replay"]),
         .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "Primitives", targets: ["Primitives"]),
+        .library(name: "Exchange", targets: ["Exchange"]),
+        .library(name: "Upbit", targets: ["Upbit"]),
+        .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Simulator", targets: ["Simulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -26,16 +31,23 @@ let package = Package(
         .target(name: "CAccel"),
 
         // Core: no package dependencies, no NIO.
-        .target(name: "Upbit", dependencies: ["CAccel"]),
-        .target(name: "TapeLog", dependencies: ["CSQLite", "CZlib", "Upbit"], resources: []),
-        .target(name: "Rules", dependencies: ["CAccel", "Upbit"]),
-        .target(name: "Replay", dependencies: ["CAccel", "TapeLog", "Rules", "Upbit"]),
+        // Primitives: SHA-256, the tape's 64-bit hash, seeded randomness, JSON, a lock.
+        .target(name: "Primitives", dependencies: ["CAccel"]),
+        // The exchange-profile seam: what the tape and the rules know of any exchange's frames.
+        .target(name: "Exchange", dependencies: ["Primitives"]),
+        // The Upbit profile: message formats, the fact scanner, typed events, subscriptions.
+        .target(name: "Upbit", dependencies: ["Primitives", "Exchange"]),
+        .target(name: "TapeLog", dependencies: ["CSQLite", "CZlib", "Primitives", "Exchange"]),
+        .target(name: "Rules", dependencies: ["CAccel", "Primitives", "Exchange"]),
+        .target(name: "Replay", dependencies: ["CAccel", "Primitives", "Exchange", "TapeLog", "Rules"]),
+        // Report rendering (text, JSON, HTML with an SVG timeline) of replay and check results.
+        .target(name: "Reports", dependencies: ["Replay", "Rules", "TapeLog", "Exchange"]),
 
         // Network edge.
         .target(
             name: "Wire",
             dependencies: [
-                "TapeLog", "Rules", "Replay", "Upbit",
+                "Primitives", "Exchange", "TapeLog", "Rules", "Replay", "Upbit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -45,27 +57,54 @@ let package = Package(
             ]
         ),
 
+        // The simulated Upbit-like exchange and the synthetic market feed behind it.
+        .target(
+            name: "Simulator",
+            dependencies: [
+                "Primitives", "Exchange", "Upbit", "Replay", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         // The CLI: commands live in a library so tests can parse and run them in-process.
         .target(
             name: "TicktapeCLI",
             dependencies: [
-                "TapeLog", "Rules", "Replay", "Wire", "Upbit",
+                "Primitives", "Exchange", "TapeLog", "Rules", "Replay", "Reports", "Wire", "Upbit", "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "ticktape", dependencies: ["TicktapeCLI"]),
 
         // Shared by the test targets: sample tapes, temp dirs, seeded randomness, the CLI runner.
-        .target(name: "TicktapeTestSupport", dependencies: ["TapeLog", "Upbit"]),
+        .target(name: "TicktapeTestSupport", dependencies: ["Primitives", "Exchange", "TapeLog", "Upbit"]),
 
-        .testTarget(name: "UpbitTests", dependencies: ["Upbit"]),
-        .testTarget(name: "TapeLogTests", dependencies: ["TapeLog", "Upbit", "TicktapeTestSupport"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "Upbit"]),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "TapeLog", "Rules", "Upbit", "TicktapeTestSupport"]),
+        .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
+        .testTarget(
+            name: "UpbitTests",
+            dependencies: ["Upbit", "Exchange", "Primitives", "Simulator", "TicktapeTestSupport"]
+        ),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["Simulator", "Upbit", "Primitives", "TicktapeTestSupport"]
+        ),
+        .testTarget(
+            name: "TapeLogTests",
+            dependencies: ["TapeLog", "Exchange", "Upbit", "Simulator", "TicktapeTestSupport"]
+        ),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Exchange", "Primitives", "Upbit"]),
+        .testTarget(
+            name: "ReplayTests",
+            dependencies: [
+                "Replay", "Reports", "TapeLog", "Rules", "Exchange", "Primitives", "Upbit", "Simulator",
+                "TicktapeTestSupport",
+            ]
+        ),
         .testTarget(
             name: "WireTests",
             dependencies: [
-                "Wire", "TapeLog", "Upbit", "TicktapeTestSupport",
+                "Wire", "Simulator", "Primitives", "Exchange", "TapeLog", "Upbit", "TicktapeTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -76,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "TicktapeCLI", "TapeLog", "TicktapeTestSupport", "Wire",
+                "TicktapeCLI", "TapeLog", "TicktapeTestSupport", "Wire", "Simulator", "Primitives", "Upbit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

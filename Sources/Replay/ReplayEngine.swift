@@ -1,6 +1,5 @@
 import Rules
 import TapeLog
-import Upbit
 
 /// Counts over the whole input, independent of consumers.
 public struct ReplayTotals: Sendable, Hashable {

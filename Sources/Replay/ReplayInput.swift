@@ -1,5 +1,5 @@
+import Exchange
 import TapeLog
-import Upbit
 
 /// A WebSocket opcode (RFC 6455 §5.2), kept as its raw value so unknown opcodes round-trip.
 public struct FrameOpcode: RawRepresentable, Sendable, Hashable {

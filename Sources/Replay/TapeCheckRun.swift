@@ -1,7 +1,7 @@
 import Dispatch
+import Primitives
 import Rules
 import TapeLog
-import Upbit
 
 /// `ticktape check` for one tape file: recording invariants (I1–I4, TapeLog's verifier), then
 /// the tape in arrival order through rules, fan-out and the oracle (C1–C6).

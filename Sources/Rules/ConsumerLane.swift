@@ -1,4 +1,4 @@
-import Upbit
+import Primitives
 
 /// One consumer's queue and its simulated service (SPEC §6): a single server that takes the head
 /// of the queue whenever it is free and then stays busy for `serviceNs`. An event is delivered

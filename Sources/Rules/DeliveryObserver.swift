@@ -1,4 +1,4 @@
-import Upbit
+import Exchange
 
 /// Receives what the pipeline decides and delivers, in clock order, so that the check oracle
 /// (separate code, SPEC §8) can verify the invariants without calling the rules. Every method has

@@ -1,4 +1,4 @@
-import Upbit
+import Exchange
 
 /// A market event the rules accepted: what fan-out queues and consumers receive.
 ///

@@ -1,4 +1,4 @@
-import Upbit
+import Exchange
 
 /// R4 snapshot merge (SPEC §5): "per stream key. A SNAPSHOT older than the state already
 /// applied is discarded (`staleSnapshot`); otherwise it replaces the state and sets the snapshot

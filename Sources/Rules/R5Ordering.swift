@@ -1,4 +1,4 @@
-import Upbit
+import Exchange
 
 /// R5 ordering (SPEC §5): "for state types (ticker, orderbook, candle, myAsset) a REALTIME
 /// event older than the last applied time for its key is discarded (`outOfOrder`); state never

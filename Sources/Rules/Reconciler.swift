@@ -1,5 +1,3 @@
-import Upbit
-
 /// Options of the reconcile rules.
 public struct ReconcilerOptions: Sendable, Hashable {
     /// R3 window in event-time milliseconds per stream key (SPEC §5 default: 60 s).

@@ -1,4 +1,4 @@
-import Upbit
+import Exchange
 
 /// What the reconcile rules see for one inbound data frame (SPEC §5: applied per event, in
 /// (epoch, seq) order).

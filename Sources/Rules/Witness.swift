@@ -1,4 +1,4 @@
-import Upbit
+import Exchange
 
 /// What a witness records: a discard, or a fact that arrived out of time order (`reordered`,
 /// which is counted but delivered).

@@ -1,4 +1,4 @@
-import Upbit
+import Exchange
 
 /// A frame as the SQLite thread stores it: where its payload lies in its block, and its facts.
 struct FrameRow {
@@ -40,7 +40,7 @@ struct BlockPacker {
 
     init(level: Int32) { deflater = Deflater(level: level) }
 
-    mutating func pack(_ items: [TapeWriter.Item], extractFacts: Bool) -> PackedBlock {
+    mutating func pack(_ items: [TapeWriter.Item], profile: (any ExchangeProfile)?) -> PackedBlock {
         var block = PackedBlock()
         block.items.reserveCapacity(items.count)
         var payloadBytes = 0
@@ -48,8 +48,8 @@ struct BlockPacker {
             switch item {
             case .frame(var frame):
                 var facts: FrameFacts?
-                if extractFacts && frame.direction == .inbound && Opcode.isData(frame.opcode) {
-                    let extracted = UpbitScanner.facts(of: frame.payload)
+                if let profile, frame.direction == .inbound && Opcode.isData(frame.opcode) {
+                    let extracted = profile.facts(of: frame.payload)
                     if extracted.type != nil { facts = extracted }
                 }
                 let length = frame.payload.count

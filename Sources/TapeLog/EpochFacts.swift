@@ -1,5 +1,5 @@
 import CSQLite
-import Upbit
+import Exchange
 
 /// One epoch of a tape read for the checks: its frames and lifecycle events in session order,
 /// frames with their facts and no payload.

@@ -1,4 +1,4 @@
-import Upbit
+import Exchange
 
 /// A frame as the checks read it (SPEC §8): its place, direction, opcode, arrival time and the
 /// facts extracted at record time — no payload, no wall time, nothing to inflate.

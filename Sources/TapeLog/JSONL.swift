@@ -1,3 +1,5 @@
+import Primitives
+
 /// The JSONL line format of `ticktape export` / `import` (SPEC §12): one object per line,
 /// keys in a fixed order so that export → import → export is identical line for line.
 ///
@@ -81,30 +83,7 @@ struct LineWriter {
     }
 
     static func appendQuoted(_ s: String, to out: inout String) {
-        out += "\""
-        var plainStart = s.utf8.startIndex
-        var index = plainStart
-        let utf8 = s.utf8
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte == 0x22 || byte == 0x5C || byte < 0x20 {
-                out += String(Substring(utf8[plainStart..<index]))
-                switch byte {
-                case 0x22: out += "\\\""
-                case 0x5C: out += "\\\\"
-                case 0x0A: out += "\\n"
-                case 0x0D: out += "\\r"
-                case 0x09: out += "\\t"
-                default:
-                    let hex = Array("0123456789abcdef")
-                    out += "\\u00" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 15)])
-                }
-                plainStart = utf8.index(after: index)
-            }
-            index = utf8.index(after: index)
-        }
-        out += String(Substring(utf8[plainStart..<utf8.endIndex]))
-        out += "\""
+        JSONText.appendQuoted(s, to: &out)
     }
 }
 

@@ -1,4 +1,5 @@
-import Upbit
+import Exchange
+import Primitives
 
 /// A line of an export, decoded for `ticktape import`.
 public enum JSONLLine: Sendable {

@@ -1,4 +1,4 @@
-import Upbit
+import Exchange
 
 /// Identifies a file as a ticktape tape and its format version (SPEC §2).
 public enum TapeFormat {

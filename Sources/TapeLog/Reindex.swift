@@ -1,11 +1,12 @@
-import Upbit
+import Exchange
 
 /// Rebuilds `stream` and `frame_facts` from the payloads (`ticktape reindex`), e.g. after the scanner learned
 /// a new message type. Both are derived data, so this never touches the log tables.
 public enum TapeReindexer {
-    /// Returns the number of frames that have facts after the rebuild.
+    /// Rebuilds the facts with `profile`, the exchange profile of the tape's session. Returns the
+    /// number of frames that have facts after the rebuild.
     @discardableResult
-    public static func reindex(_ reader: TapeReader) throws(TapeError) -> Int64 {
+    public static func reindex(_ reader: TapeReader, profile: any ExchangeProfile) throws(TapeError) -> Int64 {
         let db = reader.db
         do {
             try db.execute("BEGIN IMMEDIATE")
@@ -27,7 +28,7 @@ public enum TapeReindexer {
                 guard case .frame(let frame) = entry else { continue }
                 let r = frame.record
                 guard r.direction == .inbound, Opcode.isData(r.opcode) else { continue }
-                let facts = UpbitScanner.facts(of: r.payload)
+                let facts = profile.facts(of: r.payload)
                 guard facts.type != nil else { continue }
                 try streams.insert(facts, epoch: r.epoch, seq: r.seq, into: insert, streams: insertStream)
                 count += 1

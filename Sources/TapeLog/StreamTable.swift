@@ -1,4 +1,4 @@
-import Upbit
+import Exchange
 
 /// Writes `frame_facts` rows, numbering each (type, code) stream once in the `stream` table.
 ///

@@ -1,5 +1,5 @@
 import CSQLite
-import Upbit
+import Exchange
 
 /// Streams a tape's entries in session order without loading it whole: memory is one payload
 /// block plus the current row, whatever the tape's length.

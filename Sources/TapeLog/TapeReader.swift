@@ -1,6 +1,6 @@
 import CSQLite
+import Exchange
 import Foundation
-import Upbit
 
 /// Reads a tape: the session, lifecycle events, and frames in (epoch, seq) order with their
 /// facts and, on request, their payloads. Confined to one thread.

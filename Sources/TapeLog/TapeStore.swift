@@ -1,6 +1,5 @@
 import CSQLite
 import Foundation
-import Upbit
 
 /// The SQLite side of the writer, confined to the writer thread: prepared statements, packed
 /// blocks in, transactions out.

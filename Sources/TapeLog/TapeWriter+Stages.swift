@@ -91,7 +91,7 @@ extension TapeWriter {
                 let items = job.items
                 job.items = []
                 monitor.unlock()
-                let packed = packer.pack(items, extractFacts: options.extractFacts)
+                let packed = packer.pack(items, profile: profile)
                 monitor.lock()
                 job.packed = packed
                 writerWake.signal()

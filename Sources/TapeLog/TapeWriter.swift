@@ -1,3 +1,4 @@
+import Exchange
 import Foundation
 
 /// Appends frames and lifecycle events to a new tape from any thread, committing in groups on a
@@ -17,6 +18,8 @@ public final class TapeWriter: @unchecked Sendable {
     /// The tape's path.
     public let path: String
     let options: WriterOptions
+    /// Extracts the facts of inbound data frames; nil for none.
+    let profile: (any ExchangeProfile)?
     let commitNs: UInt64
     let monitor = Monitor()
     /// Producers wait here for room in the pipeline.
@@ -60,8 +63,17 @@ public final class TapeWriter: @unchecked Sendable {
 
     /// Creates `path` (mode 0600; an existing file is refused), applies the schema and writes the
     /// session row, then starts the SQLite thread and the compressor threads.
-    public init(path: String, session: SessionInfo, options: WriterOptions = WriterOptions()) throws(TapeError) {
+    ///
+    /// `profile` is the exchange profile that extracts each inbound data frame's facts into
+    /// `frame_facts` at write time; nil stores frames without facts (the raw baseline bench does).
+    public init(
+        path: String,
+        session: SessionInfo,
+        profile: (any ExchangeProfile)?,
+        options: WriterOptions = WriterOptions()
+    ) throws(TapeError) {
         self.path = path
+        self.profile = profile
         self.options = options
         commitNs = UInt64(max(options.commitMs, 0)) * 1_000_000
         roomFreed = Monitor.Condition(monitor)

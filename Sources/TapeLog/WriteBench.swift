@@ -1,3 +1,4 @@
+import Exchange
 import Foundation
 
 /// `ticktape bench write`: the full record path against a plain prepared INSERT of the same
@@ -48,6 +49,7 @@ public enum WriteBench {
     public static func run(
         payloads: [[UInt8]],
         directory: String,
+        profile: any ExchangeProfile,
         options: WriterOptions = WriterOptions(),
         repetitions: Int = 1,
         keep: Bool = false
@@ -69,7 +71,7 @@ public enum WriteBench {
         var baseSize: Int64 = 0
         for _ in 0..<max(1, repetitions) {
             remove()
-            let (fullSeconds, runStats) = try full(payloads, path: fullPath, options: options)
+            let (fullSeconds, runStats) = try full(payloads, path: fullPath, profile: profile, options: options)
             stats = runStats
             framesPerCommit = max(1, Int((Double(payloads.count) / Double(max(stats.commits, 1))).rounded()))
             let baseSeconds = try baseline(payloads, path: basePath, options: options, commitEvery: framesPerCommit)
@@ -118,6 +120,7 @@ public enum WriteBench {
     private static func full(
         _ payloads: [[UInt8]],
         path: String,
+        profile: any ExchangeProfile,
         options: WriterOptions
     ) throws -> (Double, WriterStats) {
         let start = monotonicNs()
@@ -125,6 +128,7 @@ public enum WriteBench {
         let writer = try TapeWriter(
             path: path,
             session: SessionInfo(toolVersion: "bench", url: "bench://write", startedNs: startedNs, sync: options.sync),
+            profile: profile,
             options: options
         )
         var stamper = Stamper()

@@ -21,9 +21,6 @@ public struct WriterOptions: Sendable {
     public var compressors: Int = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
     /// zlib level of the payload blocks (1 fastest … 9 smallest).
     public var deflateLevel: Int32 = 1
-    /// Extract Upbit facts into `frame_facts` at write time (off only for the raw baseline bench).
-    public var extractFacts: Bool = true
-
     public init() {}
 }
 

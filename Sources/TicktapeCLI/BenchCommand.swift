@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Simulator
 import TapeLog
 import Upbit
 
@@ -59,6 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
             try WriteBench.run(
                 payloads: payloads,
                 directory: FileManager.default.temporaryDirectory.path,
+                profile: UpbitProfile(),
                 options: options,
                 repetitions: repetitions,
                 keep: keep
@@ -118,6 +120,7 @@ struct CrashWriterCommand: ParsableCommand {
             try TapeWriter(
                 path: tape,
                 session: SessionInfo(toolVersion: ticktapeVersion, url: "test://crash", startedNs: 0),
+                profile: UpbitProfile(),
                 options: options
             )
         }

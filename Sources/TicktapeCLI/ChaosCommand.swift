@@ -1,6 +1,7 @@
 import ArgumentParser
 import Replay
 import TapeLog
+import Upbit
 
 /// `ticktape chaos`: inject faults into a clean tape, offline and reproducibly.
 struct ChaosCommand: ParsableCommand {
@@ -56,7 +57,14 @@ struct ChaosCommand: ParsableCommand {
     func run() throws {
         let faults = try makeSpec()
         let summary = try cli {
-            try ChaosRun.run(input: tape, output: out, spec: faults, seed: seed, toolVersion: ticktapeVersion)
+            try ChaosRun.run(
+                input: tape,
+                output: out,
+                spec: faults,
+                seed: seed,
+                toolVersion: ticktapeVersion,
+                profile: UpbitProfile()
+            )
         }
         Console.out(
             "chaos: \(summary.framesIn) frames in, \(summary.framesOut) out, \(summary.epochsOut) epochs, "

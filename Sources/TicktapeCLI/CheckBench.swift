@@ -1,6 +1,7 @@
 import Foundation
 import Replay
 import Rules
+import Simulator
 import TapeLog
 
 /// `ticktape bench check`: SPEC §13's "check: decode + rules + fan-out + oracle, unpaced, vs a

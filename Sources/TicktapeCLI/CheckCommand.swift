@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Replay
+import Reports
 import Rules
 
 /// `ticktape check`: recorded sessions as regression tests, with a verdict and witnesses.

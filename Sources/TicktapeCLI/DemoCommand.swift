@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Replay
+import Reports
 import Rules
+import Simulator
 import TapeLog
 import Upbit
 import Wire
@@ -88,7 +90,8 @@ struct DemoCommand: AsyncParsableCommand {
                 output: demo,
                 spec: try ChaosSpec.parse("stale-epoch 3"),
                 seed: seed,
-                toolVersion: ticktapeVersion
+                toolVersion: ticktapeVersion,
+                profile: UpbitProfile()
             )
         }
         Console.out("3. \(demo): the same session with the old connection's last 3 frames arriving late at each cut")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TapeLog
+import Upbit
 
 /// `ticktape import`: a JSONL export back into a tape.
 struct ImportCommand: ParsableCommand {
@@ -31,7 +32,7 @@ struct ImportCommand: ParsableCommand {
                 switch try JSONLCodec.decode(line, line: index + 1) {
                 case .session(let session):
                     guard writer == nil else { throw JSONLError(line: index + 1, reason: "a second session line") }
-                    writer = try TapeWriter(path: out, session: session)
+                    writer = try TapeWriter(path: out, session: session, profile: UpbitProfile())
                 case .entry(let entry):
                     guard let writer else {
                         throw JSONLError(line: index + 1, reason: "the first line must be the session")

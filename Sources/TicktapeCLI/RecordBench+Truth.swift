@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 import TapeLog
 import Upbit
 
@@ -6,7 +7,7 @@ import Upbit
 /// the same frames, byte for byte, in the same order.
 struct FrameDigest {
     var count: Int64 = 0
-    private var hasher = Upbit.SHA256()
+    private var hasher = Primitives.SHA256()
 
     mutating func add(hex: UnsafeRawBufferPointer) {
         count += 1
@@ -54,7 +55,7 @@ enum TruthDigests {
             guard case .frame(let frame) = entry, frame.record.direction == .inbound,
                 Opcode.isData(frame.record.opcode)
             else { continue }
-            var hex = Upbit.SHA256.hex(Upbit.SHA256.hash(frame.record.payload))
+            var hex = Primitives.SHA256.hex(Primitives.SHA256.hash(frame.record.payload))
             let epoch = Int(frame.record.epoch)
             hex.withUTF8 { digests[epoch, default: FrameDigest()].add(hex: UnsafeRawBufferPointer($0)) }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Replay
+import Simulator
 import TapeLog
 import Upbit
 import Wire

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Replay
+import Reports
 import Rules
 
 /// `ticktape replay`: the tape through the reconcile rules and fan-out, offline.

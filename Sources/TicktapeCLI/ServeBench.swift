@@ -1,4 +1,5 @@
 import Foundation
+import Simulator
 import TapeLog
 import Upbit
 import Wire

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Replay
+import Simulator
 import Wire
 
 /// `ticktape simulate`: an Upbit-like exchange on loopback (SPEC §11). Parses, then runs

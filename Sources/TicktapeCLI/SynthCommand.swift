@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Simulator
 import TapeLog
 import Upbit
 
@@ -76,7 +77,8 @@ enum SyntheticTape {
                 url: "synthetic://feed?seed=\(seed)",
                 subscription: subscription,
                 startedNs: started
-            )
+            ),
+            profile: UpbitProfile()
         )
         var stamper = Stamper()
         try writer.record(stamper.connect(wallNs: started, monoNs: 0))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TapeLog
+import Upbit
 
 /// `ticktape inspect`: what a tape holds.
 struct InspectCommand: ParsableCommand {
@@ -135,7 +136,7 @@ struct ReindexCommand: ParsableCommand {
     @Argument(help: "The tape file.") var tape: String
 
     func run() throws {
-        let count = try cli { try TapeReindexer.reindex(TapeReader(path: tape)) }
+        let count = try cli { try TapeReindexer.reindex(TapeReader(path: tape), profile: UpbitProfile()) }
         Console.out("reindexed \(count) frames")
         Console.flush()
     }

@@ -1,5 +1,7 @@
 import Foundation
+import Primitives
 import TapeLog
+import Upbit
 
 /// Test support shared by the test targets: temp dirs, seeded randomness, sample tapes.
 
@@ -25,17 +27,11 @@ public func temporaryDirectory(_ name: String = #function) -> String {
     return dir
 }
 
-/// A small deterministic PRNG (SplitMix64) for test data.
+/// Seeded test data on the project's one generator (``SplitMix64``).
 public struct TestRandom {
-    public var state: UInt64
-    public init(state: UInt64) { self.state = state }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var generator: SplitMix64
+    public init(state: UInt64) { generator = SplitMix64(seed: state) }
+    public mutating func next() -> UInt64 { generator.next() }
     public mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
     public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
@@ -58,7 +54,7 @@ public func writeSampleTape(
         subscription: #"[{"ticket":"t"},{"type":"trade","codes":["KRW-BTC"]}]"#,
         startedNs: 1_700_000_000_000_000_000
     )
-    let writer = try TapeWriter(path: path, session: session, options: options)
+    let writer = try TapeWriter(path: path, session: session, profile: UpbitProfile(), options: options)
     var stamper = Stamper()
     var written: [TapeEntry] = []
     var mono: Int64 = 0

@@ -1,3 +1,5 @@
+import Primitives
+
 /// The single pass behind ``UpbitScanner``: validates the whole payload against the JSON grammar
 /// (RFC 8259, without UTF-8 validation), remembers where the first occurrence of each interesting
 /// top-level key's value lies, and feeds the payload digest on the way.

@@ -1,3 +1,5 @@
+import Exchange
+
 /// Extracts ``FrameFacts`` from an Upbit DEFAULT or SIMPLE payload without a full parse: one pass,
 /// no allocation beyond the two short strings it returns (SPEC §4, "extraction is on the hot path").
 ///

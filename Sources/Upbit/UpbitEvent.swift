@@ -1,3 +1,6 @@
+import Exchange
+import Primitives
+
 /// An Upbit message decoded into a typed event, from DEFAULT or SIMPLE keys alike (SPEC §4).
 ///
 /// Decoding is for consumers and tools, off the hot path (the rules work on ``FrameFacts``).

@@ -1,3 +1,5 @@
+import Exchange
+
 /// `ticker`: the market's current state (reference §3).
 public struct UpbitTicker: Sendable, Hashable {
     public var code: String

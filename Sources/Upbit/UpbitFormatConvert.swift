@@ -1,3 +1,5 @@
+import Primitives
+
 extension UpbitFormat {
     /// Re-spells `payload` in `format`: renames the keys of the message's type table (recursively
     /// into `orderbook_units`, `assets` and list `result` items) and copies every other byte —

@@ -1,3 +1,5 @@
+import Primitives
+
 /// A validated Upbit WebSocket request (reference §2): `[{ticket}, {type…}…, {format}?]`, or a
 /// `{"method":"LIST_SUBSCRIPTIONS"}` query. The recorder sends it, serve and simulate parse what
 /// clients send and answer invalid requests with Upbit's error names (reference §4).

@@ -1,3 +1,5 @@
+import Primitives
+
 extension UpbitSubscription {
     /// Parses and validates a client request as Upbit would (reference §2, §4); the first problem
     /// found, in request order, is the error:

@@ -2,6 +2,7 @@ import Foundation
 import TapeLog
 import Testing
 import TicktapeTestSupport
+import Upbit
 import Wire
 
 @Suite(.timeLimit(.minutes(3))) struct RecordPrivateTests {

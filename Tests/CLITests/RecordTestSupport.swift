@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import TapeLog
 import TicktapeTestSupport
+import Upbit
 import Wire
 
 /// A server handler made of a closure (the CLI tests' own; Wire's tests have theirs).

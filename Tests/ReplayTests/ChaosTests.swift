@@ -1,4 +1,5 @@
 import Replay
+import Simulator
 import TapeLog
 import Testing
 import TicktapeTestSupport
@@ -11,7 +12,8 @@ import Upbit
         let subscription = #"[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"]}]"#
         let writer = try TapeWriter(
             path: path,
-            session: SessionInfo(toolVersion: "t", url: "ws://sim", subscription: subscription, startedNs: 0)
+            session: SessionInfo(toolVersion: "t", url: "ws://sim", subscription: subscription, startedNs: 0),
+            profile: UpbitProfile()
         )
         var stamper = Stamper()
         try writer.record(stamper.connect(wallNs: 0, monoNs: 0))
@@ -42,9 +44,30 @@ import Upbit
         let dir = temporaryDirectory()
         try cleanTape(dir + "/clean.tape")
         let spec = try ChaosSpec.parse("cut every:20s; dup 0.01; reorder 5; stale-epoch 3; drop 0.001")
-        _ = try ChaosRun.run(input: dir + "/clean.tape", output: dir + "/a.tape", spec: spec, seed: 7, toolVersion: "t")
-        _ = try ChaosRun.run(input: dir + "/clean.tape", output: dir + "/b.tape", spec: spec, seed: 7, toolVersion: "t")
-        _ = try ChaosRun.run(input: dir + "/clean.tape", output: dir + "/c.tape", spec: spec, seed: 8, toolVersion: "t")
+        _ = try ChaosRun.run(
+            input: dir + "/clean.tape",
+            output: dir + "/a.tape",
+            spec: spec,
+            seed: 7,
+            toolVersion: "t",
+            profile: UpbitProfile()
+        )
+        _ = try ChaosRun.run(
+            input: dir + "/clean.tape",
+            output: dir + "/b.tape",
+            spec: spec,
+            seed: 7,
+            toolVersion: "t",
+            profile: UpbitProfile()
+        )
+        _ = try ChaosRun.run(
+            input: dir + "/clean.tape",
+            output: dir + "/c.tape",
+            spec: spec,
+            seed: 8,
+            toolVersion: "t",
+            profile: UpbitProfile()
+        )
         let a = try entries(dir + "/a.tape")
         #expect(a == (try entries(dir + "/b.tape")))
         #expect(a != (try entries(dir + "/c.tape")))
@@ -61,7 +84,8 @@ import Upbit
             output: dir + "/cut.tape",
             spec: try ChaosSpec.parse("cut every:10s"),
             seed: 1,
-            toolVersion: "t"
+            toolVersion: "t",
+            profile: UpbitProfile()
         )
         let all = try entries(dir + "/cut.tape")
         let connects = all.compactMap { if case .event(let e) = $0, e.kind == .connect { e } else { nil } }
@@ -86,7 +110,8 @@ import Upbit
             output: dir + "/stale.tape",
             spec: try ChaosSpec.parse("cut every:10s; stale-epoch 3"),
             seed: 1,
-            toolVersion: "t"
+            toolVersion: "t",
+            profile: UpbitProfile()
         )
         var seenEpoch: UInt32 = 0
         var late = 0
@@ -106,14 +131,16 @@ import Upbit
             output: dir + "/cut.tape",
             spec: try ChaosSpec.parse("cut every:10s"),
             seed: 1,
-            toolVersion: "t"
+            toolVersion: "t",
+            profile: UpbitProfile()
         )
         _ = try ChaosRun.run(
             input: dir + "/cut.tape",
             output: dir + "/late.tape",
             spec: try ChaosSpec.parse("stale-epoch 2"),
             seed: 1,
-            toolVersion: "t"
+            toolVersion: "t",
+            profile: UpbitProfile()
         )
         var seenEpoch: UInt32 = 0
         var late: [UInt32] = []

@@ -1,3 +1,4 @@
+import Primitives
 import Replay
 import Rules
 import Testing
@@ -5,16 +6,11 @@ import Upbit
 
 @Suite("C1 against a naive model")
 struct CheckC1ModelTests {
-    /// SplitMix64, for reproducible streams.
+    /// Reproducible streams from the project's one seeded generator.
     struct Random {
-        var state: UInt64
-        mutating func next(_ bound: UInt64) -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return (z ^ (z >> 31)) % bound
-        }
+        var generator: SplitMix64
+        init(state: UInt64) { generator = SplitMix64(seed: state) }
+        mutating func next(_ bound: UInt64) -> UInt64 { generator.next() % bound }
     }
 
     /// With the window table grown from small and sized up front (`expectedWindowKeys`, a hint).

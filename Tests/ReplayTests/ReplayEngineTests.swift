@@ -1,4 +1,6 @@
+import Exchange
 import Replay
+import Reports
 import Rules
 import TapeLog
 import Testing

@@ -1,3 +1,4 @@
+import Exchange
 import Replay
 import Rules
 import TapeLog

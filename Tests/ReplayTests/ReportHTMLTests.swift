@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(FoundationXML)
 import FoundationXML
+import Reports
 #endif
 
 /// Collects what the HTML tests look for while an XML parser reads the page.

@@ -1,5 +1,6 @@
 import Foundation
 import Replay
+import Reports
 import Rules
 import Testing
 

@@ -1,4 +1,5 @@
 import Replay
+import Reports
 import Rules
 import Testing
 

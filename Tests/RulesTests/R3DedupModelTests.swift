@@ -1,3 +1,4 @@
+import Primitives
 import Testing
 
 @testable import Rules
@@ -22,16 +23,11 @@ private struct NaiveWindow {
 
 @Suite("R3 dedup against a naive model")
 struct R3DedupModelTests {
-    /// SplitMix64, for reproducible streams.
+    /// Reproducible streams from the project's one seeded generator.
     struct Random {
-        var state: UInt64
-        mutating func next(_ bound: UInt64) -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return (z ^ (z >> 31)) % bound
-        }
+        var generator: SplitMix64
+        init(state: UInt64) { generator = SplitMix64(seed: state) }
+        mutating func next(_ bound: UInt64) -> UInt64 { generator.next() % bound }
     }
 
     /// With the table grown from small and sized up front (`expectedKeys`, a hint): same verdicts.

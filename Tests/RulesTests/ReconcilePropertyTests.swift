@@ -1,22 +1,11 @@
+import Primitives
 import Rules
 import Testing
 import Upbit
 
-/// SplitMix64: a tiny seeded generator so every run of the property test sees the same scripts.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random scripts with duplicates, reorders, reconnect snapshots and stale-epoch tails.
 func randomScript(seed: UInt64, length: Int) -> [ScriptFrame] {
-    var rng = SplitMix64(state: seed)
+    var rng = SplitMix64(seed: seed)
     let codes = ["KRW-BTC", "KRW-ETH", "KRW-XRP"]
     var moments: [Moment] = []
     var sent: [(Scripted, UInt32)] = []

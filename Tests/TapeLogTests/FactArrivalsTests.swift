@@ -1,3 +1,4 @@
+import Exchange
 import Testing
 import TicktapeTestSupport
 import Upbit
@@ -13,7 +14,11 @@ import Upbit
     /// Every item has its own time, so arrival order is exactly the order written, returned.
     func writeOverlappingSession(at path: String, seed: UInt64) throws -> [String] {
         var random = TestRandom(state: seed)
-        let writer = try TapeWriter(path: path, session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0))
+        let writer = try TapeWriter(
+            path: path,
+            session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0),
+            profile: UpbitProfile()
+        )
         // Items of every epoch on one timeline: (time, epoch, what), what 0 frame, 1 loss, 2 disconnect.
         var timeline: [(time: Int64, epoch: UInt32, what: Int)] = []
         let epochs = 6

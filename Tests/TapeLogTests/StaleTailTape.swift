@@ -1,3 +1,5 @@
+import Upbit
+
 @testable import TapeLog
 
 /// The expected arrival order of ``writeStaleTailTape(at:beforeClose:)``'s tape.
@@ -19,7 +21,11 @@ func staleTailFrame(_ epoch: UInt32, _ seq: UInt64, at mono: Int64) -> FrameReco
 /// Writes a two-epoch tape whose first connection delivers one late frame after the second one
 /// connected (arrival order: ``staleTailArrivalOrder``). `beforeClose` runs with the writer open.
 func writeStaleTailTape(at path: String, beforeClose: (TapeWriter) throws -> Void = { _ in }) throws {
-    let writer = try TapeWriter(path: path, session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0))
+    let writer = try TapeWriter(
+        path: path,
+        session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0),
+        profile: UpbitProfile()
+    )
     try writer.record(LifecycleRecord(kind: .connect, epoch: 1, afterSeq: 0, wallNs: 0, monoNs: 0))
     try writer.append(staleTailFrame(1, 1, at: 10))
     try writer.append(staleTailFrame(1, 2, at: 20))

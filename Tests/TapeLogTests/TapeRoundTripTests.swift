@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TicktapeTestSupport
+import Upbit
 
 @testable import TapeLog
 
@@ -43,7 +44,11 @@ import TicktapeTestSupport
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(throws: TapeError.exists(path: path)) {
-            _ = try TapeWriter(path: path, session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0))
+            _ = try TapeWriter(
+                path: path,
+                session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0),
+                profile: UpbitProfile()
+            )
         }
     }
 
@@ -63,7 +68,8 @@ import TicktapeTestSupport
         let dir = temporaryDirectory()
         let writer = try TapeWriter(
             path: dir + "/t.tape",
-            session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0)
+            session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0),
+            profile: UpbitProfile()
         )
         #expect(throws: TapeError.self) {
             try writer.append(

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TicktapeTestSupport
+import Upbit
 
 @testable import TapeLog
 
@@ -11,7 +12,11 @@ import TicktapeTestSupport
     /// 10 ms of event time apart and a ping (no facts); the second epoch's clock a minute past
     /// the first's.
     func writeTape(at path: String, perEpoch: Int) throws {
-        let writer = try TapeWriter(path: path, session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0))
+        let writer = try TapeWriter(
+            path: path,
+            session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0),
+            profile: UpbitProfile()
+        )
         var mono: Int64 = 0
         for epoch: UInt32 in 1...2 {
             mono += 1_000

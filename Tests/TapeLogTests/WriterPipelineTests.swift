@@ -1,4 +1,6 @@
+import Exchange
 import Foundation
+import Simulator
 import Testing
 import TicktapeTestSupport
 import Upbit
@@ -20,6 +22,7 @@ import Upbit
         let writer = try TapeWriter(
             path: path,
             session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: startedNs),
+            profile: UpbitProfile(),
             options: options
         )
         var feed = SyntheticFeed(seed: 7, markets: SyntheticFeed.markets(count: 12))
@@ -121,6 +124,7 @@ import Upbit
         let writer = try TapeWriter(
             path: path,
             session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 0),
+            profile: UpbitProfile(),
             options: options
         )
         var stamper = Stamper()
@@ -174,7 +178,7 @@ import Upbit
         let wiped = try sqlite3(path, "DELETE FROM frame_facts; DELETE FROM stream;")
         #expect(wiped.0 == 0, "derived tables are not append-only")
         #expect(try readFrames(path).allSatisfy { $0.facts == FrameFacts() })
-        let count = try TapeReindexer.reindex(TapeReader(path: path))
+        let count = try TapeReindexer.reindex(TapeReader(path: path), profile: UpbitProfile())
         #expect(count == Int64(before.filter { $0.facts.type != nil }.count))
         #expect(try readFrames(path) == before)
         let streams = try sqlite3(path, "SELECT count(*), count(DISTINCT type || '/' || ifnull(code, '')) FROM stream")
@@ -184,7 +188,11 @@ import Upbit
 
     @Test func wallTimesSurviveAnyDistanceFromTheMonotonicClock() throws {
         let path = temporaryDirectory() + "/t.tape"
-        let writer = try TapeWriter(path: path, session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 5))
+        let writer = try TapeWriter(
+            path: path,
+            session: SessionInfo(toolVersion: "t", url: "ws://x", startedNs: 5),
+            profile: UpbitProfile()
+        )
         var stamper = Stamper()
         try writer.record(stamper.connect(wallNs: 0, monoNs: 0))
         let walls: [Int64] = [.min, .max, 0, -1, 1_700_000_000_000_000_000]

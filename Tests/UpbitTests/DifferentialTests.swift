@@ -1,4 +1,7 @@
+import Primitives
+import Simulator
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 /// SPEC §4: the targeted scanner is proven equal to a full JSON parse.

@@ -1,3 +1,4 @@
+import Primitives
 import Upbit
 
 /// Seeded generator of Upbit-like frames for the differential tests: every type, DEFAULT and

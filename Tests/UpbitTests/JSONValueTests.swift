@@ -1,4 +1,6 @@
+import Primitives
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 @Suite struct JSONValueTests {

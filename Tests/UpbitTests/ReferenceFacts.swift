@@ -1,3 +1,5 @@
+import Exchange
+import Primitives
 import Upbit
 
 /// The slow, obviously-correct reference for ``UpbitScanner``: a full ``JSONValue`` parse, then the

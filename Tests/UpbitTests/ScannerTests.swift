@@ -1,4 +1,6 @@
+import Exchange
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 @Suite struct ScannerTests {

@@ -1,3 +1,5 @@
+import Exchange
+import Primitives
 import Testing
 import Upbit
 

@@ -1,4 +1,6 @@
+import Simulator
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 @Suite struct UpbitEventTests {

@@ -1,4 +1,7 @@
+import Primitives
+import Simulator
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 @Suite struct UpbitFormatTests {

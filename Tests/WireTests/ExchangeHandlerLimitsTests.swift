@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import Primitives
 import Testing
 import Upbit
 

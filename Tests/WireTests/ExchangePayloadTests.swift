@@ -1,4 +1,6 @@
+import Primitives
 import Replay
+import Simulator
 import Testing
 import Upbit
 

@@ -1,10 +1,12 @@
 import Foundation
 import NIOCore
 import NIOWebSocket
+import Primitives
 import Replay
 import Testing
 import Upbit
 
+@testable import Simulator
 @testable import Wire
 
 @Suite(.timeLimit(.minutes(3))) struct ExchangeSimulatorTests {
@@ -105,7 +107,7 @@ import Upbit
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(
             text == #"{"conn":3,"epoch":2,"index":9,"type":"status","code":null,"stream_type":null,"bytes":15,"#
-                + #""sha256":"\#(Upbit.SHA256.hex(Upbit.SHA256.hash(payload)))"}"# + "\n"
+                + #""sha256":"\#(Primitives.SHA256.hex(Primitives.SHA256.hash(payload)))"}"# + "\n"
         )
         #expect(throws: ExchangeTruthLogError.self) { try ExchangeTruthLog(path: "/nonexistent-dir/truth.jsonl") }
     }

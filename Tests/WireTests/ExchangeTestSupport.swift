@@ -1,5 +1,8 @@
+import Exchange
 import NIOCore
 import NIOWebSocket
+import Primitives
+import Simulator
 import Upbit
 
 @testable import Wire

@@ -1,5 +1,7 @@
 import Foundation
+import Primitives
 import Replay
+import Simulator
 import TapeLog
 import Testing
 import Upbit
@@ -102,7 +104,7 @@ import Upbit
             inbound[epoch] =
                 frames
                 .filter { $0.direction == .inbound && Opcode.isData($0.opcode) }
-                .map { Upbit.SHA256.hex(Upbit.SHA256.hash($0.payload)) }
+                .map { Primitives.SHA256.hex(Primitives.SHA256.hash($0.payload)) }
         }
 
         // The truth: every data frame the exchange wrote, per connection in write order. With

@@ -1,7 +1,9 @@
 import Foundation
 import NIOCore
+import Primitives
 import TapeLog
 import Testing
+import Upbit
 
 @testable import Wire
 

@@ -1,9 +1,11 @@
 import Foundation
 import NIOCore
 import NIOWebSocket
+import Primitives
 import TapeLog
 import Testing
 import TicktapeTestSupport
+import Upbit
 
 @testable import Wire
 

@@ -1,4 +1,5 @@
 import NIOCore
+import Simulator
 import TapeLog
 import Testing
 import Upbit

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import Simulator
 import TapeLog
 import Testing
 import Upbit

@@ -1,3 +1,4 @@
+import Simulator
 import TapeLog
 import Testing
 import Upbit

@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 import TapeLog
 import TicktapeTestSupport
 import Upbit
@@ -76,7 +77,7 @@ struct ServeTapeScript {
             subscription: subscription,
             startedNs: 1_700_000_000_000_000_000
         )
-        let writer = try TapeWriter(path: path, session: session)
+        let writer = try TapeWriter(path: path, session: session, profile: UpbitProfile())
         for entry in entries {
             switch entry {
             case .frame(let f): try writer.append(f.record)

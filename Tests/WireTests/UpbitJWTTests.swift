@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+import Upbit
 
 @testable import Wire
 
@@ -55,7 +57,12 @@ import Testing
         #expect(value.hasPrefix("Bearer eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9."))
     }
 
-    @Test func accessKeysAreJSONEscaped() {
-        #expect(UpbitJWT.jsonEscaped("a\"b\\c\n\u{1}") == #"a\"b\\c\n\u0001"#)
+    @Test func accessKeysAreJSONEscapedInTheClaims() throws {
+        let token = UpbitJWT.token(accessKey: "a\"b\\c\n\u{1}", secretKey: "s", nonce: "n")
+        var claims = String(token.split(separator: ".")[1])
+            .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while claims.count % 4 != 0 { claims += "=" }
+        let decoded = try #require(Data(base64Encoded: claims))
+        #expect(String(decoding: decoded, as: UTF8.self) == #"{"access_key":"a\"b\\c\n\u0001","nonce":"n"}"#)
     }
 }

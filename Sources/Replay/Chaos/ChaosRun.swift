@@ -1,3 +1,5 @@
+import Exchange
+import Primitives
 import TapeLog
 
 /// Runs a ``ChaosTransform`` from one tape into a new one and records what was done in the
@@ -16,7 +18,8 @@ public enum ChaosRun {
         output: String,
         spec: ChaosSpec,
         seed: UInt64,
-        toolVersion: String
+        toolVersion: String,
+        profile: any ExchangeProfile
     ) throws(TapeError) -> Summary {
         let reader = try TapeReader(path: input)
         var session = reader.session
@@ -28,7 +31,7 @@ public enum ChaosRun {
             seed: seed,
             subscription: session.subscription.map { Array($0.utf8) }
         )
-        let writer = try TapeWriter(path: output, session: session)
+        let writer = try TapeWriter(path: output, session: session, profile: profile)
         var framesIn = 0
         var framesOut = 0
         var epochs: UInt32 = 0
@@ -69,18 +72,7 @@ public struct ChaosSessionInfo: Sendable, Hashable {
     public var version: String
 
     public var json: String {
-        func quoted(_ s: String) -> String {
-            var out = "\""
-            for c in s.unicodeScalars {
-                switch c {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case _ where c.value < 0x20: out += "\\u00" + (c.value < 0x10 ? "0" : "") + String(c.value, radix: 16)
-                default: out.unicodeScalars.append(c)
-                }
-            }
-            return out + "\""
-        }
+        let quoted = JSONText.quoted
         return
             #"{"seed":\#(seed),"schedule":\#(quoted(schedule)),"source":\#(quoted(source)),"version":\#(quoted(version))}"#
     }

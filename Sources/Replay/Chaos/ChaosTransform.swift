@@ -1,5 +1,5 @@
+import Primitives
 import TapeLog
-import Upbit
 
 /// Applies a ``ChaosSpec`` to a clean session, offline and reproducibly: the same input, spec
 /// and seed give the same output, entry for entry (SPEC §9).

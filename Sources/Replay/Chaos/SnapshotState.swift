@@ -1,5 +1,4 @@
 import TapeLog
-import Upbit
 
 /// The exchange's latest (and previous) message per stream key, from which a reconnect's
 /// SNAPSHOT burst is made: the latest payload with its stream type switched to SNAPSHOT. For

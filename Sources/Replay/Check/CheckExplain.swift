@@ -60,8 +60,8 @@ enum CheckExplain {
     static func gap(epoch: UInt32, from: GapMark, toSeq: UInt64?, toNs: Int64, until: String) -> String {
         let start = from.seq == 0 ? "its connect" : "seq \(from.seq)"
         let end = toSeq.map { "seq \($0)" } ?? until
-        return "no inbound data in epoch \(epoch) for \(CheckFormat.seconds(toNs - from.ns)): from \(start) at "
-            + "\(CheckFormat.seconds(from.ns)) to \(end) at \(CheckFormat.seconds(toNs))"
+        return "no inbound data in epoch \(epoch) for \(DurationText.seconds(toNs - from.ns)): from \(start) at "
+            + "\(DurationText.seconds(from.ns)) to \(end) at \(DurationText.seconds(toNs))"
     }
 
     static func reordered(_ key: String, timeMs: Int64, newestMs: Int64) -> String {

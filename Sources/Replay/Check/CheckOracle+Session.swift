@@ -1,6 +1,5 @@
 import Rules
 import TapeLog
-import Upbit
 
 extension OracleCore {
     /// The next input, before the engine sees it (see ``CheckOracle/observe(_:)``).

@@ -1,5 +1,4 @@
 import Rules
-import Upbit
 
 /// The check oracle (SPEC §8): reads what the pipeline accepted, discarded and delivered and
 /// verifies C1–C6 per consumer. It is separate code from the rules and never calls them: it

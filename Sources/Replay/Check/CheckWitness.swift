@@ -1,5 +1,5 @@
+import Exchange
 import Rules
-import Upbit
 
 /// One delivery (or acceptance) named by a violation: enough to find the frame in the tape.
 public struct DeliveryWitness: Sendable, Hashable {

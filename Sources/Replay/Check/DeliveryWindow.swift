@@ -1,6 +1,6 @@
 import CAccel
+import Exchange
 import Rules
-import Upbit
 
 /// An event as the oracle remembers it: the frame, its times and its idempotency key. The
 /// stream key is kept apart (the oracle's per-key tables), so this stays small.

@@ -1,4 +1,6 @@
 import Crypto
+import Primitives
+import Upbit
 
 /// Tokens for Upbit's private WebSocket endpoint (`Authorization: Bearer <token>`).
 ///
@@ -20,13 +22,14 @@ public enum UpbitJWT {
         nonce: String = UpbitJWT.freshNonce()
     ) -> String {
         let header = #"{"alg":"\#(algorithm.rawValue)","typ":"JWT"}"#
-        let claims = #"{"access_key":"\#(jsonEscaped(accessKey))","nonce":"\#(jsonEscaped(nonce))"}"#
+        let claims = #"{"access_key":\#(JSONText.quoted(accessKey)),"nonce":\#(JSONText.quoted(nonce))}"#
         let signingInput = base64URL(Array(header.utf8)) + "." + base64URL(Array(claims.utf8))
         let key = SymmetricKey(data: Array(secretKey.utf8))
         let signature: [UInt8]
         switch algorithm {
         case .hs512: signature = Array(HMAC<SHA512>.authenticationCode(for: Array(signingInput.utf8), using: key))
-        case .hs256: signature = Array(HMAC<SHA256>.authenticationCode(for: Array(signingInput.utf8), using: key))
+        case .hs256:
+            signature = Array(HMAC<Crypto.SHA256>.authenticationCode(for: Array(signingInput.utf8), using: key))
         }
         return signingInput + "." + base64URL(signature)
     }
@@ -68,24 +71,5 @@ public enum UpbitJWT {
             index += 3
         }
         return String(decoding: output, as: UTF8.self)
-    }
-
-    /// Escapes a string for a JSON string literal (RFC 8259 §7).
-    static func jsonEscaped(_ string: String) -> String {
-        var result = ""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
     }
 }

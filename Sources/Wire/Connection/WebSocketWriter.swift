@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import Primitives
 
 /// Sends frames on one WebSocket connection: masked when we are the client (RFC 6455 §5.3:
 /// "a client MUST mask all frames that it sends"; NIO does not do it for us), unmasked on the

@@ -1,3 +1,5 @@
+import Primitives
+
 /// Reconnect delays: exponential backoff with full jitter, reset after a stable connection.
 ///
 /// SPEC §3: "exponential backoff with full jitter (0.5 s doubling to a 30 s cap, reset after a
@@ -18,7 +20,7 @@ public struct Backoff: Sendable {
     public let stableAfterNanos: Int64
     /// Consecutive failures so far (0 after a reset).
     public private(set) var failures: Int = 0
-    private var random: SeededGenerator
+    private var random: SplitMix64
 
     public init(
         baseNanos: Int64 = 500_000_000,
@@ -30,7 +32,7 @@ public struct Backoff: Sendable {
         self.baseNanos = baseNanos
         self.capNanos = capNanos
         self.stableAfterNanos = stableAfterNanos
-        self.random = SeededGenerator(seed: seed)
+        self.random = SplitMix64(seed: seed)
     }
 
     /// The jitter ceiling after `failures` consecutive failures: `min(cap, base · 2^(failures-1))`.

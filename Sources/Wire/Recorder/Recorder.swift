@@ -1,3 +1,5 @@
+import Primitives
+
 /// Records an upstream WebSocket feed into a ``RecordingSink``, reconnecting until stopped.
 ///
 /// A thin async shell over ``RecorderStateMachine`` (SPEC §3): it connects (at most 5/s, with

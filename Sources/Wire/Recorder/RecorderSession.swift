@@ -1,4 +1,5 @@
 import NIOCore
+import Primitives
 
 /// One connection (one epoch) of a ``Recorder``: a reader task and a timer task.
 ///

@@ -1,3 +1,5 @@
+import Primitives
+
 /// A one-shot "please stop" that sleeping tasks can wait on.
 ///
 /// The recorder's loop runs shielded from task cancellation (it must still send close 1000 and

@@ -1,3 +1,5 @@
+import Primitives
+
 /// The bounded buffer between a ``TapeMarket`` and one listener (one client connection).
 ///
 /// The producer never blocks here: ``offer(_:)`` answers at once. At a paced speed a full queue

@@ -1,4 +1,6 @@
 import NIOCore
+import Primitives
+import Upbit
 
 /// The per-connection handler `ticktape serve` runs over `source`: the Upbit protocol
 /// (requests, snapshots, formats, PING, errors) shared with `ticktape simulate` (SPEC §10, §11).

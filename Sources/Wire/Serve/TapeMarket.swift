@@ -1,3 +1,4 @@
+import Primitives
 import TapeLog
 import Upbit
 

@@ -1,3 +1,4 @@
+import Primitives
 import Upbit
 
 /// A snapshot of a ``TapeMarket``'s replay, for `GET /status` and benchmarks.

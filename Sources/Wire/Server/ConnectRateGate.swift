@@ -1,3 +1,5 @@
+import Primitives
+
 /// An upgrade gate that refuses connects beyond a rate, as Upbit does (SPEC §11: "5 connects/s
 /// (HTTP 429 at the upgrade)"). Pass `gate.decide` as the server's `gate`.
 public final class ConnectRateGate: Sendable {

@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import Primitives
 
 /// A WebSocket server skeleton for the replay server and the exchange simulator.
 ///

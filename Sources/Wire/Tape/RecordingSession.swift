@@ -1,5 +1,7 @@
 import NIOCore
+import Primitives
 import TapeLog
+import Upbit
 
 /// One `ticktape record` run, in-process: the tape writer, the sink, the recorder, the stop
 /// conditions and the summary numbers (SPEC §3). The CLI, `demo` and `bench record` share it.
@@ -81,7 +83,12 @@ public final class RecordingSession: Sendable {
         )
         self.startMono = clock.monotonicNanos()
         do {
-            self.writer = try TapeWriter(path: configuration.path, session: session, options: configuration.writer)
+            self.writer = try TapeWriter(
+                path: configuration.path,
+                session: session,
+                profile: UpbitProfile(),
+                options: configuration.writer
+            )
         } catch {
             throw .tape(error)
         }

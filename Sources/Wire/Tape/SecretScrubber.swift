@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 
 /// Removes credentials from text that is about to be written to a tape.
 ///

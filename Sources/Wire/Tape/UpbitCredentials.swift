@@ -1,3 +1,5 @@
+import Upbit
+
 /// The API key pair for Upbit's private WebSocket endpoint (reference §5).
 ///
 /// The keys become a fresh JWT per connection, sent only in the upgrade request's

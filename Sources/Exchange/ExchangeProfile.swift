@@ -1,0 +1,28 @@
+/// What the tape and the rules need of one exchange's messages, and nothing more.
+///
+/// The tape stores a few facts of every inbound data frame in plain columns (type, code, event
+/// time, stream type, idempotency key) and the reconcile rules decide on those facts alone. A
+/// profile is the one place that knows how an exchange spells them: the Upbit module provides
+/// `UpbitProfile`; a second exchange is one new module with a type conforming to this protocol.
+///
+/// `FrameFacts.type` uses the canonical market type names (`ticker`, `trade`, `orderbook`,
+/// `candle.<interval>`, `myOrder`, `myAsset`) and the out-of-band names (`status`, `error`,
+/// `list`), whatever the exchange calls them on the wire.
+public protocol ExchangeProfile: Sendable {
+    /// A short, stable name of the profile (`upbit`), for reports and errors.
+    var name: String { get }
+
+    /// The facts of one inbound data payload; `type` is nil when the payload is not a message the
+    /// profile recognises (it stays in the tape, raw, and decodes as unknown).
+    ///
+    /// Called on the recording path for every inbound data frame: it must not allocate more than
+    /// the facts themselves, and must never trap on malformed bytes.
+    func facts(of payload: UnsafeRawBufferPointer) -> FrameFacts
+}
+
+extension ExchangeProfile {
+    /// The facts of a payload held in an array.
+    public func facts(of payload: [UInt8]) -> FrameFacts {
+        payload.withUnsafeBytes { facts(of: $0) }
+    }
+}

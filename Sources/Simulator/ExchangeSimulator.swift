@@ -1,0 +1,121 @@
+import NIOCore
+import NIOPosix
+import Upbit
+import Wire
+
+/// `ticktape simulate`: an Upbit-like exchange on loopback (SPEC §11). A ``SimulatedMarket``
+/// behind the ``UpbitExchangeHandler`` on a ``WebSocketServer``, with Upbit's limits: 5
+/// connects/s (HTTP 429 at the upgrade), 5 messages/s and 100/min per connection, 120 s idle
+/// timeout; during a chaos `gap` upgrades get HTTP 503. `GET /status` answers JSON:
+/// `{"connections":1,"connections_total":2,"messages_sent":…,"messages_produced":…,"rate":1000,
+/// "send_rate":…,"epoch":2,"uptime_s":…}` (`rate` is the configured production rate, `send_rate`
+/// the frames written per second since start, all connections together).
+public struct ExchangeSimulator: Sendable {
+    public struct Options: Sendable {
+        /// SPEC §10: 127.0.0.1 unless another address is asked for explicitly.
+        public var host = "127.0.0.1"
+        public var port = 0
+        public var market = SimulatedMarket.Options()
+        /// Where to write the truth log (``ExchangeTruthLog``), if anywhere.
+        public var truthPath: String?
+        public var idleTimeout: TimeAmount = .seconds(120)
+        public var connectLimiter = RateLimiter.upbitConnects()
+        /// Per-connection options; `faults` and `seed` are taken from the market's chaos and seed.
+        public var handler = UpbitExchangeHandler.Options()
+        public var maxClients = 256
+
+        public init() {}
+    }
+
+    public let market: SimulatedMarket
+    public let counters: ExchangeCounters
+    public let host: String
+    /// The bound port (the real one when asked for port 0).
+    public let port: Int
+    private let server: WebSocketServer
+    private let handler: UpbitExchangeHandler
+    private let truth: ExchangeTruthLog?
+
+    /// `ws://HOST:PORT/websocket/v1`.
+    public var url: String {
+        let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+        return "ws://\(host):\(self.port)/websocket/v1"
+    }
+
+    /// Opens the truth file and binds the listening socket; ``run()`` serves.
+    public static func bind(options: Options) async throws -> ExchangeSimulator {
+        let truth = try options.truthPath.map { (path) throws(ExchangeTruthLogError) in try ExchangeTruthLog(path: path)
+        }
+        let market = SimulatedMarket(options: options.market)
+        let counters = ExchangeCounters()
+        var handlerOptions = options.handler
+        handlerOptions.faults = options.market.chaos
+        handlerOptions.seed = options.market.seed
+        handlerOptions.epoch = { market.epoch }
+        if let truth { handlerOptions.onSent = { truth.record($0) } }
+        let handler = UpbitExchangeHandler(source: market, options: handlerOptions, counters: counters)
+
+        var configuration = WebSocketServerConfiguration()
+        configuration.host = options.host
+        configuration.port = options.port
+        configuration.idleTimeout = options.idleTimeout
+        configuration.maxClients = options.maxClients
+        configuration.clock = options.market.clock
+        let rateGate = ConnectRateGate(limiter: options.connectLimiter, clock: options.market.clock)
+        let started = options.market.clock.monotonicNanos()
+        let rate = options.market.rate
+        let clock = options.market.clock
+        let server: WebSocketServer
+        do {
+            server = try await WebSocketServer.bind(
+                configuration: configuration,
+                gate: { request in
+                    guard market.acceptsConnections() else {
+                        return .reject(HTTPReply(status: .serviceUnavailable, body: "network down (chaos gap)"))
+                    }
+                    return rateGate.decide(request)
+                },
+                status: {
+                    let uptime = Double(clock.monotonicNanos() - started) / 1e9
+                    return HTTPReply(
+                        status: .ok,
+                        contentType: "application/json",
+                        body: Self.statusJSON(market: market, counters: counters, rate: rate, uptime: uptime)
+                    )
+                }
+            )
+        } catch {
+            truth?.close()
+            throw error
+        }
+        return ExchangeSimulator(
+            market: market,
+            counters: counters,
+            host: options.host,
+            port: server.port,
+            server: server,
+            handler: handler,
+            truth: truth
+        )
+    }
+
+    /// Serves and produces until the task is cancelled; then the socket and the truth file close.
+    public func run() async throws {
+        defer { self.truth?.close() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.server.run(handler: self.handler) }
+            group.addTask { await self.market.run() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    static func statusJSON(market: SimulatedMarket, counters: ExchangeCounters, rate: Double, uptime: Double) -> String
+    {
+        let sent = counters.framesSent
+        let sendRate = uptime > 0 ? (Double(sent) / uptime * 10).rounded() / 10 : 0
+        return #"{"connections":\#(counters.openConnections),"connections_total":\#(counters.totalConnections),"#
+            + #""messages_sent":\#(sent),"messages_produced":\#(market.produced),"rate":\#(rate),"#
+            + #""send_rate":\#(sendRate),"epoch":\#(market.epoch),"uptime_s":\#((uptime * 10).rounded() / 10)}"#
+    }
+}

@@ -1,0 +1,230 @@
+import Primitives
+import Upbit
+
+/// The per-connection state shared by the tasks of one exchange connection: the active
+/// subscription, the connection's chaos faults and a bounded queue of frames waiting to be written.
+///
+/// The source never waits for a client: ``offer(_:now:)`` only filters, converts and queues, and
+/// reports an overflow instead of blocking once `capacity` market frames are waiting (the
+/// handler then closes that connection, SPEC §11 "a slow client never blocks the source").
+/// Replies are queued whatever the count: they are few (5 requests/s at most) and must not be lost.
+final class ConnectionOutbox: Sendable {
+    private struct State {
+        var subscription: ActiveSubscription?
+        var faults: ConnectionFaults
+        var queue: [OutboundFrame] = []
+        var head = 0
+        var marketQueued = 0
+        var waiter: CheckedContinuation<OutboundFrame?, Never>?
+        /// A pump waiting in ``waitForRoom()``.
+        var roomWaiter: CheckedContinuation<Void, Never>?
+        var finished = false
+        var draining = false
+    }
+
+    private let state: Locked<State>
+    private let capacity: Int
+
+    init(capacity: Int, faults: ConnectionFaults) {
+        self.capacity = max(1, capacity)
+        self.state = Locked(State(faults: faults))
+    }
+
+    /// The subscription now in force (nil before the first valid request).
+    var subscription: ActiveSubscription? { self.state.withLock { $0.subscription } }
+
+    /// Replaces the subscription and queues its SNAPSHOTs in one step, so that no REALTIME
+    /// message of the new subscription can be queued before them. SNAPSHOTs are queued whatever
+    /// the room (a request's burst is bounded by its size); they do count against later messages.
+    func install(_ subscription: ActiveSubscription, snapshots: [OutboundFrame], now: Int64) {
+        self.state.withLock { state in
+            guard !state.finished else { return }
+            state.subscription = subscription
+            for frame in snapshots {
+                _ = self.enqueue(frame, now: now, into: &state, capacity: .max)
+            }
+        }
+    }
+
+    /// Queues a live message if the subscription takes it (filtered by type and code, cut to the
+    /// orderbook depth asked for, converted to the connection's format). False on overflow.
+    func offer(_ message: ExchangeMessage, now: Int64) -> Bool {
+        self.state.withLock { state in
+            guard !state.finished, !state.draining, let subscription = state.subscription,
+                let depth = subscription.accepts(type: message.type, code: message.code)
+            else { return true }
+            let payload = Self.prepare(message, depth: depth, for: subscription, snapshot: false)
+            let frame = OutboundFrame(payload: payload, type: message.type, code: message.code, streamType: .realtime)
+            return self.enqueue(frame, now: now, into: &state, capacity: self.capacity)
+        }
+    }
+
+    /// Returns once at most half of `capacity` market frames wait (if three quarters or more
+    /// did), or the outbox is finished or draining, or the calling task is cancelled. For a
+    /// source that waits for slow clients (``MarketSource/waitsForSlowClients``): the pump calls
+    /// it before each ``offer(_:now:)``, which then never overflows (a quarter of the capacity
+    /// stays free for chaos duplicates).
+    func waitForRoom() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let wait = self.state.withLock { state -> Bool in
+                    guard !Task.isCancelled, !state.finished, !state.draining,
+                        state.marketQueued >= self.capacity - self.capacity / 4
+                    else { return false }
+                    state.roomWaiter = continuation
+                    return true
+                }
+                if !wait { continuation.resume() }
+            }
+        } onCancel: {
+            self.state.withLock { Self.wakeRoomWaiter(&$0) }
+        }
+    }
+
+    /// Queues a reply (`status`, `error`, `list`); never refused for room.
+    func reply(_ frame: OutboundFrame) {
+        self.state.withLock { state in
+            guard !state.finished, !state.draining else { return }
+            state.queue.append(frame)
+            self.wakeWaiter(&state)
+        }
+    }
+
+    /// The bytes of `message` as this connection should get them: cut to the orderbook depth,
+    /// re-spelled in the connection's keys, marked SNAPSHOT when it is one, and wrapped in a
+    /// one-element array for the `*_LIST` formats.
+    static func prepare(
+        _ message: ExchangeMessage,
+        depth: Int?,
+        for subscription: ActiveSubscription,
+        snapshot: Bool
+    ) -> [UInt8] {
+        var payload = message.payload
+        if let depth, message.type == "orderbook" {
+            payload = ExchangePayloads.truncatingOrderbook(payload, depth: depth)
+        }
+        if message.format != subscription.keys {
+            payload = UpbitFormat.convert(payload, to: subscription.keys) ?? payload
+        }
+        if snapshot { payload = ExchangePayloads.markingSnapshot(payload) }
+        if subscription.wrapsInList {
+            payload.insert(UInt8(ascii: "["), at: 0)
+            payload.append(UInt8(ascii: "]"))
+        }
+        return payload
+    }
+
+    /// The next frame to write; waits while the queue is empty. Nil once finished or when the
+    /// calling task is cancelled.
+    func next() async -> OutboundFrame? {
+        if let frame = self.popIfAvailable() { return frame }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<OutboundFrame?, Never>) in
+                let resumeNow: Bool = self.state.withLock { state in
+                    if state.finished || state.draining || state.head < state.queue.count || Task.isCancelled {
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume(returning: self.popIfAvailable()) }
+            }
+        } onCancel: {
+            self.finish()
+        }
+    }
+
+    /// ``next()``, then up to `limit` frames in all that are already queued behind it, for one
+    /// write. A frame with a due time (a chaos delay) is never taken behind another one: it is
+    /// written on its own, when due.
+    func nextBatch(limit: Int) async -> [OutboundFrame]? {
+        guard let first = await self.next() else { return nil }
+        var batch = [first]
+        guard first.dueNanos <= 0 else { return batch }
+        self.state.withLock { state in
+            while batch.count < limit, state.head < state.queue.count, state.queue[state.head].dueNanos <= 0,
+                let frame = self.pop(&state)
+            {
+                batch.append(frame)
+            }
+        }
+        return batch
+    }
+
+    /// Lets ``next()`` hand out what is queued, then end with nil; nothing more is accepted.
+    func drain() {
+        let waiter = self.state.withLock { state -> CheckedContinuation<OutboundFrame?, Never>? in
+            state.draining = true
+            state.subscription = nil
+            Self.wakeRoomWaiter(&state)
+            guard state.head == state.queue.count else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// Drops whatever is queued and ends ``next()`` with nil.
+    func finish() {
+        let waiter = self.state.withLock { state -> CheckedContinuation<OutboundFrame?, Never>? in
+            state.finished = true
+            state.queue.removeAll()
+            state.head = 0
+            state.marketQueued = 0
+            Self.wakeRoomWaiter(&state)
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// Market frames waiting now.
+    var marketQueued: Int { self.state.withLock { $0.marketQueued } }
+
+    private func popIfAvailable() -> OutboundFrame? {
+        self.state.withLock { self.pop(&$0) }
+    }
+
+    private func pop(_ state: inout State) -> OutboundFrame? {
+        guard !state.finished, state.head < state.queue.count else { return nil }
+        let frame = state.queue[state.head]
+        state.head += 1
+        if frame.isMarket {
+            state.marketQueued -= 1
+            if state.marketQueued <= self.capacity / 2 { Self.wakeRoomWaiter(&state) }
+        }
+        if state.head == state.queue.count {
+            state.queue.removeAll(keepingCapacity: true)
+            state.head = 0
+        } else if state.head >= 1024, state.head * 2 >= state.queue.count {
+            state.queue.removeFirst(state.head)
+            state.head = 0
+        }
+        return frame
+    }
+
+    private func enqueue(_ frame: OutboundFrame, now: Int64, into state: inout State, capacity: Int) -> Bool {
+        for out in state.faults.process(frame, now: now) {
+            guard state.marketQueued < capacity else { return false }
+            state.queue.append(out)
+            state.marketQueued += 1
+        }
+        self.wakeWaiter(&state)
+        return true
+    }
+
+    /// Hands the first queued frame to a waiting ``next()``. Resuming only schedules the waiting
+    /// task, so doing it under the lock is safe.
+    private func wakeWaiter(_ state: inout State) {
+        guard let waiter = state.waiter, let frame = self.pop(&state) else { return }
+        state.waiter = nil
+        waiter.resume(returning: frame)
+    }
+
+    /// Resumes a pump waiting for room (under the lock, as ``wakeWaiter(_:)``).
+    private static func wakeRoomWaiter(_ state: inout State) {
+        guard let waiter = state.roomWaiter else { return }
+        state.roomWaiter = nil
+        waiter.resume()
+    }
+}

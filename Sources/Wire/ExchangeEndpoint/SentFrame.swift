@@ -1,0 +1,71 @@
+import Exchange
+import Primitives
+import Upbit
+
+/// One data frame an exchange connection wrote, as the truth log records it (SPEC §11 `--truth`).
+public struct SentFrame: Sendable {
+    /// The connection, numbered 1, 2, 3 … in the order the server accepted them.
+    public var connection: Int
+    /// The server's epoch when the connection opened (the simulator's: 1 + cuts so far).
+    public var epoch: Int
+    /// 1, 2, 3 … over the data frames of this connection, in the order they were written.
+    public var index: Int
+    /// Upbit type, or `status` / `error` / `list` for replies.
+    public var type: String
+    public var code: String?
+    /// SNAPSHOT or REALTIME; nil for replies.
+    public var streamType: StreamType?
+    /// The exact bytes written (one binary frame).
+    public var payload: [UInt8]
+
+    public init(
+        connection: Int,
+        epoch: Int,
+        index: Int,
+        type: String,
+        code: String?,
+        streamType: StreamType?,
+        payload: [UInt8]
+    ) {
+        self.connection = connection
+        self.epoch = epoch
+        self.index = index
+        self.type = type
+        self.code = code
+        self.streamType = streamType
+        self.payload = payload
+    }
+}
+
+/// Live counts of an exchange handler, for `GET /status`.
+public final class ExchangeCounters: Sendable {
+    private struct Counts {
+        var open = 0
+        var total = 0
+        var framesSent: Int64 = 0
+    }
+
+    private let counts = Locked(Counts())
+
+    public init() {}
+
+    /// Connections open now.
+    public var openConnections: Int { self.counts.withLock { $0.open } }
+    /// Connections accepted so far.
+    public var totalConnections: Int { self.counts.withLock { $0.total } }
+    /// Data frames written so far, all connections together.
+    public var framesSent: Int64 { self.counts.withLock { $0.framesSent } }
+
+    /// Counts an accepted connection and returns its number (1, 2, 3 …).
+    func opened() -> Int {
+        self.counts.withLock { counts in
+            counts.open += 1
+            counts.total += 1
+            return counts.total
+        }
+    }
+
+    func closed() { self.counts.withLock { $0.open -= 1 } }
+
+    func sent() { self.counts.withLock { $0.framesSent += 1 } }
+}
