@@ -3,7 +3,7 @@ import TapeLog
 
 /// Reads a tape's entries in arrival order on a thread of its own and hands them to the caller
 /// as ``ReplayInput``s, so that reading (SQLite, the cursors) and judging (rules, fan-out,
-/// oracle) run on two cores at once (SPEC §13: check throughput "on 2 cores").
+/// oracle) run on two cores at once.
 ///
 /// The caller sees exactly the sequence ``TapeReader/arrivals(_:payloads:)`` yields, in order, on
 /// its own thread: only the reading moves. The reading is the facts-only fast path,

@@ -31,7 +31,7 @@ public struct ReplayTotals: Sendable, Hashable {
     }
 }
 
-/// The discrete-event replay engine (SPEC §7): frames arrive on a virtual clock at their recorded
+/// The discrete-event replay engine (<doc:ReplayEngine>): frames arrive on a virtual clock at their recorded
 /// monotonic time divided by the speed, pass the reconcile rules and fan out to consumers that
 /// spend their service time in virtual time. Runs as fast as the CPU allows at any speed.
 ///

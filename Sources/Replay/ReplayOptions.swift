@@ -1,8 +1,8 @@
 import Rules
 import TapeLog
 
-/// Replay pace relative to the recording (SPEC §7: arrivals at the recorded monotonic times
-/// divided by `--speed`).
+/// Replay pace relative to the recording: frames arrive at their recorded monotonic times
+/// divided by `--speed`.
 public enum ReplaySpeed: Sendable, Hashable, CustomStringConvertible {
     /// Arrival = recorded monotonic time / factor (factor > 0, finite).
     case factor(Double)

@@ -2,7 +2,7 @@ import TapeLog
 import Upbit
 
 /// Applies a ``ChaosSpec`` to a clean session, offline and reproducibly: the same input, spec
-/// and seed give the same output, entry for entry (SPEC §9).
+/// and seed give the same output, entry for entry (see <doc:ReplayEngine>).
 ///
 /// Feed it the input's entries in arrival order; it emits the output's entries in the order a
 /// ``TapeWriter`` accepts them, re-stamped with output epochs and seqs. While a cut keeps the

@@ -1,7 +1,7 @@
 import Rules
 import Upbit
 
-/// The check oracle (SPEC §8): reads what the pipeline accepted, discarded and delivered and
+/// The check oracle (<doc:Checks>): reads what the pipeline accepted, discarded and delivered and
 /// verifies C1–C6 per consumer. It is separate code from the rules and never calls them: it
 /// keeps its own stream keys, classification, filter semantics and dedup window, so a rule or
 /// fan-out bug cannot hide itself.
