@@ -86,7 +86,7 @@ final class TapeStore {
     }
 
     /// Creates the file with mode 0600 and O_EXCL, so a tape is never overwritten and never
-    /// readable by other users (SPEC §3).
+    /// readable by other users.
     private static func createFile(_ path: String) throws(TapeError) {
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         if fd < 0 {

@@ -4,7 +4,8 @@ import Foundation
 public struct WriterOptions: Sendable {
     /// `synchronous` level in WAL mode; the README documents each level's loss window.
     public var sync: SyncLevel = .normal
-    /// Group commit interval: a transaction stays open at most this long (SPEC §3 `--commit-ms`, default 50).
+    /// Group commit interval in ms (`--commit-ms`, default 50): a transaction stays open at most
+    /// this long.
     public var commitMs: Int64 = 50
     /// …or until this many frames are in it, whichever comes first.
     public var commitFrames: Int = 8192
