@@ -4,7 +4,7 @@ import Foundation
 import Replay
 import Wire
 
-/// `ticktape simulate`: an Upbit-like exchange on loopback (SPEC §11). Parses, then runs
+/// `ticktape simulate`: an Upbit-like exchange on loopback. Parses, then runs
 /// ``ExchangeSimulator`` until SIGINT/SIGTERM or `--duration`.
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

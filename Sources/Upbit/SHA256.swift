@@ -1,7 +1,7 @@
 import CAccel
 
-/// SHA-256 (FIPS 180-4): delivery digests (SPEC §7: "SHA-256 over delivered
-/// (epoch, seq)"), the simulator's truth log and the benchmarks' comparisons, so that neither the
+/// SHA-256 (FIPS 180-4): delivery digests (over each consumer's delivered (epoch, seq)), the
+/// simulator's truth log and the benchmarks' comparisons, so that neither the
 /// core nor the simulator needs swift-crypto (kept for the JWT of private streams).
 ///
 /// Blocks are compressed with the CPU's SHA instructions where it has them (x86 SHA extensions,

@@ -1,5 +1,6 @@
-/// The fixed 64-bit hash behind idempotency keys. It is part of the tape format (SPEC §2, §4):
-/// keys stored in a tape are only comparable while this definition stays exactly as written.
+/// The fixed 64-bit hash behind idempotency keys. It is part of the tape format (every tape
+/// stores the keys in `frame_facts`): keys stored in a tape are only comparable while this
+/// definition stays exactly as written.
 ///
 /// Definition (tape format v1), an xxHash64-style hash that is streaming and independent of how
 /// the input is split into chunks (it is *not* xxHash64-compatible):
@@ -146,7 +147,7 @@ public struct TapeHash64: Sendable {
     }
 }
 
-/// How idempotency keys are composed from the extracted facts (tape format v1, SPEC §4).
+/// How idempotency keys are composed from the extracted facts (tape format v1; see <doc:Upbit>).
 public enum IdempotencyKey {
     /// Trade key: `TapeHash64("T" ‖ code ‖ 0x00 ‖ le64(sequential_id))`.
     public static func trade(code: String, sequentialID: UInt64) -> UInt64 {
