@@ -10,7 +10,7 @@ import NIOWebSocket
 /// `[NIOSSLClientHandler] → WebSocketFrameEncoder → WebSocketFrameDecoder → FrameStamper →
 /// MessageAssemblyHandler → NIOAsyncChannel`. The NIOAsyncChannel's watermarks bound how many
 /// messages wait for the consumer; past the high watermark NIO stops reading the socket, so a
-/// slow tape writer slows the sender down through TCP instead of dropping frames (SPEC §3).
+/// slow tape writer slows the sender down through TCP instead of dropping frames.
 public enum WebSocketClient {
     /// Less common knobs of ``connect(url:headers:tls:maxFrameSize:options:)``.
     public struct Options: Sendable {

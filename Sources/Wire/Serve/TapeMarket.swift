@@ -14,15 +14,15 @@ public struct TapeMarketOptions: Sendable {
     public var listenerCapacity = 4096
     /// The clock the replay is paced on (tests inject a manual one).
     public var clock: any ReplayClock = SystemReplayClock()
-    /// Start the replay clock on the first client subscription (SPEC §10: "started by the first
-    /// subscription") instead of the first listener. `ticktape serve` sets it, so a client that
-    /// connects and then subscribes misses nothing even at `max`.
+    /// Start the replay clock on the first client subscription instead of the first listener.
+    /// `ticktape serve` sets it, so a client that connects and then subscribes misses nothing even
+    /// at `max`.
     public var startOnFirstSubscription = false
 
     public init() {}
 }
 
-/// A tape served as an Upbit market (SPEC §10): the ``MarketSource`` behind `ticktape serve`.
+/// A tape served as an Upbit market: the ``MarketSource`` behind `ticktape serve`.
 ///
 /// **One replay clock per market.** It starts on the first ``events()`` call (a client begins
 /// listening; ``start()`` starts it explicitly) and then runs whoever is connected, at

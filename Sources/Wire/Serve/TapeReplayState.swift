@@ -25,7 +25,7 @@ public struct ReplayPosition: Sendable, Hashable {
 ///   are skipped (counted): they answered the recorder's own requests.
 /// - A frame of an epoch lower than the current one (a stale-epoch tail) is broadcast at its
 ///   arrival, as the recorder received it, but does not update the snapshot state: the state
-///   follows the newest connection, as Upbit's own state never goes back (SPEC §5 R1).
+///   follows the newest connection, as Upbit's own state never goes back (the rules' R1).
 /// - With `replayDisconnects`, the connect event of an epoch > 1 yields a
 ///   ``ExchangeEvent/disconnectAll(code:reason:abrupt:)`` made by ``disconnect(after:)`` from the
 ///   previous epoch's recorded disconnect.

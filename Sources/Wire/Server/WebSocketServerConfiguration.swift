@@ -3,7 +3,7 @@ import NIOPosix
 
 /// How a ``WebSocketServer`` listens and what it accepts. Shared by `serve` and `simulate`.
 public struct WebSocketServerConfiguration: Sendable {
-    /// Address to bind. SPEC §10: 127.0.0.1 unless another address is asked for explicitly.
+    /// Address to bind: 127.0.0.1 unless another address is asked for explicitly.
     public var host = "127.0.0.1"
     /// Port to bind; 0 picks a free one (read ``WebSocketServer/port``).
     public var port = 0
