@@ -5,8 +5,8 @@ import CAccel
 /// core nor the simulator needs swift-crypto (kept for the JWT of private streams).
 ///
 /// Blocks are compressed with the CPU's SHA instructions where it has them (x86 SHA extensions,
-/// through the CAccel target: about ten times faster, which matters for a simulator hashing
-/// every frame it sends) and in portable Swift otherwise; both give the same digests.
+/// through the CAccel target: far faster than portable code, which matters for a simulator
+/// hashing every frame it sends) and in portable Swift otherwise; both give the same digests.
 ///
 /// Incremental and allocation-free: state and pending block are inline words. Whole blocks are
 /// compressed straight from the caller's bytes; the word API (``update(bigEndian:)-(UInt32)``)

@@ -143,10 +143,10 @@ struct DeliveryWindows: Sendable {
     }
 
     /// Keeps the live deliveries in a table three times their number: the next rebuild is then a
-    /// fair share of a window's deliveries away. (Larger tables were no faster on a dense window,
-    /// 600k keys in 60 s at 10k msg/s: their zeroing on first touch costs what shorter probes
-    /// save.) At a steady rate the size does not change from one rebuild to the next and the
-    /// table is compacted where it is: no allocation, no fresh pages, no scratch copy.
+    /// fair share of a window's deliveries away. (Larger tables are no faster on a dense window:
+    /// their zeroing on first touch costs what shorter probes save.) At a steady rate the size
+    /// does not change from one rebuild to the next and the table is compacted where it is: no
+    /// allocation, no fresh pages, no scratch copy.
     private mutating func rebuild() {
         // Vacate the slots whose delivery left its window, counting the others.
         var live = 0
