@@ -59,7 +59,7 @@ public struct ReplayOptions: Sendable, Hashable {
 }
 
 extension ReplayOptions {
-    /// These options with R3's table sized for `tape` (``ReconcilerOptions/expectedWindowKeys``
+    /// These options with R3's table sized for `tape` (`ReconcilerOptions.expectedWindowKeys`
     /// from the tape's density, unless already set). Changes no decision. A tape whose estimate
     /// cannot be read gets none: the read that follows reports the damage in its own words.
     public func sized(for tape: TapeReader) -> ReplayOptions {

@@ -1,6 +1,6 @@
 import Upbit
 
-/// Identifies a file as a ticktape tape and its format version (see <doc:TapeFormat>).
+/// Identifies a file as a ticktape tape and its format version (see <doc:TapeFileFormat>).
 public enum TapeFormat {
     /// `PRAGMA application_id`: 0x54544150, "TTAP".
     public static let applicationID: Int64 = 1_414_807_888

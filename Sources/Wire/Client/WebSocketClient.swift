@@ -45,6 +45,7 @@ public enum WebSocketClient {
     ///     pass one in when reconnecting repeatedly).
     ///   - maxFrameSize: largest accepted frame (default 16 MiB; NIO's default 16 KiB is smaller
     ///     than an order-book snapshot).
+    ///   - options: less common knobs: timeouts, buffer watermarks, the clock, the event loop group.
     /// - Throws: ``WebSocketClientError``; `.upgradeRejected(status: 429, …)` when the server
     ///   refuses the upgrade.
     public static func connect(

@@ -31,8 +31,8 @@ public struct TapeMarketOptions: Sendable {
 ///
 /// **Reading.** The tape is opened once in ``init(path:options:)`` to validate it (bad input
 /// fails before any socket is bound) and to load its lifecycle events; each pass then opens its
-/// own ``TapeReader`` inside the replay task, the only place it is used (SQLite connections are
-/// confined: never used concurrently). Entries come in ARRIVAL order (``TapeReader/arrivals(_:payloads:)``),
+/// own `TapeReader` inside the replay task, the only place it is used (SQLite connections are
+/// confined: never used concurrently). Entries come in ARRIVAL order (`TapeReader.arrivals(_:payloads:)`),
 /// so a stale-epoch tail is replayed when it arrived. What is broadcast and how the snapshot
 /// state follows the tape is ``TapeReplayState``.
 ///
@@ -77,7 +77,7 @@ public final class TapeMarket: MarketSource {
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    /// Opens and validates the tape (``TapeError`` for anything that is not a readable tape)
+    /// Opens and validates the tape (`TapeError` for anything that is not a readable tape)
     /// without starting the replay.
     public init(path: String, options: TapeMarketOptions = TapeMarketOptions()) throws(TapeError) {
         let reader = try TapeReader(path: path)

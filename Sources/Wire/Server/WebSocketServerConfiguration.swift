@@ -17,7 +17,7 @@ public struct WebSocketServerConfiguration: Sendable {
     public var idleTimeout: TimeAmount = .seconds(120)
     /// Close a connection that has not completed its HTTP request (upgrade or plain GET) this
     /// long after it opened: a TCP connection that never speaks must not hold a slot, or keep
-    /// ``WebSocketServer/run()`` from finishing, forever.
+    /// ``WebSocketServer/run(handler:)`` from finishing, forever.
     public var handshakeTimeout: TimeAmount = .seconds(10)
     /// TLS, when the server should speak `wss`.
     public var tls: WebSocketServerTLS?

@@ -2,7 +2,7 @@ import NIOCore
 import TapeLog
 
 /// The recorder's boundary to the tape: stamps each message with its epoch and seq in call
-/// order and hands it to the ``TapeWriter``: the network loop only stamps and enqueues.
+/// order and hands it to the `TapeWriter`: the network loop only stamps and enqueues.
 ///
 /// An actor, so the reader and the keepalive timer cannot interleave their stamps. When the
 /// writer's queue is full it suspends *before* stamping — reads pause (TCP backpressure) and
