@@ -1,4 +1,4 @@
--- ticktape tape, format version 1 (SPEC §2).
+-- ticktape tape, format version 1 (TapeLog's documentation states its invariants).
 -- This file is the single source of truth for the schema: the writer executes exactly this
 -- text on a new tape (TapeLog's TapeSchema.sql; a test proves the two are identical).
 -- Log tables (session, event, block, frame) are append-only: triggers abort UPDATE and DELETE.
@@ -65,7 +65,7 @@ CREATE TABLE frame (
     PRIMARY KEY (epoch, seq)
 ) WITHOUT ROWID;
 
--- Streams (SPEC §4: stream key = (type, code)) met in frame_facts, numbered as first seen.
+-- Streams (stream key = (type, code)) met in frame_facts, numbered as first seen.
 CREATE TABLE stream (
     id   INTEGER PRIMARY KEY,
     type TEXT    NOT NULL,

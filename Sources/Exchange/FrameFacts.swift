@@ -20,7 +20,7 @@ public enum StreamType: UInt8, Sendable, Hashable, CaseIterable, BitwiseCopyable
 }
 
 /// The few facts about one inbound frame that the tape stores in plain columns and the rules
-/// need, extracted without a full JSON parse (SPEC §2, §4).
+/// need, extracted without a full JSON parse (see <doc:Upbit>).
 ///
 /// `type` is the Upbit type (`ticker`, `trade`, `orderbook`, `candle.1m`, `myOrder`, `myAsset`),
 /// or one of the out-of-band classes `status`, `error`, `list`; nil when the frame is not a
@@ -36,7 +36,7 @@ public struct FrameFacts: Sendable, Hashable {
     public var streamType: StreamType?
     /// Trade `sequential_id` / `sid`: an exact integer (it exceeds 2^53), never a Double.
     public var sequentialID: UInt64?
-    /// The 64-bit idempotency key (SPEC §4): trade → hash(code, sequential_id); every other type →
+    /// The 64-bit idempotency key: trade → hash(code, sequential_id); every other type →
     /// hash(type, code, timestamp, digest of the payload with the stream_type value left out).
     public var idempotencyKey: UInt64?
 

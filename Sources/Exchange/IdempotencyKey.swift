@@ -1,6 +1,7 @@
 import Primitives
 
-/// How idempotency keys are composed from the extracted facts (tape format v1, SPEC §4).
+/// How idempotency keys are composed from the extracted facts (tape format v1): every profile
+/// composes its keys this way, so keys of one tape compare whatever exchange recorded it.
 public enum IdempotencyKey {
     /// Trade key: `TapeHash64("T" ‖ code ‖ 0x00 ‖ le64(sequential_id))`.
     public static func trade(code: String, sequentialID: UInt64) -> UInt64 {

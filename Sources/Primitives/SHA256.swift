@@ -1,12 +1,12 @@
 import CAccel
 
-/// SHA-256 (FIPS 180-4): delivery digests (SPEC §7: "SHA-256 over delivered
-/// (epoch, seq)"), the simulator's truth log and the benchmarks' comparisons, so that neither the
+/// SHA-256 (FIPS 180-4): delivery digests (over each consumer's delivered (epoch, seq)), the
+/// simulator's truth log and the benchmarks' comparisons, so that neither the
 /// core nor the simulator needs swift-crypto (kept for the JWT of private streams).
 ///
 /// Blocks are compressed with the CPU's SHA instructions where it has them (x86 SHA extensions,
-/// through the CAccel target: about ten times faster, which matters for a simulator hashing
-/// every frame it sends) and in portable Swift otherwise; both give the same digests.
+/// through the CAccel target: far faster than portable code, which matters for a simulator
+/// hashing every frame it sends) and in portable Swift otherwise; both give the same digests.
 ///
 /// Incremental and allocation-free: state and pending block are inline words. Whole blocks are
 /// compressed straight from the caller's bytes; the word API (``update(bigEndian:)-(UInt32)``)

@@ -1,5 +1,6 @@
-/// The fixed 64-bit hash behind idempotency keys. It is part of the tape format (SPEC §2, §4):
-/// keys stored in a tape are only comparable while this definition stays exactly as written.
+/// The fixed 64-bit hash behind idempotency keys. It is part of the tape format (every tape
+/// stores the keys in `frame_facts`): keys stored in a tape are only comparable while this
+/// definition stays exactly as written.
 ///
 /// Definition (tape format v1), an xxHash64-style hash that is streaming and independent of how
 /// the input is split into chunks (it is *not* xxHash64-compatible):
@@ -12,7 +13,8 @@
 /// - finally `h ^= totalByteCount` and xxHash64's avalanche:
 ///   `h ^= h >> 33; h &*= P2; h ^= h >> 29; h &*= P3; h ^= h >> 32`.
 ///
-/// Four independent lanes keep it near memory speed on ~1 KB frames (byte-wise FNV-1a is ~8× slower).
+/// Four independent lanes keep it near memory speed on ~1 KB frames, where a byte-at-a-time hash
+/// such as FNV-1a is several times slower.
 public struct TapeHash64: Sendable {
     static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
     static let p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F

@@ -3,11 +3,11 @@ import TapeLog
 
 /// Reads a tape's entries in arrival order on a thread of its own and hands them to the caller
 /// as ``ReplayInput``s, so that reading (SQLite, the cursors) and judging (rules, fan-out,
-/// oracle) run on two cores at once (SPEC §13: check throughput "on 2 cores").
+/// oracle) run on two cores at once.
 ///
-/// The caller sees exactly the sequence ``TapeReader/arrivals(_:payloads:)`` yields, in order, on
+/// The caller sees exactly the sequence `TapeReader.arrivals(_:payloads:)` yields, in order, on
 /// its own thread: only the reading moves. The reading is the facts-only fast path,
-/// ``TapeReader/factArrivals()``, which yields the same entries for a fraction of the cost.
+/// `TapeReader.factArrivals()`, which yields the same entries for a fraction of the cost.
 /// Inputs travel in batches through a few reusable buffers, one hand-off per batch and none per
 /// input; memory is `depth × batchSize` inputs.
 public enum ReadAhead {

@@ -10,7 +10,7 @@ public struct ReplayTotals: Sendable, Hashable {
     /// Inbound ping/pong/close (and unknown opcodes): recorded, not market data.
     public var inboundControl = 0
     public var outbound = 0
-    /// Lifecycle events by kind, in ``LifecycleKind`` order.
+    /// Lifecycle events by kind, in `LifecycleKind` order.
     public var lifecycle = [Int](repeating: 0, count: LifecycleKind.allCases.count)
     /// Frames declared lost by `loss` events.
     public var lostFrames = 0
@@ -30,7 +30,7 @@ public struct ReplayTotals: Sendable, Hashable {
     }
 }
 
-/// The discrete-event replay engine (SPEC §7): frames arrive on a virtual clock at their recorded
+/// The discrete-event replay engine (<doc:ReplayingTapes>): frames arrive on a virtual clock at their recorded
 /// monotonic time divided by the speed, pass the reconcile rules and fan out to consumers that
 /// spend their service time in virtual time. Runs as fast as the CPU allows at any speed.
 ///
@@ -89,7 +89,7 @@ public struct ReplayEngine: Sendable {
     }
 
     /// A hint for an input a few places ahead of the next ``feed(_:observer:)``: starts loading
-    /// the memory its rules will touch (see ``Reconciler/prefetch(idempotencyKey:)``). Changes nothing.
+    /// the memory its rules will touch (see `Reconciler.prefetch(idempotencyKey:)`). Changes nothing.
     public func prefetch(_ input: ReplayInput) {
         if let key = input.inboundIdempotencyKey { prefetch(idempotencyKey: key) }
     }

@@ -1,8 +1,8 @@
 import Rules
 import TapeLog
 
-/// Replay pace relative to the recording (SPEC §7: arrivals at the recorded monotonic times
-/// divided by `--speed`).
+/// Replay pace relative to the recording: frames arrive at their recorded monotonic times
+/// divided by `--speed`.
 public enum ReplaySpeed: Sendable, Hashable, CustomStringConvertible {
     /// Arrival = recorded monotonic time / factor (factor > 0, finite).
     case factor(Double)
@@ -59,7 +59,7 @@ public struct ReplayOptions: Sendable, Hashable {
 }
 
 extension ReplayOptions {
-    /// These options with R3's table sized for `tape` (``ReconcilerOptions/expectedWindowKeys``
+    /// These options with R3's table sized for `tape` (`ReconcilerOptions.expectedWindowKeys`
     /// from the tape's density, unless already set). Changes no decision. A tape whose estimate
     /// cannot be read gets none: the read that follows reports the damage in its own words.
     public func sized(for tape: TapeReader) -> ReplayOptions {

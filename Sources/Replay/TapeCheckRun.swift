@@ -9,7 +9,7 @@ public enum TapeCheckRun {
     /// Checks the tape at `path`. A file that is not a readable tape gives an `unknown` check
     /// whose reason says why (the caller maps it to exit 2); nothing throws for bad input.
     /// `verify: false` skips the recording invariants (I1–I4 are reported as not checked): for
-    /// `bench check`, which times SPEC §13's "decode + rules + fan-out + oracle" on its own.
+    /// `bench check`, which times decode + rules + fan-out + oracle on its own.
     public static func check(
         path: String,
         name: String? = nil,

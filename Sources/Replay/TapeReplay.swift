@@ -27,8 +27,8 @@ public enum TapeReplay {
         return engine.finish(observer: observer)
     }
 
-    /// One entry of the checks' fast path (``TapeReader/factArrivals()``) as the engine's input:
-    /// the same input as for the ``TapeEntry`` read with `payloads: false`.
+    /// One entry of the checks' fast path (`TapeReader.factArrivals()`) as the engine's input:
+    /// the same input as for the `TapeEntry` read with `payloads: false`.
     public static func input(for entry: FactEntry) -> ReplayInput {
         switch entry {
         case .frame(let f):

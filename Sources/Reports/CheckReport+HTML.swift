@@ -1,7 +1,7 @@
 import Replay
 
 extension CheckReport {
-    /// The report as one self-contained page (SPEC §8): inline CSS, no scripts, no external
+    /// The report as one self-contained page: inline CSS, no scripts, no external
     /// reference of any kind (it opens in a browser offline), well-formed XML so any XML parser
     /// reads it, and an inline SVG timeline per tape. Deterministic.
     public func html() -> String {

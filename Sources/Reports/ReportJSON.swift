@@ -2,7 +2,7 @@ import Primitives
 import Replay
 
 /// A minimal JSON document model with ordered object keys and integer-only numbers, so that a
-/// rendering is byte-identical on every platform (SPEC §7: byte-identical JSON report).
+/// rendering is byte-identical on every platform: the same run gives the same JSON bytes.
 indirect enum ReportJSON: Sendable {
     case int(Int64)
     case string(String)

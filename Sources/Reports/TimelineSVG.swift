@@ -1,7 +1,7 @@
 import Replay
 
-/// The inline SVG timeline of one tape (SPEC §8: "inline SVG timeline of epochs, disconnects,
-/// rate, drops and lag"): one band per epoch (`<g class="epoch" data-epoch="N">`), lifecycle
+/// The inline SVG timeline of one tape (epochs, disconnects, message rate, drops and lag):
+/// one band per epoch (`<g class="epoch" data-epoch="N">`), lifecycle
 /// markers across every row, the inbound message rate, and per consumer its drops and lag.
 /// Coordinates are whole pixels; long sessions are drawn at one column per pixel at most.
 struct TimelineSVG {

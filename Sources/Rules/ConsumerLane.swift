@@ -1,6 +1,6 @@
 import Primitives
 
-/// One consumer's queue and its simulated service (SPEC §6): a single server that takes the head
+/// One consumer's queue and its simulated service (<doc:FanOut>): a single server that takes the head
 /// of the queue whenever it is free and then stays busy for `serviceNs`. An event is delivered
 /// when the consumer takes it; lag is delivery time − arrival time.
 struct ConsumerLane: Sendable {

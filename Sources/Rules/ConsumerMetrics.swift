@@ -1,5 +1,5 @@
-/// Per consumer figures of a run (SPEC §6), all integers so reports are byte-identical across
-/// platforms. Times are nanoseconds on the clock in use.
+/// Per consumer figures of a run (see <doc:FanOut>), all integers so reports are byte-identical
+/// across platforms. Times are nanoseconds on the clock in use.
 public struct ConsumerMetrics: Sendable, Hashable {
     public var name: String
     /// Events that passed the filter.

@@ -1,4 +1,4 @@
-/// What a consumer does when its queue is full (SPEC §6).
+/// What a consumer does when its queue is full (see <doc:FanOut>).
 public enum OverflowPolicy: String, Sendable, Hashable, CaseIterable {
     /// Drop the oldest queued event to make room.
     case dropOldest = "drop-oldest"
@@ -33,7 +33,7 @@ public struct ConsumerFilter: Sendable, Hashable {
     }
 }
 
-/// One fan-out consumer (SPEC §6): name, filter, queue capacity, overflow policy and, for
+/// One fan-out consumer (<doc:FanOut>): name, filter, queue capacity, overflow policy and, for
 /// offline replay, a simulated service time per event.
 ///
 /// Parsed from the CLI form `name=gui,types=ticker|orderbook,codes=*,capacity=64,policy=coalesce,service=200ms`

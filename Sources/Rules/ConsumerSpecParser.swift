@@ -1,5 +1,5 @@
 /// Why a consumer spec string was rejected. Each case names the field so the CLI can print one
-/// clear line (SPEC §8 exit 2).
+/// clear line and exit 2 (bad usage).
 public enum ConsumerSpecError: Error, Sendable, Hashable, CustomStringConvertible {
     case missingName
     case notKeyValue(String)

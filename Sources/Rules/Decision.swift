@@ -1,4 +1,4 @@
-/// The reconcile rules of SPEC §5, for options and reports.
+/// The reconcile rules (<doc:ReconcileRules>), for options and reports.
 public enum RuleID: String, Sendable, Hashable, CaseIterable, Comparable {
     case r1 = "R1"
     case r2 = "R2"
@@ -10,7 +10,7 @@ public enum RuleID: String, Sendable, Hashable, CaseIterable, Comparable {
 }
 
 /// Why the rules kept an inbound frame from market consumers. Every discard is a finding:
-/// counted, with sample witnesses, never a failure (SPEC §8).
+/// counted, with sample witnesses, never a failure.
 public enum DiscardReason: Int, Sendable, Hashable, CaseIterable {
     /// R1: from an epoch lower than the highest seen.
     case staleEpoch

@@ -1,8 +1,8 @@
 import Exchange
 
 /// Receives what the pipeline decides and delivers, in clock order, so that the check oracle
-/// (separate code, SPEC §8) can verify the invariants without calling the rules. Every method has
-/// an empty default; with no observer nothing is retained, so memory stays bounded.
+/// (separate code from the rules) can verify the invariants without calling the rules. Every
+/// method has an empty default; with no observer nothing is retained, so memory stays bounded.
 public protocol DeliveryObserver: AnyObject {
     /// An event the rules accepted, before fan-out (the oracle's C5/C6 reference stream).
     func accepted(_ event: MarketEvent)

@@ -1,5 +1,5 @@
 /// Tracks the largest number of drops within any 60 consecutive whole seconds of the clock in
-/// use (SPEC §6 "drops per minute", reported as the maximum over the run).
+/// use: a consumer's "drops per minute", reported as the maximum over the run.
 ///
 /// A ring of 60 per-second counters: bounded and deterministic. Resolution is one second: the
 /// windows considered are [s − 59 s, s + 1 s) for each second s in which a drop happened.

@@ -1,5 +1,5 @@
-/// Parses durations as the CLI writes them (SPEC §12: "Durations accept `500ms`, `10s`, `2m`"),
-/// plus decimals (`1.5s`) and `us`/`ns` for fine service times. Exact: decimal digits are
+/// Parses durations as the CLI writes them (`500ms`, `10s`, `2m`), plus decimals (`1.5s`) and
+/// `us`/`ns` for fine service times. Exact: decimal digits are
 /// converted to integer nanoseconds, never through a Double.
 public enum DurationParser {
     /// Nanoseconds in `text`, or nil when it is not `<number><unit>` with unit ns, us, ms, s or m.

@@ -1,4 +1,4 @@
-/// The market message types of the Upbit profile (SPEC §4).
+/// The market message types of the Upbit profile.
 ///
 /// State types (ticker, orderbook, candle.*, myAsset) describe a current value that later
 /// messages replace; fact types (trade, myOrder) are events that each matter on their own.
@@ -12,7 +12,7 @@ public enum MarketType: UInt8, Sendable, Hashable, CaseIterable {
     case myAsset
 
     /// True for types whose value replaces the previous one and therefore must never regress
-    /// (SPEC §5 R5: ticker, orderbook, candle, myAsset).
+    /// (R5: ticker, orderbook, candle, myAsset).
     public var isState: Bool {
         switch self {
         case .ticker, .orderbook, .candle, .myAsset: true
@@ -35,7 +35,7 @@ public enum MarketType: UInt8, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// Out-of-band messages: they are not market data and never reach market consumers (SPEC §5 R2).
+/// Out-of-band messages: they are not market data and never reach market consumers (R2).
 public enum OutOfBandKind: UInt8, Sendable, Hashable, CaseIterable {
     /// `{"status":"UP"}` keep-alive replies.
     case status

@@ -21,8 +21,9 @@ public enum FanoutError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Fans accepted events out to consumers (SPEC §6), each with its filter, bounded queue,
-/// overflow policy and simulated service time, on a clock the caller supplies (virtual in replay).
+/// Fans accepted events out to consumers, each with its filter, bounded queue, overflow policy
+/// and simulated service time, on a clock the caller supplies (virtual in replay). The contract
+/// is <doc:FanOut>.
 ///
 /// The hub never reads a clock: callers ``advance(to:observer:)`` it and ``publish(_:at:observer:)``
 /// in non-decreasing time. Memory: consumers × capacity events.

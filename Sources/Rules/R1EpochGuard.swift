@@ -1,5 +1,5 @@
-/// R1 epoch guard (SPEC §5): "the current epoch is the highest seen; an event from a lower
-/// epoch is discarded (`staleEpoch`)."
+/// R1 epoch guard (<doc:ReconcileRules>): the current epoch is the highest seen; an event from
+/// a lower epoch is discarded (`staleEpoch`).
 ///
 /// A late frame of a closed connection must never overwrite what the new connection delivered.
 /// Applies to every inbound frame, out-of-band and unknown ones included.

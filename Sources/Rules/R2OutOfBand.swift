@@ -1,5 +1,5 @@
-/// R2 out-of-band (SPEC §5): "status, error and list replies never reach market consumers;
-/// counted."
+/// R2 out-of-band (<doc:ReconcileRules>): status, error and list replies never reach market
+/// consumers; they are counted.
 ///
 /// Server errors (`{"error":…}`) are findings worth reading in a report, so each kind has its
 /// own count.

@@ -1,5 +1,6 @@
-/// R3 dedup (SPEC §5): "an idempotency key seen before (bounded window, deterministic: default
-/// the last 60 s of event time per stream key) is discarded (`duplicate`)."
+/// R3 dedup (<doc:ReconcileRules>): an idempotency key seen before within a bounded,
+/// deterministic window (by default the last 60 s of event time per stream key) is discarded
+/// (`duplicate`).
 ///
 /// Per stream key the window holds every key whose event time is ≥ newest − window, where
 /// newest is the highest event time seen for that stream key. It depends only on event times,
@@ -11,8 +12,8 @@
 /// A sighting below its stream key's horizon counts as forgotten the moment the horizon passes
 /// it (expiry is a comparison, not a deletion); its slot is reused by the next insertion that
 /// probes over it, and a rebuild drops whatever expired sightings remain. So each event costs
-/// one probe sequence, amortised O(1), with no `Hasher` and no allocation (SPEC §7: "memory is
-/// bounded by … the dedup window").
+/// one probe sequence, amortised O(1), with no `Hasher` and no allocation, and a replay's memory
+/// stays bounded by the dedup window whatever the tape's length.
 public struct R3Dedup: Sendable {
     /// Where a key was first seen.
     public struct Sighting: Sendable, Hashable {

@@ -1,8 +1,8 @@
 import Exchange
 
-/// R4 snapshot merge (SPEC §5): "per stream key. A SNAPSHOT older than the state already
-/// applied is discarded (`staleSnapshot`); otherwise it replaces the state and sets the snapshot
-/// mark S. A REALTIME event with time < S is discarded (`beforeSnapshot`)."
+/// R4 snapshot merge (<doc:ReconcileRules>), per stream key: a SNAPSHOT older than the state
+/// already applied is discarded (`staleSnapshot`); otherwise it replaces the state and sets the
+/// snapshot mark S. A REALTIME event with time < S is discarded (`beforeSnapshot`).
 ///
 /// Applies to every market type, trades included, so that the oracle's C4 (no REALTIME below
 /// the latest delivered SNAPSHOT of its key) holds for all of them. For trades "the state already

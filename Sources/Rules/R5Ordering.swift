@@ -1,9 +1,9 @@
 import Exchange
 
-/// R5 ordering (SPEC §5): "for state types (ticker, orderbook, candle, myAsset) a REALTIME
-/// event older than the last applied time for its key is discarded (`outOfOrder`); state never
-/// regresses. Trades and orders are facts: delivered whatever their order, counted `reordered`
-/// when their trade time goes backwards."
+/// R5 ordering (<doc:ReconcileRules>): for state types (ticker, orderbook, candle, myAsset) a
+/// REALTIME event older than the last applied time for its key is discarded (`outOfOrder`); state
+/// never regresses. Trades and orders are facts: delivered whatever their order, counted
+/// `reordered` when their trade time goes backwards.
 ///
 /// "Older" is strict: an equal time is accepted (Upbit repeats a candle period and the last one
 /// received wins). A fact is `reordered` when its event time is below the newest accepted time

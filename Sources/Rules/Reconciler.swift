@@ -1,6 +1,6 @@
 /// Options of the reconcile rules.
 public struct ReconcilerOptions: Sendable, Hashable {
-    /// R3 window in event-time milliseconds per stream key (SPEC §5 default: 60 s).
+    /// R3 window in event-time milliseconds per stream key (default 60 s).
     public var dedupWindowMs: Int64
     /// Rules switched off. For tests and `check` demonstrations only: with R3 or R4 off the
     /// oracle must catch what the rules let through. Disabling R2 has no effect: out-of-band
@@ -26,7 +26,8 @@ public struct ReconcilerOptions: Sendable, Hashable {
     }
 }
 
-/// Applies R1–R5 in order to each inbound data frame (SPEC §5) and returns the decision.
+/// Applies R1–R5 in order to each inbound data frame and returns the decision; the rules are
+/// specified in <doc:ReconcileRules>.
 ///
 /// Pure state machine: no I/O, no clock, no Foundation; the same code runs live and in replay.
 /// Classification findings (unknown type, missing fields) are discards too, so nothing but a

@@ -1,7 +1,7 @@
 import Exchange
 
-/// What the reconcile rules see for one inbound data frame (SPEC §5: applied per event, in
-/// (epoch, seq) order).
+/// What the reconcile rules see for one inbound data frame. The rules judge one frame at a
+/// time, each epoch's frames in seq order (see <doc:ReconcileRules>).
 ///
 /// The rules never read a clock: `arrivalNs` is the time on whatever clock drives the caller
 /// (the virtual clock in replay, the monotonic clock live). It is carried through to fan-out so

@@ -1,5 +1,5 @@
 /// The reconcile rules followed by fan-out: what a live session and an offline replay both run
-/// per inbound data frame (SPEC §1: "Rules.decode ─► Rules.reconcile ─► Fanout").
+/// per inbound data frame (decoded facts ─► reconcile ─► fan-out).
 ///
 /// The producer clock is the caller's arrival time, held back only by `block` consumers: a frame
 /// is handled at max(its arrival, the time the producer became free).

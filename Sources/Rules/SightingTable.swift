@@ -3,7 +3,7 @@ import CAccel
 /// R3's table of the latest sighting per (stream key id, idempotency key): open addressing with
 /// linear probing, sized so that at most 55 % of the slots are in use.
 ///
-/// Idempotency keys are already 64-bit hashes of their stream key and event (SPEC §4), so the
+/// Idempotency keys are already 64-bit hashes of their stream key and event, so the
 /// home slot is one multiply of the key alone: a caller can ``prefetch(key:)`` it from the
 /// facts of an event it has not judged yet, before the stream id is known. A slot whose time is
 /// below its stream key's horizon is expired: lookups treat it as a different key, insertions

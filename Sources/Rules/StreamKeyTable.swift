@@ -1,4 +1,4 @@
-/// A stream key (SPEC §4): (type, code). Types include the candle interval (`candle.1m`);
+/// A stream key: (type, code). Types include the candle interval (`candle.1m`);
 /// myAsset has no code and uses the empty string.
 public struct StreamKey: Sendable, Hashable, Comparable {
     public var type: String

@@ -1,7 +1,7 @@
 import Replay
 import Wire
 
-/// When server-side chaos cuts every connection, on the simulator's elapsed time (SPEC §9):
+/// When server-side chaos cuts every connection, on the simulator's elapsed time:
 /// `cut every:T` and `cut at:T…` cut; `blackhole every:T,for:D` silences the market from each
 /// multiple of T for D, then cuts; after each cut, upgrades are refused for `gap`. Pure: fed the
 /// elapsed time, it answers what to do; the market acts.

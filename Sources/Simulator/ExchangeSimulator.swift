@@ -3,7 +3,7 @@ import NIOPosix
 import Upbit
 import Wire
 
-/// `ticktape simulate`: an Upbit-like exchange on loopback (SPEC §11). A ``SimulatedMarket``
+/// `ticktape simulate`: an Upbit-like exchange on loopback. A ``SimulatedMarket``
 /// behind the ``UpbitExchangeHandler`` on a ``WebSocketServer``, with Upbit's limits: 5
 /// connects/s (HTTP 429 at the upgrade), 5 messages/s and 100/min per connection, 120 s idle
 /// timeout; during a chaos `gap` upgrades get HTTP 503. `GET /status` answers JSON:
@@ -12,7 +12,7 @@ import Wire
 /// the frames written per second since start, all connections together).
 public struct ExchangeSimulator: Sendable {
     public struct Options: Sendable {
-        /// SPEC §10: 127.0.0.1 unless another address is asked for explicitly.
+        /// 127.0.0.1 unless another address is asked for explicitly.
         public var host = "127.0.0.1"
         public var port = 0
         public var market = SimulatedMarket.Options()

@@ -3,7 +3,7 @@ import Primitives
 import Upbit
 import Wire
 
-/// `simulate --truth FILE`: one JSON line per data frame the server wrote (SPEC §11), so that a
+/// `simulate --truth FILE`: one JSON line per data frame the server wrote, so that a
 /// recording can be compared with what was really sent, byte for byte:
 ///
 /// `{"conn":2,"epoch":2,"index":17,"type":"trade","code":"KRW-BTC","stream_type":"REALTIME","bytes":391,"sha256":"…"}`

@@ -4,7 +4,7 @@ import Replay
 import Upbit
 import Wire
 
-/// Deterministic synthetic Upbit markets as a ``MarketSource`` (SPEC §11): `SyntheticFeed(seed:)`
+/// Deterministic synthetic Upbit markets as a ``MarketSource``: `SyntheticFeed(seed:)`
 /// over `symbols` markets, produced at `rate` messages/s paced on the wall clock in batches per
 /// tick (10 ms by default, so 100k messages/s is a batch of 1,000), with server-side chaos.
 ///

@@ -16,8 +16,9 @@ public struct SyntheticMessage: Sendable, Equatable {
     public var bytes: [UInt8]
 }
 
-/// A deterministic synthetic Upbit market feed (SPEC §11): the same seed and options give the same
-/// bytes on every platform (own SplitMix64, fixed-point arithmetic, no Foundation).
+/// A deterministic synthetic Upbit market feed (what `ticktape simulate` serves): the same seed
+/// and options give the same bytes on every platform (own SplitMix64, fixed-point arithmetic, no
+/// Foundation).
 ///
 /// Each ``next()`` advances a virtual clock by 1–4 ms, picks a market and a type, moves that
 /// market by a seeded random walk and writes a REALTIME payload with every DEFAULT field in the

@@ -29,9 +29,8 @@ struct PackedBlock {
 /// payloads of one block out grouped by stream, and deflates them.
 ///
 /// Grouping by (type, code) puts messages of the same shape (and of the same market) next to
-/// each other, inside deflate's 32 KiB window. Measured on the generated DEFAULT mix, level 1:
-/// arrival order 26.1 % of raw for 256 KiB blocks, grouped 23.8 %, and deflate runs faster
-/// (185 vs 168 MB/s of CPU) because it finds longer matches. Each frame row stores its offset,
+/// each other, inside deflate's 32 KiB window: the block comes out smaller than in arrival
+/// order, and deflate runs faster because it finds longer matches. Each frame row stores its offset,
 /// so the layout inside a block is free and reading one frame stays one inflate.
 struct BlockPacker {
     private var deflater: Deflater

@@ -1,6 +1,6 @@
 import Exchange
 
-/// A frame as the checks read it (SPEC §8): its place, direction, opcode, arrival time and the
+/// A frame as the checks read it: its place, direction, opcode, arrival time and the
 /// facts extracted at record time — no payload, no wall time, nothing to inflate.
 public struct FactFrame: Sendable, Hashable {
     public var epoch: UInt32

@@ -1,6 +1,6 @@
 import Primitives
 
-/// The JSONL line format of `ticktape export` / `import` (SPEC §12): one object per line,
+/// The JSONL line format of `ticktape export` / `import`: one object per line,
 /// keys in a fixed order so that export → import → export is identical line for line.
 ///
 /// First line: `{"kind":"session",…}`. Frames: `kind` "frame", `epoch`, `seq`, `dir`, `opcode`,

@@ -20,7 +20,7 @@ public struct JSONLError: Error, CustomStringConvertible, Sendable {
 }
 
 extension JSONLCodec {
-    /// Decodes one line written by ``line(_:)-swift.type.method``.
+    /// Decodes one line written by ``line(_:)-(SessionInfo)`` or ``line(_:)-(TapeEntry)``.
     public static func decode(_ bytes: some Collection<UInt8>, line: Int) throws(JSONLError) -> JSONLLine {
         let value: JSONValue
         do { value = try JSONValue.parse(bytes) } catch { throw JSONLError(line: line, reason: "not JSON (\(error))") }

@@ -1,5 +1,5 @@
 /// Enforces the tape's numbering at enqueue time, so that a tape can only hold contiguous
-/// epochs and sequences (SPEC §2: "Never a silent hole").
+/// epochs and sequences: never a silent hole (see <doc:TapeFileFormat>).
 ///
 /// Epochs open in order 1, 2, 3 … by their connect events. A frame may still arrive for an
 /// earlier epoch after a later one opened (a stale-epoch tail: the old connection's late

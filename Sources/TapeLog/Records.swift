@@ -1,6 +1,6 @@
 import Exchange
 
-/// Identifies a file as a ticktape tape and its format version (SPEC §2).
+/// Identifies a file as a ticktape tape and its format version (see <doc:TapeFileFormat>).
 public enum TapeFormat {
     /// `PRAGMA application_id`: 0x54544150, "TTAP".
     public static let applicationID: Int64 = 1_414_807_888
@@ -97,7 +97,7 @@ public struct FrameRecord: Sendable, Hashable {
     }
 }
 
-/// Kinds of lifecycle events (SPEC §2). Lifecycle facts are appended, never written back.
+/// Kinds of lifecycle events. Lifecycle facts are appended, never written back.
 public enum LifecycleKind: String, Sendable, Hashable, CaseIterable {
     case connect
     case connectFailed = "connect_failed"

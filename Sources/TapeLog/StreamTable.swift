@@ -3,8 +3,8 @@ import Exchange
 /// Writes `frame_facts` rows, numbering each (type, code) stream once in the `stream` table.
 ///
 /// A stream id costs 2 bytes per row where the type and code as text cost ~18; with the
-/// snapshot flag as 0/1 (a zero-byte integer in SQLite's record format) this is a third of the
-/// bytes the facts took as text. Shared by the writer and `reindex`.
+/// snapshot flag as 0/1 (a zero-byte integer in SQLite's record format) the facts take a
+/// fraction of the bytes they took as text. Shared by the writer and `reindex`.
 struct StreamTable {
     static let insertFactsSQL = """
         INSERT INTO frame_facts (epoch, seq, stream, event_ms, snapshot, sid, idem)

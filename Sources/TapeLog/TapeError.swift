@@ -1,5 +1,6 @@
 /// Why a tape could not be opened, written or read. Descriptions are one line, stable and
-/// greppable; the CLI maps ``isBadInput`` to exit 2 and everything else to exit 3 (SPEC §8).
+/// greppable; the CLI maps ``isBadInput`` to exit 2 (bad input) and everything else to exit 3
+/// (runtime failure).
 public enum TapeError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The path does not exist.
     case missing(path: String)

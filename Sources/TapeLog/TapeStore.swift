@@ -69,10 +69,9 @@ final class TapeStore {
 
     /// Connection settings of a tape being written; the write bench's baseline uses them too.
     static func configure(_ db: Database, options: WriterOptions) throws(SQLiteError) {
-        // 4 KiB pages (SQLite's default, stated so the choice is visible): measured on the DEFAULT
-        // mix with 512 KiB blocks, the whole file was 28.2 % of raw at 4 KiB, 28.4 % at 8 KiB and
-        // 28.3 % at 16 KiB; a block's cell leaves part of a leaf page empty, and smaller pages
-        // waste less. It must be set before the first table exists.
+        // 4 KiB pages (SQLite's default, stated so the choice is visible): larger pages make the
+        // file no smaller, because a block's cell leaves part of a leaf page empty and smaller
+        // pages waste less. It must be set before the first table exists.
         try db.execute("PRAGMA page_size=4096")
         // "The WAL journaling mode uses a write-ahead log instead of a rollback journal …
         // WAL mode is persistent; after being set it stays in effect across multiple database
@@ -85,7 +84,7 @@ final class TapeStore {
     }
 
     /// Creates the file with mode 0600 and O_EXCL, so a tape is never overwritten and never
-    /// readable by other users (SPEC §3).
+    /// readable by other users.
     private static func createFile(_ path: String) throws(TapeError) {
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         if fd < 0 {

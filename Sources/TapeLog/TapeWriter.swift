@@ -2,8 +2,8 @@ import Exchange
 import Foundation
 
 /// Appends frames and lifecycle events to a new tape from any thread, committing in groups on a
-/// thread of its own (SPEC §3: "SQLite runs on its own thread; the network loop only stamps and
-/// enqueues").
+/// thread of its own: SQLite runs on its own thread, so the network loop only stamps and
+/// enqueues.
 ///
 /// Frames go through a two-stage pipeline: compressor threads extract facts and deflate whole
 /// blocks while the SQLite thread inserts the blocks before them, so compression overlaps the
@@ -114,7 +114,7 @@ public final class TapeWriter: @unchecked Sendable {
     }
 
     /// Suspends while the pipeline is full, without blocking a thread: the async caller's reads
-    /// pause, which is the TCP backpressure SPEC §3 asks for. Stamp and ``append(_:)`` after it
+    /// pause, and TCP pushes back instead of frames being dropped. Stamp and ``append(_:)`` after it
     /// returns, so that stamps are taken in the order frames are enqueued.
     public func waitUntilWritable() async {
         if hasSpace() { return }

@@ -1,4 +1,5 @@
-/// The crash-consistency report of `ticktape verify` (SPEC §8 I1–I4 and the torn tail).
+/// The crash-consistency report of `ticktape verify`: the recording invariants I1–I4 and the
+/// torn tail.
 public struct VerifyReport: Sendable, Encodable {
     /// Problems make the tape inconsistent (exit 1).
     public var problems: [String] = []
@@ -25,12 +26,12 @@ public enum TapeVerifier {
     /// I1 seq contiguous per epoch (or explained by loss events), I2 epochs 1..E, I3 each epoch
     /// opens with its connect event, I4 SQLite integrity; plus the torn-tail warning.
     ///
-    /// I4 is `PRAGMA integrity_check`, the check SPEC §2 names, not `quick_check`. On this
-    /// schema the two walk the same b-trees and pages (there is no secondary index, and a WITHOUT
-    /// ROWID table's key is the table itself), so quick_check would save only its one omission
-    /// that applies here, the per-row record-header sanity check, about a third of I4's CPU
-    /// (0.09 s against 0.12–0.19 s on a 300k-frame, 116 MB tape). `ticktape check` runs the
-    /// verifier on its own thread, overlapped with the reading and the rules, so I4 stays whole.
+    /// I4 is `PRAGMA integrity_check`, the check stock tools run on a tape, not `quick_check`. On
+    /// this schema the two walk the same b-trees and pages (there is no secondary index, and a
+    /// WITHOUT ROWID table's key is the table itself), so quick_check would save only its one
+    /// omission that applies here, the per-row record-header sanity check: a minor share of I4's
+    /// CPU. `ticktape check` runs the verifier on its own thread, overlapped with the reading and
+    /// the rules, so I4 stays whole.
     public static func verify(_ reader: TapeReader) throws(TapeError) -> VerifyReport {
         var report = VerifyReport()
         report.sync = reader.session.sync.rawValue

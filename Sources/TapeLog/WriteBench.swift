@@ -2,7 +2,7 @@ import Exchange
 import Foundation
 
 /// `ticktape bench write`: the full record path against a plain prepared INSERT of the same
-/// raw frames, measured in the same run on the same machine (SPEC §13).
+/// raw frames, measured in the same run on the same machine.
 ///
 /// The baseline is the cheapest honest way to keep the frames: a rowid table
 /// `raw (id INTEGER PRIMARY KEY, epoch, seq, payload BLOB)`, one prepared INSERT per frame, on a

@@ -4,7 +4,8 @@ import Foundation
 public struct WriterOptions: Sendable {
     /// `synchronous` level in WAL mode; the README documents each level's loss window.
     public var sync: SyncLevel = .normal
-    /// Group commit interval: a transaction stays open at most this long (SPEC §3 `--commit-ms`, default 50).
+    /// Group commit interval in ms (`--commit-ms`, default 50): a transaction stays open at most
+    /// this long.
     public var commitMs: Int64 = 50
     /// …or until this many frames are in it, whichever comes first.
     public var commitFrames: Int = 8192
@@ -12,9 +13,9 @@ public struct WriterOptions: Sendable {
     /// back (blocks or suspends).
     public var queueCapacity: Int = 16384
     /// Raw bytes per payload block; a commit window's payloads fill one or more blocks.
-    /// Reading one frame inflates at most one block (512 KiB: about a millisecond). Measured on
-    /// the DEFAULT mix, the whole file was 29.2 % of raw with 256 KiB blocks and 28.2 % with
-    /// 512 KiB: fewer half-empty pages and more of each stream inside one block.
+    /// Reading one frame inflates at most one block, so a block stays small enough for that to be
+    /// cheap; larger blocks make a smaller file (fewer half-empty pages, more of each stream
+    /// inside one block).
     public var blockBytes: Int = 512 * 1024
     /// Threads that extract facts and deflate blocks while the SQLite thread inserts earlier ones.
     /// Blocks are still inserted in order; more threads only let compression use more cores.

@@ -4,8 +4,8 @@ import Simulator
 import TapeLog
 import Upbit
 
-/// `ticktape bench`: throughput figures, each against a baseline measured in the same run
-/// (SPEC §13). Benchmarks are never tests: they report, they do not assert.
+/// `ticktape bench`: throughput figures, each against a baseline measured in the same run.
+/// Benchmarks are never tests: they report, they do not assert.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",

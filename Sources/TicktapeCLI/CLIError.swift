@@ -1,7 +1,7 @@
 import Foundation
 import TapeLog
 
-/// Exit codes of every command (SPEC §8).
+/// Exit codes of every command (see <doc:ExitCodes>).
 public enum CLIExit: Int32, Sendable {
     case ok = 0
     case checkFailed = 1

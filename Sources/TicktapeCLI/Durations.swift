@@ -1,7 +1,7 @@
 import ArgumentParser
 import Rules
 
-/// A duration given on the command line: `500ms`, `10s`, `2m`, `1.5s` (SPEC §12), parsed
+/// A duration given on the command line: `500ms`, `10s`, `2m`, `1.5s`, parsed
 /// exactly by the same parser as consumer service times.
 struct DurationArgument: ExpressibleByArgument, Sendable, Hashable {
     /// Nanoseconds.

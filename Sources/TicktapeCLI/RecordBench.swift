@@ -5,10 +5,10 @@ import TapeLog
 import Upbit
 import Wire
 
-/// `ticktape bench record`: the simulated exchange and a recording over loopback, in one process
-/// (SPEC §13 "record"): every market × ticker, trade, orderbook at `rate` messages/s for
-/// `seconds`, then the tape compared with the simulator's truth log, connection by connection
-/// (counts and a digest over the SHA-256 of every data frame, in order). Reports frames/s
+/// `ticktape bench record`: the simulated exchange and a recording over loopback, in one process:
+/// every market × ticker, trade, orderbook at `rate` messages/s for `seconds`, then the tape
+/// compared with the simulator's truth log, connection by connection (counts and a digest over
+/// the SHA-256 of every data frame, in order). Reports frames/s
 /// recorded, the loss (which must be zero), arrival → commit latency and the process's RSS.
 ///
 /// The simulator is paced (it has no unpaced mode: its market never waits for a client, so a

@@ -4,7 +4,7 @@ import TapeLog
 import Upbit
 import Wire
 
-/// `ticktape record`: record a live WebSocket session into a new tape (SPEC §3, §12).
+/// `ticktape record`: record a live WebSocket session into a new tape.
 ///
 /// Only flags, signals and printing live here; the recording itself is Wire's
 /// ``RecordingSession``, shared with `demo` and `bench record`.
@@ -73,7 +73,7 @@ struct RecordCommand: AsyncParsableCommand {
         Console.flush()
     }
 
-    /// The one summary line (SPEC §3: frames, epochs, bytes, duration, frames/s).
+    /// The one summary line: frames, epochs, bytes, duration, frames/s.
     static func summaryLine(_ summary: RecordingSession.Summary, path: String) -> String {
         "recorded \(summary.frames) frames, \(summary.epochs) epochs, \(summary.bytes) bytes in "
             + "\(Format.fixed(Double(summary.durationNanos) / 1e9, 3)) s, "

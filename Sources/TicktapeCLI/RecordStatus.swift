@@ -1,7 +1,7 @@
 import Foundation
 import Wire
 
-/// The live status line of `ticktape record` (SPEC §3: "A live status line on a TTY"): frames/s
+/// The live status line of `ticktape record` on a terminal: frames/s
 /// over the last interval, epoch, frames and bytes, rewritten in place on stderr. Nothing at all
 /// when stderr is not a terminal, so piped and scripted runs see only the summary.
 enum RecordStatusLine {

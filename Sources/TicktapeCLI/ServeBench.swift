@@ -6,8 +6,8 @@ import Wire
 
 /// `ticktape bench serve`: a synthetic tape served over loopback WebSocket, in-process (the
 /// `serve` wiring: ``TapeMarket``, ``UpbitExchangeHandler``, ``WebSocketServer`` on 127.0.0.1:0)
-/// to several real ``WebSocketClient`` clients subscribed to every stream (SPEC §13: figures,
-/// never assertions).
+/// to several real ``WebSocketClient`` clients subscribed to every stream. It reports figures
+/// and never asserts them.
 ///
 /// - paced: a tape recorded at 1000 messages/s (a busy Upbit feed) served at 10×: the wall time
 ///   until every client has the last frame against the recorded duration / speed (ratio 1.0 is

@@ -4,7 +4,7 @@ import Foundation
 import TapeLog
 import Wire
 
-/// `ticktape serve`: a tape replayed over WebSocket as Upbit would send it (SPEC §10).
+/// `ticktape serve`: a tape replayed over WebSocket as Upbit would send it.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",

@@ -4,7 +4,7 @@ import Synchronization
 /// SIGINT and SIGTERM received so far (process-wide; written by the C handler below).
 private let signalsReceived = Atomic<Int>(0)
 
-/// Catches SIGINT/SIGTERM instead of dying (SPEC §3, §10, §11: these commands end cleanly with
+/// Catches SIGINT/SIGTERM instead of dying (record, serve and simulate end cleanly on them, with
 /// exit 0), and reports each one to a handler with how many have arrived (1, 2, …).
 ///
 /// The handler is a plain C `sigaction` handler that only increments an atomic counter — an

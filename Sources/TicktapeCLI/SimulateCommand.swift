@@ -5,7 +5,7 @@ import Replay
 import Simulator
 import Wire
 
-/// `ticktape simulate`: an Upbit-like exchange on loopback (SPEC §11). Parses, then runs
+/// `ticktape simulate`: an Upbit-like exchange on loopback. Parses, then runs
 /// ``ExchangeSimulator`` until SIGINT/SIGTERM or `--duration`.
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// The `ticktape` root command: a namespace for the subcommands (SPEC §12).
+/// The `ticktape` root command: a namespace for the subcommands.
 public struct Ticktape: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ticktape",
@@ -20,7 +20,7 @@ public struct Ticktape: AsyncParsableCommand {
     public init() {}
 
     /// Parses `arguments` (without the program name), runs the command and returns the process
-    /// exit code of SPEC §8: 0 ok, 1 check failed, 2 bad input or usage, 3 runtime failure.
+    /// exit code (<doc:ExitCodes>): 0 ok, 1 check failed, 2 bad input or usage, 3 runtime failure.
     /// Errors are one line on stderr; help and version go to stdout.
     public static func run(arguments: [String]) async -> Int32 {
         do {

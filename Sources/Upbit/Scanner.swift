@@ -1,7 +1,8 @@
 import Exchange
 
 /// Extracts ``FrameFacts`` from an Upbit DEFAULT or SIMPLE payload without a full parse: one pass,
-/// no allocation beyond the two short strings it returns (SPEC §4, "extraction is on the hot path").
+/// no allocation beyond the two short strings it returns, because extraction runs on the
+/// recording's hot path.
 ///
 /// Rules (each proven equal to a full ``JSONValue`` parse by the differential tests):
 /// - The payload must be exactly one well-formed JSON object (whitespace around it allowed,

@@ -1,7 +1,7 @@
 import Exchange
 import Primitives
 
-/// An Upbit message decoded into a typed event, from DEFAULT or SIMPLE keys alike (SPEC §4).
+/// An Upbit message decoded into a typed event, from DEFAULT or SIMPLE keys alike.
 ///
 /// Decoding is for consumers and tools, off the hot path (the rules work on ``FrameFacts``).
 /// Numbers keep their exact text in ``UpbitNumber`` — prices like `100473000.00000000` and

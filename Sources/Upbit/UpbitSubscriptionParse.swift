@@ -100,7 +100,7 @@ extension UpbitSubscription {
         return t
     }
 
-    /// Builds a request from the CLI shorthand (SPEC §12 `--upbit`): groups separated by `;`, each
+    /// Builds a request from the CLI shorthand (`--upbit`): groups separated by `;`, each
     /// `types:codes` with comma-separated lists, e.g. `ticker,trade,orderbook:KRW-BTC,KRW-ETH;myAsset`.
     /// The result is validated by the same rules as ``parse(_:)``.
     public static func shorthand(

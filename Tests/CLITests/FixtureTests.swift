@@ -3,7 +3,7 @@ import Testing
 import TicktapeTestSupport
 
 /// Every recorded chaos session in Fixtures/ is checked against its expectation file: the same
-/// verdict and the same counts on every build (SPEC §9).
+/// verdict and the same counts on every build.
 @Suite(.timeLimit(.minutes(3))) struct FixtureTests {
     static let fixtures: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Fixtures").standardized.path

@@ -49,7 +49,7 @@ import Testing
     }
 }
 
-/// The word API the delivery digests use (SPEC §7: SHA-256 over delivered (epoch, seq)).
+/// The word API the delivery digests use (SHA-256 over delivered (epoch, seq)).
 @Suite struct SHA256WordTests {
     @Test("(epoch, seq) records hash as their big-endian bytes, whatever the alignment")
     func recordsEqualTheirBytes() {

@@ -5,7 +5,9 @@ import Upbit
 
 // Builders for hand-made delivery streams and scripted tapes, named `check…` so they cannot
 // clash with other helpers of this test target. Idempotency keys are computed here (FNV-1a over
-// the SPEC §4 inputs), independently of the scanner and of the oracle.
+// the inputs the Upbit profile keys on: code and sequential_id for trades, else type, code,
+// timestamp and a value standing in for the payload digest), independently of the scanner and
+// of the oracle.
 
 /// FNV-1a over the given parts, each followed by a 0 separator.
 func checkKey(_ parts: String...) -> UInt64 {

@@ -5,7 +5,7 @@ import TapeLog
 import Upbit
 
 /// Turns scripted frames into tape-like replay inputs: a connect event opens each new epoch,
-/// and an outbound subscription follows it, as the recorder writes them (SPEC §3).
+/// and an outbound subscription follows it, as the recorder writes them.
 func replayInputs(_ frames: [ScriptFrame]) -> [ReplayInput] {
     var inputs: [ReplayInput] = []
     var opened: UInt32 = 0

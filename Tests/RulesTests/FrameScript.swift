@@ -11,7 +11,9 @@ import Upbit
 //
 // reads "at t=120 ms in epoch 2: trade KRW-BTC sid 7 SNAPSHOT". Seq numbers are assigned per
 // epoch in script order; event time defaults to the moment's ms; idempotency keys are computed
-// here (FNV-1a), independently of the Upbit scanner, exactly as SPEC §4 defines their inputs.
+// here (FNV-1a), independently of the Upbit scanner, over the inputs the Upbit profile defines
+// (trade: code and sequential_id; other types: type, code, timestamp and a value standing in
+// for the payload digest).
 
 /// One scripted message before it is placed at a moment.
 struct Scripted {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Rules
 
-/// The R3 window as SPEC §5 words it, kept naively: every sighting per stream key, the newest
+/// The R3 window as the rule states it, kept naively: every sighting per stream key, the newest
 /// event time, and a duplicate is a key whose latest sighting is at or after newest − window.
 private struct NaiveWindow {
     var newest: [Int32: Int64] = [:]

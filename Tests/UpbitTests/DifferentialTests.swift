@@ -4,7 +4,7 @@ import Testing
 import TicktapeTestSupport
 import Upbit
 
-/// SPEC §4: the targeted scanner is proven equal to a full JSON parse.
+/// The targeted scanner is proven equal to a full JSON parse.
 @Suite struct DifferentialTests {
     @Test func everyReferenceExampleAgreesWithTheFullParse() {
         for (name, text) in ReferenceExamples.all {

@@ -6,7 +6,7 @@ import Upbit
 
 @testable import Wire
 
-/// DEFAULT ↔ SIMPLE through `serve` (SPEC §10 "DEFAULT ↔ SIMPLE converted as asked"): a client
+/// DEFAULT ↔ SIMPLE through `serve` (a client's requested format is honoured): a client
 /// gets the recorded frames in the keys it asked for, and converting them back gives the
 /// recorded bytes exactly — values, key order and spacing untouched — for every type.
 @Suite struct ServeFormatTests {

@@ -3,7 +3,8 @@ import Primitives
 import TapeLog
 
 /// Runs a ``ChaosTransform`` from one tape into a new one and records what was done in the
-/// new tape's session row: seed, schedule, source and ticktape version (SPEC §9).
+/// new tape's session row: seed, schedule, source and ticktape version, so the run can be
+/// reproduced.
 public enum ChaosRun {
     /// What one run did.
     public struct Summary: Sendable {

@@ -1,7 +1,7 @@
 import Rules
 
 /// The chaos vocabulary shared by `ticktape chaos` (offline), `ticktape simulate --chaos`
-/// (server-side) and recordings made through them (SPEC §9): Toxiproxy's faults plus
+/// (server-side) and recordings made through them (<doc:ReplayingTapes>): Toxiproxy's faults plus
 /// message-level ones. Written as `fault args; fault args; …`, e.g.
 /// `cut every:20s; dup 0.01; reorder 5; stale-epoch 3; drop 0.001`.
 ///

@@ -2,10 +2,10 @@ import Primitives
 import TapeLog
 
 /// Applies a ``ChaosSpec`` to a clean session, offline and reproducibly: the same input, spec
-/// and seed give the same output, entry for entry (SPEC §9).
+/// and seed give the same output, entry for entry (see <doc:ReplayingTapes>).
 ///
 /// Feed it the input's entries in arrival order; it emits the output's entries in the order a
-/// ``TapeWriter`` accepts them, re-stamped with output epochs and seqs. While a cut keeps the
+/// `TapeWriter` accepts them, re-stamped with output epochs and seqs. While a cut keeps the
 /// connection down the exchange's state still moves on (it is tracked from every input frame),
 /// so each reconnect opens with one SNAPSHOT per stream key of the state at that moment, as
 /// Upbit sends after a (re)subscription.

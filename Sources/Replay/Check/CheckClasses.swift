@@ -1,4 +1,4 @@
-/// The outcome of a check, as Elle reports it (SPEC §8).
+/// The outcome of a check, as Elle reports it (see <doc:Checks>).
 public enum Verdict: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Every invariant held and there was something to check.
     case pass
@@ -20,8 +20,8 @@ public enum Verdict: String, Sendable, Hashable, CaseIterable, Comparable {
     }
 }
 
-/// The invariants whose violation fails a check (SPEC §8): C1–C6 on deliveries, I1–I4 on the
-/// recording.
+/// The invariants whose violation fails a check (<doc:Checks>): C1–C6 on deliveries, I1–I4 on
+/// the recording.
 public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable {
     case c1 = "C1"
     case c2 = "C2"
@@ -55,8 +55,8 @@ public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable
     public static func < (lhs: ViolationClass, rhs: ViolationClass) -> Bool { lhs.index < rhs.index }
 }
 
-/// Anomalies in the input that the rules handled: counted with samples, never failures
-/// (SPEC §8 "findings").
+/// Anomalies in the input that the rules handled, the report's *findings*: counted with
+/// samples, never failures.
 public enum FindingClass: String, Sendable, Hashable, CaseIterable, Comparable {
     /// R3 discarded an idempotency key seen before.
     case duplicate

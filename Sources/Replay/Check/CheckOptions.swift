@@ -1,9 +1,9 @@
-/// Options of the check oracle (SPEC §8).
+/// Options of the check oracle (see <doc:Checks>).
 public struct CheckOptions: Sendable, Hashable {
     /// C1's window in event-time milliseconds per stream key and consumer: a key delivered again
     /// within this much event time of the newest delivery of its stream key is caught; a key
     /// repeated beyond the window is out of C1's reach (the memory bound). Default 60 s, the
-    /// rules' R3 default (SPEC §5).
+    /// rules' R3 default.
     public var dedupWindowMs: Int64
     /// A "gap in time" finding when an epoch has no inbound data for longer than this (ns).
     /// Default 5 s.

@@ -12,7 +12,7 @@ public struct ConsumerTally: Sendable, Hashable {
     public var dropped: Int
     public var droppedTrades: Int
     public var coalesced: Int
-    /// Trades removed by coalescing: never legitimate (trades are never merged, SPEC §6).
+    /// Trades removed by coalescing: never legitimate (the `coalesce` policy never merges trades).
     public var coalescedTrades: Int
     /// How C5 judged the consumer's last value per key after the drain.
     public var finalState: FinalStateRule

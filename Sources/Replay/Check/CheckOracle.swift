@@ -1,11 +1,11 @@
 import Rules
 
-/// The check oracle (SPEC §8): reads what the pipeline accepted, discarded and delivered and
+/// The check oracle (<doc:Checks>): reads what the pipeline accepted, discarded and delivered and
 /// verifies C1–C6 per consumer. It is separate code from the rules and never calls them: it
 /// keeps its own stream keys, classification, filter semantics and dedup window, so a rule or
 /// fan-out bug cannot hide itself.
 ///
-/// Streaming: attach it as the engine's ``DeliveryObserver`` (and call ``observe(_:)`` with
+/// Streaming: attach it as the engine's `DeliveryObserver` (and call ``observe(_:)`` with
 /// each input before feeding it, for session time, gaps and the timeline), then read
 /// ``outcome(metrics:)`` after the queues drained. Memory: consumers × stream keys, plus the C1
 /// window (per consumer and stream key, ``CheckOptions/dedupWindowMs`` of event time), plus one

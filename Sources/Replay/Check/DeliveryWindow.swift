@@ -21,7 +21,7 @@ struct EventRef: Sendable, Hashable {
 
 /// C1's memory of the idempotency keys one consumer received, per stream key.
 ///
-/// Deterministic and bounded like R3 (SPEC §5) but separate code: per stream key it keeps every
+/// Deterministic and bounded like R3 but separate code: per stream key it keeps every
 /// key whose event time is ≥ newest − window, where newest is the highest event time delivered
 /// for the stream key. A key delivered again after it left the window is out of C1's reach.
 ///
@@ -30,7 +30,7 @@ struct EventRef: Sendable, Hashable {
 /// no longer counts; its slot is taken by the next insertion probing over it, and when 55 % of the
 /// slots are used the table is rebuilt with the live deliveries only, at three times their
 /// number. Amortised O(1) per delivery, no allocation between rebuilds. The home slot depends
-/// on the idempotency key alone (already a 64-bit hash of its stream key and event, SPEC §4), so
+/// on the idempotency key alone (already a 64-bit hash of its stream key and event), so
 /// the checker can ``prefetch(key:)`` it a few events ahead. The slots live in ``SlotMemory``
 /// (zero-filled on first touch, huge pages when large): an all-zero slot is vacant.
 struct DeliveryWindows: Sendable {
@@ -143,10 +143,10 @@ struct DeliveryWindows: Sendable {
     }
 
     /// Keeps the live deliveries in a table three times their number: the next rebuild is then a
-    /// fair share of a window's deliveries away. (Larger tables were no faster on a dense window,
-    /// 600k keys in 60 s at 10k msg/s: their zeroing on first touch costs what shorter probes
-    /// save.) At a steady rate the size does not change from one rebuild to the next and the
-    /// table is compacted where it is: no allocation, no fresh pages, no scratch copy.
+    /// fair share of a window's deliveries away. (Larger tables are no faster on a dense window:
+    /// their zeroing on first touch costs what shorter probes save.) At a steady rate the size
+    /// does not change from one rebuild to the next and the table is compacted where it is: no
+    /// allocation, no fresh pages, no scratch copy.
     private mutating func rebuild() {
         // Vacate the slots whose delivery left its window, counting the others.
         var live = 0

@@ -43,7 +43,7 @@ extension Expectations {
 }
 
 extension CheckReport {
-    /// The differences between the expected counts and this report's (SPEC §8 `--expect`):
+    /// The differences between the expected counts and this report's (`--expect`):
     /// empty when they agree; otherwise one line per differing count.
     public func differences(from expected: Expectations) -> [String] {
         expected.differences(from: Expectations(self))

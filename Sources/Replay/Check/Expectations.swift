@@ -1,8 +1,8 @@
 import Rules
 
-/// Expected counts of a check, for `ticktape check --expect FILE` and `--update-expect`
-/// (SPEC §8: "expected counts (findings and consumer metrics); any difference fails with a
-/// readable diff").
+/// Expected counts of a check, for `ticktape check --expect FILE` and `--update-expect`: the
+/// findings, rule counts and consumer metrics of a run; any difference fails the check with a
+/// readable diff (see <doc:Checks>).
 ///
 /// The file is plain text, one count per line, in a fixed order, so it diffs well in review and
 /// is byte-identical when written twice:

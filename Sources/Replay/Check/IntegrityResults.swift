@@ -1,7 +1,7 @@
-/// The recording invariants I1–I4 (SPEC §8) as the caller verified them: "seq contiguous per
-/// epoch (or explained by loss events), epochs 1..E, each epoch opens with its connect event,
-/// SQLite integrity ok". The oracle cannot see the tape file; the caller (the CLI, through
-/// TapeLog's verifier) supplies the problems, and any problem fails the check.
+/// The recording invariants I1–I4 as the caller verified them: seq contiguous per epoch (or
+/// explained by loss events), epochs 1..E, each epoch opens with its connect event, SQLite
+/// integrity ok. The oracle cannot see the tape file; the caller (the CLI, through TapeLog's
+/// verifier) supplies the problems, and any problem fails the check.
 public struct IntegrityResults: Sendable, Hashable {
     /// The four invariants, in order.
     public static let classes: [ViolationClass] = [.i1, .i2, .i3, .i4]

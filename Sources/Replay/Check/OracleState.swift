@@ -4,7 +4,8 @@ import Rules
 /// which consumers' filters select it, and the last accepted event (C5's reference).
 struct OracleKey: Sendable {
     var key: StreamKey
-    /// ticker, orderbook, candle.*, myAsset (SPEC §5 R5), classified here from the type string.
+    /// ticker, orderbook, candle.*, myAsset (R5's state types), classified here from the type
+    /// string.
     var isState: Bool
     var isTrade: Bool
     /// Per consumer: does its filter select this key.
@@ -20,7 +21,7 @@ struct OracleKey: Sendable {
         selected = consumers.map { Self.selects($0.filter, key) }
     }
 
-    /// State types describe a value that later messages replace (SPEC §5 R5).
+    /// State types describe a value that later messages replace (as R5 classifies them).
     static func isStateType(_ type: String) -> Bool {
         switch type {
         case "ticker", "orderbook", "myAsset": true
@@ -28,7 +29,7 @@ struct OracleKey: Sendable {
         }
     }
 
-    /// A consumer filter's meaning (SPEC §6; `ConsumerFilter`'s documented semantics), evaluated
+    /// A consumer filter's meaning (`ConsumerFilter`'s documented semantics), evaluated
     /// here rather than through the hub so a filter bug shows up as a C5/C6 violation: nil sets
     /// select everything, `candle.*` selects every interval, an event without a code (myAsset)
     /// passes any code filter.

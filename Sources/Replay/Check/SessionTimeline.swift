@@ -1,7 +1,7 @@
 import TapeLog
 
-/// Per-second series of a session for the report's timeline (SPEC §8: "epochs, disconnects,
-/// rate, drops and lag"), in session time (the recorded monotonic clock).
+/// Per-second series of a session for the report's timeline (epochs, disconnects, message
+/// rate, drops and lag), in session time (the recorded monotonic clock).
 ///
 /// Bounded: at most `maxBuckets` buckets of `bucketNs` each; when the session outgrows them,
 /// neighbouring buckets merge and the width doubles. Epoch spans grow with the epochs, markers

@@ -1,7 +1,7 @@
 import Rules
 
 /// What produced a check: the tape's chaos seed and schedule (when it was made by chaos) and
-/// the replay and check options, reported so a run can be reproduced (SPEC §8).
+/// the replay and check options, reported so a run can be reproduced.
 public struct RunInfo: Sendable, Hashable {
     /// The chaos seed stored in the tape, if any.
     public var seed: UInt64?

@@ -1,8 +1,8 @@
 import Rules
 
 /// Replays one tape's inputs through the rules and fan-out with the check oracle attached, and
-/// turns the result into a ``TapeCheck``: the `ticktape check` pipeline of SPEC §1 (reader ─►
-/// rules ─► fan-out ─► oracle ─► report) minus the file.
+/// turns the result into a ``TapeCheck``: the `ticktape check` pipeline (reader ─► rules ─►
+/// fan-out ─► oracle ─► report) minus the file.
 ///
 /// Streaming: feed inputs in tape order, then ``finish(integrity:)``. Memory is the engine's
 /// plus the oracle's (see ``CheckOracle``), never the tape's length.

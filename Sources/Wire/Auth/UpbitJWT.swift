@@ -6,8 +6,8 @@ import Upbit
 ///
 /// Upbit's auth guide: a JWT signed with HMAC over the secret key, claims `access_key` and a
 /// `nonce` that is a fresh random UUID for every token; no `exp`/`iat`. The current docs' sample
-/// header is `{"alg":"HS512","typ":"JWT"}`; older samples and ccxt use HS256. SPEC §3 asks for a
-/// fresh token per connection, so call this from the recorder's header provider.
+/// header is `{"alg":"HS512","typ":"JWT"}`; older samples and ccxt use HS256. Every connection
+/// gets a fresh token, so call this from the recorder's header provider.
 public enum UpbitJWT {
     public enum Algorithm: String, Sendable {
         case hs512 = "HS512"

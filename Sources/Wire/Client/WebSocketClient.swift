@@ -10,7 +10,7 @@ import NIOWebSocket
 /// `[NIOSSLClientHandler] → WebSocketFrameEncoder → WebSocketFrameDecoder → FrameStamper →
 /// MessageAssemblyHandler → NIOAsyncChannel`. The NIOAsyncChannel's watermarks bound how many
 /// messages wait for the consumer; past the high watermark NIO stops reading the socket, so a
-/// slow tape writer slows the sender down through TCP instead of dropping frames (SPEC §3).
+/// slow tape writer slows the sender down through TCP instead of dropping frames.
 public enum WebSocketClient {
     /// Less common knobs of ``connect(url:headers:tls:maxFrameSize:options:)``.
     public struct Options: Sendable {
@@ -45,6 +45,7 @@ public enum WebSocketClient {
     ///     pass one in when reconnecting repeatedly).
     ///   - maxFrameSize: largest accepted frame (default 16 MiB; NIO's default 16 KiB is smaller
     ///     than an order-book snapshot).
+    ///   - options: less common knobs: timeouts, buffer watermarks, the clock, the event loop group.
     /// - Throws: ``WebSocketClientError``; `.upgradeRejected(status: 429, …)` when the server
     ///   refuses the upgrade.
     public static func connect(

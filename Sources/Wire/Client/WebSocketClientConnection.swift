@@ -9,7 +9,7 @@ public struct WebSocketClientConnection: Sendable {
 
     /// Where we are connected to.
     public let url: WebSocketURL
-    /// The moment the handshake completed (wall ns, monotonic ns): an epoch's start (SPEC §3).
+    /// The moment the handshake completed (wall ns, monotonic ns): an epoch's start.
     public let openedWallNanos: Int64
     public let openedMonotonicNanos: Int64
 

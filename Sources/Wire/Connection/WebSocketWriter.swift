@@ -8,7 +8,7 @@ import Primitives
 ///
 /// Every outbound message goes through here, so an optional `observer` sees each one (stamped)
 /// just before it is written: the recorder uses it to put every outbound frame on the tape
-/// (SPEC §3), automatic pongs and close replies included. Once a close frame has been sent,
+/// (direction out), automatic pongs and close replies included. Once a close frame has been sent,
 /// further data frames throw ``WebSocketWriterError/closeAlreadySent``.
 public struct WebSocketWriter: Sendable {
     /// Called with each outbound message before it is written; an error aborts the write.

@@ -2,7 +2,7 @@ import Primitives
 import Replay
 import Upbit
 
-/// Server-side message faults on what one connection is sent (SPEC §9, `simulate --chaos`):
+/// Server-side message faults on what one connection is sent (`simulate --chaos`):
 /// `drop P`, `dup P[,window:K]`, `reorder K`, `delay D[,jitter:J]`. Pure and seeded: the same
 /// seed and the same input frames give the same output, whatever the timing.
 ///

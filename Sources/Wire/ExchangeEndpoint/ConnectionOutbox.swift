@@ -6,7 +6,7 @@ import Upbit
 ///
 /// The source never waits for a client: ``offer(_:now:)`` only filters, converts and queues, and
 /// reports an overflow instead of blocking once `capacity` market frames are waiting (the
-/// handler then closes that connection, SPEC §11 "a slow client never blocks the source").
+/// handler then closes that connection: a slow client never blocks the source).
 /// Replies are queued whatever the count: they are few (5 requests/s at most) and must not be lost.
 final class ConnectionOutbox: Sendable {
     private struct State {

@@ -42,7 +42,7 @@ public protocol MarketSource: Sendable {
     func subscribed() async
     /// Whether a connection waits for room in its send queue when its client is slow, instead
     /// of closing it (1008 "slow consumer"). True for a tape served at `max` speed, which runs
-    /// "as fast as the slowest listener takes the frames" (``ServeSpeed/max``): the wait then
+    /// "as fast as the slowest listener takes the frames" (`ServeSpeed.max`): the wait then
     /// reaches the source through its listener buffer. False (the default) for live-paced sources,
     /// which never wait for anyone.
     var waitsForSlowClients: Bool { get }

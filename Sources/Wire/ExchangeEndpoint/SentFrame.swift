@@ -2,7 +2,7 @@ import Exchange
 import Primitives
 import Upbit
 
-/// One data frame an exchange connection wrote, as the truth log records it (SPEC §11 `--truth`).
+/// One data frame an exchange connection wrote, as the truth log (`--truth`) records it.
 public struct SentFrame: Sendable {
     /// The connection, numbered 1, 2, 3 … in the order the server accepted them.
     public var connection: Int

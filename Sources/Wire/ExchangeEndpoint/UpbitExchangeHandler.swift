@@ -2,7 +2,7 @@ import NIOCore
 import Replay
 import Upbit
 
-/// Upbit's per-connection WebSocket protocol over any ``MarketSource`` (SPEC §10, §11): the
+/// Upbit's per-connection WebSocket protocol over any ``MarketSource``: the
 /// handler behind `ticktape simulate` and `ticktape serve`.
 ///
 /// - Requests are parsed by `UpbitSubscription.parse`; a bad one gets Upbit's error message
@@ -18,7 +18,7 @@ import Upbit
 /// - Text `PING` → `{"status":"UP"}`, once per PING; ping frames are answered with pongs.
 /// - LIST_SUBSCRIPTIONS → the list reply, in the connection's keys.
 /// - Client messages (requests and `PING`) are limited per connection to 5/s and 100/min
-///   (SPEC §11). Upbit documents no answer (reference §4); ticktape sends
+///   (Upbit's limits). Upbit documents no answer (reference §4); ticktape sends
 ///   `{"error":{"name":"TOO_MANY_REQUESTS",…}}` and ignores that message.
 /// - `myOrder`/`myAsset` only on `/websocket/v1/private` with an `Authorization: Bearer …`
 ///   header (the token is not verified), else `INVALID_AUTH`.

@@ -19,7 +19,7 @@ public struct StampedFrame: Sendable {
 
 /// Stamps every inbound frame on the event loop, before it can wait in any async buffer.
 ///
-/// SPEC §3: frames are "stamped on arrival". Taking the time here, and not where the recording
+/// Frames are stamped on arrival. Taking the time here, and not where the recording
 /// task dequeues the frame, keeps backpressure and scheduling delays out of the recorded pacing
 /// (the recorder's lag is then measurable as `now − stamp` at commit time).
 final class FrameStamper: ChannelInboundHandler {

@@ -3,9 +3,9 @@ import NIOWebSocket
 
 /// One WebSocket message: a data message with its fragments reassembled, or one control frame.
 ///
-/// This is the unit the tape records (SPEC §3: "every inbound data message (fragments
-/// reassembled; the row notes the fragment count) and every inbound control frame is a frame
-/// row"). Payloads are unmasked. Unknown opcodes are kept, never rejected: a recorder must not
+/// This is the unit the tape records: every inbound data message (fragments reassembled; the
+/// row notes the fragment count) and every inbound control frame is a frame row. Payloads are
+/// unmasked. Unknown opcodes are kept, never rejected: a recorder must not
 /// refuse what came off the wire.
 public struct WebSocketMessage: Sendable, Equatable {
     /// The opcode of the first frame (`text`, `binary`, `ping`, `pong`, `connectionClose`, or a
@@ -40,7 +40,7 @@ public struct WebSocketMessage: Sendable, Equatable {
         self.monotonicNanos = monotonicNanos
     }
 
-    /// The 4-bit opcode as on the wire (SPEC §2 stores it as is).
+    /// The 4-bit opcode as on the wire (the tape stores it as is).
     public var rawOpcode: UInt8 { UInt8(webSocketOpcode: self.opcode) }
 
     /// The payload as a string, for text messages.

@@ -8,7 +8,7 @@ import Darwin
 
 /// The two clocks every stamp is taken from: wall time (Unix ns) and a monotonic clock (ns).
 ///
-/// SPEC §2 stores both per frame: wall time to relate a tape to the world, monotonic time to
+/// A tape stores both per frame: wall time to relate a tape to the world, monotonic time to
 /// replay the exact pacing (wall time may jump). Injected as `@Sendable` closures so tests can
 /// stamp deterministically and the event loop never depends on a global.
 public struct WireClock: Sendable {

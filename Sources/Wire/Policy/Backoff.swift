@@ -2,8 +2,8 @@ import Primitives
 
 /// Reconnect delays: exponential backoff with full jitter, reset after a stable connection.
 ///
-/// SPEC §3: "exponential backoff with full jitter (0.5 s doubling to a 30 s cap, reset after a
-/// stable minute)". Full jitter as in AWS's "Exponential Backoff And Jitter": after the n-th
+/// The delay ceiling starts at 0.5 s and doubles to a 30 s cap; a connection that stayed up a
+/// minute resets it. Full jitter as in AWS's "Exponential Backoff And Jitter": after the n-th
 /// consecutive failure the delay is uniform in `0...min(cap, base · 2^(n-1))`, which spreads
 /// reconnecting clients instead of synchronising them.
 ///

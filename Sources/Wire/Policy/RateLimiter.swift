@@ -8,7 +8,8 @@ public struct RateLimiter: Sendable, Equatable {
         self.buckets = buckets
     }
 
-    /// Upbit's per-connection message limit: 5 per second and 100 per minute (SPEC §3, §11).
+    /// Upbit's per-connection message limit: 5 per second and 100 per minute (the recorder keeps
+    /// it, the simulator enforces it).
     public static func upbitMessages() -> RateLimiter {
         RateLimiter([
             TokenBucket(capacity: 5, intervalNanos: 1_000_000_000),
@@ -16,7 +17,7 @@ public struct RateLimiter: Sendable, Equatable {
         ])
     }
 
-    /// Upbit's connect limit: 5 per second (SPEC §3, §11).
+    /// Upbit's connect limit: 5 per second (the recorder keeps it, the simulator enforces it).
     public static func upbitConnects() -> RateLimiter {
         RateLimiter([TokenBucket(capacity: 5, intervalNanos: 1_000_000_000)])
     }

@@ -3,10 +3,11 @@
 /// Modelled on swift-nio's `NIOTypedHTTPClientUpgraderStateMachine`: every input is a method
 /// that takes the current time and returns an ``Action``; a thin async shell (``Recorder``)
 /// performs the action and reports the outcome back. No I/O, no clock, no sleeping here, so the
-/// whole policy (SPEC §3: backoff, 5 connects/s, epochs, keepalive, stall watchdog, clean stop)
-/// is tested with plain numbers.
+/// whole policy (backoff, 5 connects/s, epochs, keepalive, stall watchdog, clean stop) is tested
+/// with plain numbers. The recording semantics it implements are in the module's overview.
 public struct RecorderStateMachine: Sendable {
-    /// Tunables; the defaults are SPEC §3's.
+    /// Tunables; the defaults are the recording contract's (0.5 s backoff doubling to 30 s, reset
+    /// after 60 s up; reconnect after 30 s without data; keepalive every 60 s).
     public struct Configuration: Sendable, Equatable {
         public var backoffBaseNanos: Int64 = 500_000_000
         public var backoffCapNanos: Int64 = 30_000_000_000

@@ -1,7 +1,7 @@
 /// Decides when a live connection needs a keepalive ping and when it is dead.
 ///
-/// SPEC §3: "Keepalive ping every 60 s; a no-data watchdog (`--stale-after`, default 30 s) forces
-/// a reconnect." Upbit closes a connection after about 120 s without data in either direction,
+/// A keepalive ping goes out every 60 s, and a no-data watchdog (`--stale-after`, default 30 s)
+/// forces a reconnect. Upbit closes a connection after about 120 s without data in either direction,
 /// and a half-open TCP connection can stay silent forever, so both are needed. Pure value type:
 /// the owner calls ``inboundReceived(now:)`` for every inbound message and ``check(now:)`` when
 /// ``nextDeadline`` has passed.

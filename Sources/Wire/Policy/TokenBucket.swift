@@ -1,6 +1,6 @@
 /// A token bucket on an injected clock: `capacity` tokens, refilled at `capacity` per `intervalNanos`.
 ///
-/// SPEC §3 / §11: Upbit allows 5 connects per second and, per connection, 5 messages per second
+/// Upbit allows 5 connects per second and, per connection, 5 messages per second
 /// and 100 per minute. Each limit is one bucket (`TokenBucket(capacity: 5, intervalNanos: 1 s)`);
 /// combine them with ``RateLimiter``. Starts full, as a fresh client may burst up to capacity.
 ///

@@ -2,7 +2,7 @@ import Primitives
 
 /// Records an upstream WebSocket feed into a ``RecordingSink``, reconnecting until stopped.
 ///
-/// A thin async shell over ``RecorderStateMachine`` (SPEC §3): it connects (at most 5/s, with
+/// A thin async shell over ``RecorderStateMachine``: it connects (at most 5/s, with
 /// backoff), opens an epoch per handshake, sends the subscription first, records every inbound
 /// message and every outbound one (subscription, keepalives, pongs, closes), pings every 60 s,
 /// drops a connection silent for `staleAfter`, and takes fresh headers for every connection.

@@ -1,6 +1,7 @@
 import NIOCore
 
-/// Everything a ``Recorder`` needs; defaults follow SPEC §3.
+/// Everything a ``Recorder`` needs; defaults follow the recording contract (see the module's
+/// overview).
 public struct RecorderConfiguration: Sendable {
     /// How the 60 s keepalive is sent.
     public enum Keepalive: Sendable, Equatable {
@@ -14,7 +15,7 @@ public struct RecorderConfiguration: Sendable {
     public var url: WebSocketURL
     /// The subscription request, sent as a text message first on every connection.
     public var subscription: ByteBuffer
-    /// Extra headers, asked for afresh before every connection (a fresh JWT each time, SPEC §3).
+    /// Extra headers, asked for afresh before every connection (a fresh JWT each time).
     /// Never recorded.
     public var headers: @Sendable () throws -> [(String, String)] = { [] }
     /// TLS for wss (default: system trust roots, built once per recorder).
@@ -24,7 +25,7 @@ public struct RecorderConfiguration: Sendable {
     /// Backoff, stall and keepalive timings, connect limit, jitter seed.
     public var policy = RecorderStateMachine.Configuration()
     public var keepalive = Keepalive.pingFrame
-    /// How long to wait for the server's close reply when stopping (SPEC §3: ≤ 2 s).
+    /// How long to wait for the server's close reply when stopping (at most 2 s by default).
     public var closeTimeoutNanos: Int64 = 2_000_000_000
     /// Outbound message limit per connection (Upbit: 5/s and 100/min).
     public var messageLimit = RateLimiter.upbitMessages()

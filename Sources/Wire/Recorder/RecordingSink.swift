@@ -1,4 +1,4 @@
-/// Direction of a recorded message (SPEC §2: "direction (in/out)").
+/// Direction of a recorded message: the tape's `in` or `out`.
 public enum FrameDirection: Sendable, Equatable {
     case inbound
     case outbound
@@ -18,13 +18,13 @@ public struct EpochInfo: Sendable, Equatable {
 /// A lifecycle fact of a recording session, stamped when it happened.
 public struct RecorderEvent: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        /// An attempt failed before a handshake completed; not an epoch (SPEC §3).
+        /// An attempt failed before a handshake completed; not an epoch.
         case connectFailed(attempt: Int, reason: String, httpStatus: Int?)
         /// The subscription, the first outbound frame of `epoch`, was sent.
         case subscribed(epoch: Int)
         /// The connection of `epoch` ended.
         case disconnected(epoch: Int, cause: DisconnectCause, closeCode: UInt16?, reason: String)
-        /// The session ended after `epochs` epochs (SPEC §2: `session_end`).
+        /// The session ended after `epochs` epochs (the tape's `session_end`).
         case stopped(epochs: Int)
     }
 
@@ -50,9 +50,9 @@ public enum DisconnectCause: Sendable, Equatable {
 /// Calls arrive in the order in which things happened, for one epoch at a time: `beginEpoch`,
 /// then its frames and lifecycle events. Frames of one epoch may be recorded from two tasks (the
 /// reader and the keepalive timer), so an implementation must serialise (an actor does) and
-/// assign `seq` in call order (SPEC §2: "seq 1, 2, 3 … over inbound and outbound frames
-/// together"). A call that suspends holds the reader back, which pauses socket reads: that is
-/// the backpressure SPEC §3 asks for, so never buffer without bound here. A thrown error stops
+/// assign `seq` in call order (1, 2, 3 … over inbound and outbound frames together). A call
+/// that suspends holds the reader back, which pauses socket reads: that is how a slow tape
+/// pushes back on the sender instead of losing frames, so never buffer without bound here. A thrown error stops
 /// the recorder and is rethrown from ``Recorder/run()``.
 public protocol RecordingSink: Sendable {
     /// A handshake completed: `epoch` (1, 2, 3 … without gaps) begins.

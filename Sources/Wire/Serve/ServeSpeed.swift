@@ -1,7 +1,7 @@
 import Replay
 
-/// How fast `ticktape serve` replays a tape (SPEC §10: "running at `--speed` × the recorded
-/// pace"): the offline replay's speed, spelled and parsed the same way. A frame recorded `d` ns
+/// How fast `ticktape serve` replays a tape (`--speed` × the recorded pace): the offline
+/// replay's speed, spelled and parsed the same way. A frame recorded `d` ns
 /// after the first entry is sent `d / factor` ns after the pass began; `max` sends as fast as the
 /// slowest listener takes frames (the replay waits for room in every listener's buffer instead of
 /// cutting slow ones, and pauses while nobody listens).

@@ -3,7 +3,7 @@ import Primitives
 import Upbit
 
 /// The per-connection handler `ticktape serve` runs over `source`: the Upbit protocol
-/// (requests, snapshots, formats, PING, errors) shared with `ticktape simulate` (SPEC §10, §11).
+/// (requests, snapshots, formats, PING, errors) shared with `ticktape simulate`.
 public func makeServeHandler(source: some MarketSource) -> any WebSocketServerHandler {
     UpbitExchangeHandler(source: source)
 }

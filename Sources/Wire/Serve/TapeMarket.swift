@@ -15,15 +15,15 @@ public struct TapeMarketOptions: Sendable {
     public var listenerCapacity = 4096
     /// The clock the replay is paced on (tests inject a manual one).
     public var clock: any ReplayClock = SystemReplayClock()
-    /// Start the replay clock on the first client subscription (SPEC §10: "started by the first
-    /// subscription") instead of the first listener. `ticktape serve` sets it, so a client that
-    /// connects and then subscribes misses nothing even at `max`.
+    /// Start the replay clock on the first client subscription instead of the first listener.
+    /// `ticktape serve` sets it, so a client that connects and then subscribes misses nothing even
+    /// at `max`.
     public var startOnFirstSubscription = false
 
     public init() {}
 }
 
-/// A tape served as an Upbit market (SPEC §10): the ``MarketSource`` behind `ticktape serve`.
+/// A tape served as an Upbit market: the ``MarketSource`` behind `ticktape serve`.
 ///
 /// **One replay clock per market.** It starts on the first ``events()`` call (a client begins
 /// listening; ``start()`` starts it explicitly) and then runs whoever is connected, at
@@ -32,8 +32,8 @@ public struct TapeMarketOptions: Sendable {
 ///
 /// **Reading.** The tape is opened once in ``init(path:options:)`` to validate it (bad input
 /// fails before any socket is bound) and to load its lifecycle events; each pass then opens its
-/// own ``TapeReader`` inside the replay task, the only place it is used (SQLite connections are
-/// confined: never used concurrently). Entries come in ARRIVAL order (``TapeReader/arrivals(_:payloads:)``),
+/// own `TapeReader` inside the replay task, the only place it is used (SQLite connections are
+/// confined: never used concurrently). Entries come in ARRIVAL order (`TapeReader.arrivals(_:payloads:)`),
 /// so a stale-epoch tail is replayed when it arrived. What is broadcast and how the snapshot
 /// state follows the tape is ``TapeReplayState``.
 ///
@@ -78,7 +78,7 @@ public final class TapeMarket: MarketSource {
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    /// Opens and validates the tape (``TapeError`` for anything that is not a readable tape)
+    /// Opens and validates the tape (`TapeError` for anything that is not a readable tape)
     /// without starting the replay.
     public init(path: String, options: TapeMarketOptions = TapeMarketOptions()) throws(TapeError) {
         let reader = try TapeReader(path: path)

@@ -19,15 +19,15 @@ public struct ReplayPosition: Sendable, Hashable {
 /// The pure core of ``TapeMarket``: applies tape entries in arrival order, keeps the latest
 /// payload per stream (type, code) and says what to broadcast. No clock, no I/O, no locks.
 ///
-/// - Inbound text/binary frames that are Upbit market messages (``UpbitScanner/isMarketType(_:)``)
+/// - Inbound text/binary frames that are Upbit market messages (`UpbitScanner.isMarketType(_:)`)
 ///   are broadcast as ``ExchangeEvent/message(_:)`` with the payload exactly as recorded; control
 ///   frames, outbound frames, out-of-band replies (status, error, list) and unrecognised payloads
 ///   are skipped (counted): they answered the recorder's own requests.
 /// - A frame of an epoch lower than the current one (a stale-epoch tail) is broadcast at its
 ///   arrival, as the recorder received it, but does not update the snapshot state: the state
-///   follows the newest connection, as Upbit's own state never goes back (SPEC §5 R1).
+///   follows the newest connection, as Upbit's own state never goes back (the rules' R1).
 /// - With `replayDisconnects`, the connect event of an epoch > 1 yields a
-///   ``ExchangeEvent/disconnectAll(code:reason:abrupt:)`` made by ``disconnect(after:)`` from the
+///   ``ExchangeEvent/disconnectAll(code:reason:abrupt:)`` made by ``disconnect(after:epoch:)`` from the
 ///   previous epoch's recorded disconnect.
 public struct TapeReplayState: Sendable {
     struct StreamKey: Hashable, Sendable {
@@ -53,7 +53,7 @@ public struct TapeReplayState: Sendable {
     public private(set) var skipped = 0
     private(set) var latest: [StreamKey: ExchangeMessage] = [:]
 
-    /// `events` are the tape's lifecycle events (``TapeReader/events()``), for the close codes.
+    /// `events` are the tape's lifecycle events (`TapeReader.events()`), for the close codes.
     public init(events: [LifecycleRecord], replayDisconnects: Bool, fallbackFormat: UpbitFormat.Format = .default) {
         var disconnects: [UInt32: LifecycleRecord] = [:]
         for event in events where event.kind == .disconnect { disconnects[event.epoch] = event }

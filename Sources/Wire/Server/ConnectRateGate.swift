@@ -1,7 +1,7 @@
 import Primitives
 
-/// An upgrade gate that refuses connects beyond a rate, as Upbit does (SPEC §11: "5 connects/s
-/// (HTTP 429 at the upgrade)"). Pass `gate.decide` as the server's `gate`.
+/// An upgrade gate that refuses connects beyond a rate, as Upbit does (5 connects/s, HTTP 429 at
+/// the upgrade). Pass `gate.decide` as the server's `gate`.
 public final class ConnectRateGate: Sendable {
     private let limiter: Locked<RateLimiter>
     private let clock: WireClock

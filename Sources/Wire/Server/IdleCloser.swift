@@ -4,7 +4,7 @@ import NIOWebSocket
 /// Closes a server connection that saw no data in either direction for the idle timeout.
 ///
 /// Upbit: "the server closes the connection after about 120 s with no data in either direction"
-/// (SPEC §11). Placed after an `IdleStateHandler(allTimeout:)`; sends close 1000 and closes.
+/// Placed after an `IdleStateHandler(allTimeout:)`; sends close 1000 and closes.
 final class IdleCloser: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame

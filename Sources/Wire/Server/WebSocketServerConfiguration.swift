@@ -3,7 +3,7 @@ import NIOPosix
 
 /// How a ``WebSocketServer`` listens and what it accepts. Shared by `serve` and `simulate`.
 public struct WebSocketServerConfiguration: Sendable {
-    /// Address to bind. SPEC §10: 127.0.0.1 unless another address is asked for explicitly.
+    /// Address to bind: 127.0.0.1 unless another address is asked for explicitly.
     public var host = "127.0.0.1"
     /// Port to bind; 0 picks a free one (read ``WebSocketServer/port``).
     public var port = 0
@@ -17,7 +17,7 @@ public struct WebSocketServerConfiguration: Sendable {
     public var idleTimeout: TimeAmount = .seconds(120)
     /// Close a connection that has not completed its HTTP request (upgrade or plain GET) this
     /// long after it opened: a TCP connection that never speaks must not hold a slot, or keep
-    /// ``WebSocketServer/run()`` from finishing, forever.
+    /// ``WebSocketServer/run(handler:)`` from finishing, forever.
     public var handshakeTimeout: TimeAmount = .seconds(10)
     /// TLS, when the server should speak `wss`.
     public var tls: WebSocketServerTLS?

@@ -4,15 +4,15 @@ import TapeLog
 import Upbit
 
 /// One `ticktape record` run, in-process: the tape writer, the sink, the recorder, the stop
-/// conditions and the summary numbers (SPEC §3). The CLI, `demo` and `bench record` share it.
+/// conditions and the summary numbers. The CLI, `demo` and `bench record` share it.
 ///
 /// ```swift
 /// let session = try RecordingSession(configuration)  // creates the tape (0600; never overwrites)
 /// let summary = try await session.run()              // until duration, max frames or stop()
 /// ```
 ///
-/// Stopping (a duration, `maxFrames`, ``stop()`` or cancelling the task in ``run()``) follows
-/// SPEC §3: close 1000, wait at most the recorder's close timeout (2 s) for the reply, write
+/// Stopping (a duration, `maxFrames`, ``stop()`` or cancelling the task in ``run()``) is always
+/// clean: close 1000, wait at most the recorder's close timeout (2 s) for the reply, write
 /// `session_end`, commit, close the tape.
 public final class RecordingSession: Sendable {
     /// What to record, where, and when to stop.

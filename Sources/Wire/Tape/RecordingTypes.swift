@@ -21,7 +21,7 @@ public enum RecordingError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    /// Caused by what the user gave (exit 2) rather than by the run (exit 3), SPEC §8.
+    /// Caused by what the user gave (exit 2) rather than by the run (exit 3).
     public var isBadInput: Bool {
         switch self {
         case .tape(let error): error.isBadInput
@@ -53,8 +53,8 @@ extension RecordingSession {
         public var elapsedNanos: Int64
     }
 
-    /// What a finished recording did (SPEC §3: "a summary line (frames, epochs, bytes,
-    /// duration, frames/s)"). Frames and bytes are what the tape holds after the final commit.
+    /// What a finished recording did, for its summary line (frames, epochs, bytes, duration,
+    /// frames/s). Frames and bytes are what the tape holds after the final commit.
     public struct Summary: Sendable, Equatable {
         /// Frame rows (inbound and outbound) and their raw payload bytes.
         public var frames: Int64
@@ -68,7 +68,7 @@ extension RecordingSession {
         /// was abandoned and `session_end` written without it).
         public var recorderFinished: Bool
         /// The tape writer's final counters: commits, stored bytes, and the arrival → commit
-        /// latency of every frame (`ticktape bench record` reports its p99, SPEC §13).
+        /// latency of every frame (`ticktape bench record` reports its p99).
         public var writerStats: WriterStats
 
         public var framesPerSecond: Double {

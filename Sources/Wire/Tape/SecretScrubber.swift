@@ -6,7 +6,7 @@ import Primitives
 /// What the recorder itself writes never carries credentials: the JWT travels only in the
 /// upgrade request's headers and the session row's URL is redacted. But lifecycle details quote
 /// the server (a refused upgrade's body, a close reason), and a server may echo the request.
-/// SPEC §3: "The Authorization header and keys never enter the tape" — so those details pass
+/// The Authorization header and the keys must never enter the tape, so those details pass
 /// through here. Secrets shorter than 8 characters are not scrubbed (they would mangle ordinary
 /// words); real Upbit keys are 40 characters.
 public final class SecretScrubber: Sendable {

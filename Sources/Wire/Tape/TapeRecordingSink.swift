@@ -2,8 +2,7 @@ import NIOCore
 import TapeLog
 
 /// The recorder's boundary to the tape: stamps each message with its epoch and seq in call
-/// order and hands it to the ``TapeWriter`` (SPEC §3: "the network loop only stamps and
-/// enqueues").
+/// order and hands it to the `TapeWriter`: the network loop only stamps and enqueues.
 ///
 /// An actor, so the reader and the keepalive timer cannot interleave their stamps. When the
 /// writer's queue is full it suspends *before* stamping — reads pause (TCP backpressure) and
@@ -11,7 +10,7 @@ import TapeLog
 ///
 /// Lifecycle details (a refused upgrade's body, a close reason) come from the server and may
 /// echo what we sent; with a ``SecretScrubber`` they are scrubbed of credentials before they
-/// reach the tape (SPEC §3: "The Authorization header and keys never enter the tape").
+/// reach the tape: the Authorization header and the keys never enter it.
 public actor TapeRecordingSink: RecordingSink {
     private let writer: TapeWriter
     private let sessionStartMono: Int64

@@ -3,7 +3,7 @@ import Upbit
 /// The API key pair for Upbit's private WebSocket endpoint (reference §5).
 ///
 /// The keys become a fresh JWT per connection, sent only in the upgrade request's
-/// `Authorization` header; they are never written to a tape (SPEC §3).
+/// `Authorization` header; they are never written to a tape.
 public struct UpbitCredentials: Sendable {
     public var accessKey: String
     public var secretKey: String
@@ -16,7 +16,7 @@ public struct UpbitCredentials: Sendable {
         self.algorithm = algorithm
     }
 
-    /// The environment variables SPEC §3 names.
+    /// The environment variables `record --private` reads the keys from.
     public static let accessKeyVariable = "UPBIT_ACCESS_KEY"
     public static let secretKeyVariable = "UPBIT_SECRET_KEY"
 
