@@ -1,22 +1,6 @@
 import Exchange
 import TapeLog
 
-/// A WebSocket opcode (RFC 6455 §5.2), kept as its raw value so unknown opcodes round-trip.
-public struct FrameOpcode: RawRepresentable, Sendable, Hashable {
-    public var rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-
-    public static let continuation = FrameOpcode(rawValue: 0x0)
-    public static let text = FrameOpcode(rawValue: 0x1)
-    public static let binary = FrameOpcode(rawValue: 0x2)
-    public static let close = FrameOpcode(rawValue: 0x8)
-    public static let ping = FrameOpcode(rawValue: 0x9)
-    public static let pong = FrameOpcode(rawValue: 0xA)
-
-    /// Text and binary messages carry data; everything else is control.
-    public var isData: Bool { self == .text || self == .binary }
-}
-
 /// One recorded frame as the engine reads it.
 public struct ReplayFrame: Sendable {
     public var epoch: UInt32

@@ -37,7 +37,7 @@ public enum TapeReplay {
                     epoch: f.epoch,
                     seq: f.seq,
                     direction: f.direction,
-                    opcode: FrameOpcode(rawValue: f.opcode),
+                    opcode: f.opcode,
                     monoNs: f.monoNs,
                     facts: f.facts
                 )
@@ -57,7 +57,7 @@ public enum TapeReplay {
                     epoch: r.epoch,
                     seq: r.seq,
                     direction: r.direction,
-                    opcode: FrameOpcode(rawValue: r.opcode),
+                    opcode: r.opcode,
                     monoNs: r.monoNs,
                     facts: frame.facts,
                     payload: r.payload.isEmpty ? nil : r.payload

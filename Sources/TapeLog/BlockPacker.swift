@@ -47,7 +47,7 @@ struct BlockPacker {
             switch item {
             case .frame(var frame):
                 var facts: FrameFacts?
-                if let profile, frame.direction == .inbound && Opcode.isData(frame.opcode) {
+                if let profile, frame.direction == .inbound && frame.opcode.isData {
                     let extracted = profile.facts(of: frame.payload)
                     if extracted.type != nil { facts = extracted }
                 }

@@ -90,7 +90,7 @@ final class EpochFacts {
                 epoch: epoch,
                 seq: UInt64(bitPattern: seq),
                 direction: sqlite3_column_int64(frameRows.handle, 1) == 0 ? .inbound : .outbound,
-                opcode: UInt8(truncatingIfNeeded: sqlite3_column_int64(frameRows.handle, 2)),
+                opcode: FrameOpcode(rawValue: UInt8(truncatingIfNeeded: sqlite3_column_int64(frameRows.handle, 2))),
                 monoNs: frameMonoNs,
                 facts: try facts(for: seq)
             )

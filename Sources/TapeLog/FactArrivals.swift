@@ -7,13 +7,14 @@ public struct FactFrame: Sendable, Hashable {
     public var seq: UInt64
     public var direction: Direction
     /// RFC 6455 opcode, raw.
-    public var opcode: UInt8
+    public var opcode: FrameOpcode
     /// Monotonic nanoseconds since the session started (the recorded arrival).
     public var monoNs: Int64
     /// Facts extracted at record time (empty for outbound and control frames).
     public var facts: FrameFacts
 
-    public init(epoch: UInt32, seq: UInt64, direction: Direction, opcode: UInt8, monoNs: Int64, facts: FrameFacts) {
+    public init(epoch: UInt32, seq: UInt64, direction: Direction, opcode: FrameOpcode, monoNs: Int64, facts: FrameFacts)
+    {
         self.epoch = epoch
         self.seq = seq
         self.direction = direction

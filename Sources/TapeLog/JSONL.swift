@@ -32,7 +32,7 @@ public enum JSONLCodec {
             w.field("epoch", int: Int64(r.epoch))
             w.field("seq", int: Int64(r.seq))
             w.field("dir", string: r.direction.name)
-            w.field("opcode", string: Opcode.name(r.opcode))
+            w.field("opcode", string: r.opcode.name)
             w.field("fragments", int: Int64(r.fragments))
             w.field("recv_ns", int: r.recvNs)
             w.field("mono_ns", int: r.monoNs)

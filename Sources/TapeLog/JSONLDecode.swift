@@ -63,7 +63,7 @@ extension JSONLCodec {
             guard let direction = ["in": Direction.inbound, "out": .outbound][try string("dir")] else {
                 throw JSONLError(line: line, reason: "\"dir\" must be in or out")
             }
-            guard let opcode = Opcode.parse(try string("opcode")) else {
+            guard let opcode = FrameOpcode(name: try string("opcode")) else {
                 throw JSONLError(line: line, reason: "unknown opcode")
             }
             let payload: [UInt8]

@@ -17,45 +17,51 @@ public enum Direction: UInt8, Sendable, Hashable {
     public var name: String { self == .inbound ? "in" : "out" }
 }
 
-/// RFC 6455 opcodes as raw values, so unknown opcodes round-trip (a recorder never rejects
-/// what came off the wire).
-public enum Opcode {
-    public static let continuation: UInt8 = 0x0
-    public static let text: UInt8 = 0x1
-    public static let binary: UInt8 = 0x2
-    public static let close: UInt8 = 0x8
-    public static let ping: UInt8 = 0x9
-    public static let pong: UInt8 = 0xA
+/// A WebSocket opcode (RFC 6455 §5.2), kept as its raw value so unknown opcodes round-trip (a
+/// recorder never rejects what came off the wire).
+public struct FrameOpcode: RawRepresentable, Sendable, Hashable, ExpressibleByIntegerLiteral {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// An opcode written as its number (`2` is binary).
+    public init(integerLiteral value: UInt8) { self.rawValue = value }
 
-    /// `text`, `binary`, `close`, `ping`, `pong`, or `opN`.
-    public static func name(_ opcode: UInt8) -> String {
-        switch opcode {
-        case text: "text"
-        case binary: "binary"
-        case close: "close"
-        case ping: "ping"
-        case pong: "pong"
-        case continuation: "continuation"
-        default: "op\(opcode)"
+    public static let continuation = FrameOpcode(rawValue: 0x0)
+    public static let text = FrameOpcode(rawValue: 0x1)
+    public static let binary = FrameOpcode(rawValue: 0x2)
+    public static let close = FrameOpcode(rawValue: 0x8)
+    public static let ping = FrameOpcode(rawValue: 0x9)
+    public static let pong = FrameOpcode(rawValue: 0xA)
+
+    /// `text`, `binary`, `close`, `ping`, `pong`, `continuation`, or `opN`, as in exports.
+    public var name: String {
+        switch self {
+        case .text: "text"
+        case .binary: "binary"
+        case .close: "close"
+        case .ping: "ping"
+        case .pong: "pong"
+        case .continuation: "continuation"
+        default: "op\(rawValue)"
         }
     }
 
-    /// Parses a name from ``name(_:)``.
-    public static func parse(_ name: String) -> UInt8? {
+    /// Parses a ``name``; nil for anything else (or an `opN` outside 0…15).
+    public init?(name: String) {
         switch name {
-        case "text": text
-        case "binary": binary
-        case "close": close
-        case "ping": ping
-        case "pong": pong
-        case "continuation": continuation
+        case "text": self = .text
+        case "binary": self = .binary
+        case "close": self = .close
+        case "ping": self = .ping
+        case "pong": self = .pong
+        case "continuation": self = .continuation
         default:
-            if name.hasPrefix("op"), let value = UInt8(name.dropFirst(2)), value < 16 { value } else { nil }
+            guard name.hasPrefix("op"), let value = UInt8(name.dropFirst(2)), value < 16 else { return nil }
+            self.init(rawValue: value)
         }
     }
 
-    /// Data frames carry application messages; the others are control frames.
-    public static func isData(_ opcode: UInt8) -> Bool { opcode == text || opcode == binary }
+    /// Text and binary messages carry data; everything else is control.
+    public var isData: Bool { self == .text || self == .binary }
 }
 
 /// One recorded message or control frame, stamped with its place in the session.
@@ -66,7 +72,7 @@ public struct FrameRecord: Sendable, Hashable {
     public var seq: UInt64
     public var direction: Direction
     /// RFC 6455 opcode of the (first) frame.
-    public var opcode: UInt8
+    public var opcode: FrameOpcode
     /// How many wire frames were reassembled into this message (1 when unfragmented).
     public var fragments: UInt16
     /// Wall clock at arrival (or send), Unix nanoseconds.
@@ -80,7 +86,7 @@ public struct FrameRecord: Sendable, Hashable {
         epoch: UInt32,
         seq: UInt64,
         direction: Direction,
-        opcode: UInt8,
+        opcode: FrameOpcode,
         fragments: UInt16 = 1,
         recvNs: Int64,
         monoNs: Int64,

@@ -27,7 +27,7 @@ public enum TapeReindexer {
             while let entry = try cursor.next() {
                 guard case .frame(let frame) = entry else { continue }
                 let r = frame.record
-                guard r.direction == .inbound, Opcode.isData(r.opcode) else { continue }
+                guard r.direction == .inbound, r.opcode.isData else { continue }
                 let facts = profile.facts(of: r.payload)
                 guard facts.type != nil else { continue }
                 try streams.insert(facts, epoch: r.epoch, seq: r.seq, into: insert, streams: insertStream)

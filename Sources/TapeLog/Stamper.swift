@@ -25,7 +25,7 @@ public struct Stamper: Sendable {
     /// The next frame of the current epoch.
     public mutating func frame(
         _ direction: Direction,
-        opcode: UInt8,
+        opcode: FrameOpcode,
         fragments: UInt16 = 1,
         wallNs: Int64,
         monoNs: Int64,

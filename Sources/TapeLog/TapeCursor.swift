@@ -115,7 +115,7 @@ public final class TapeCursor {
                 epoch: UInt32(truncatingIfNeeded: epoch),
                 seq: UInt64(truncatingIfNeeded: seq),
                 direction: frames.int64(2) == 0 ? .inbound : .outbound,
-                opcode: UInt8(truncatingIfNeeded: frames.int64(3)),
+                opcode: FrameOpcode(rawValue: UInt8(truncatingIfNeeded: frames.int64(3))),
                 fragments: UInt16(truncatingIfNeeded: frames.int64(4)),
                 recvNs: reader.session.startedNs &+ frames.int64(5) &+ frames.int64(6),
                 monoNs: frames.int64(5),

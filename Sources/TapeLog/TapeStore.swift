@@ -127,7 +127,7 @@ final class TapeStore {
         s.bind(1, Int64(frame.epoch))
         s.bind(2, Int64(bitPattern: frame.seq))
         s.bind(3, Int64(frame.direction.rawValue))
-        s.bind(4, Int64(frame.opcode))
+        s.bind(4, Int64(frame.opcode.rawValue))
         s.bind(5, Int64(frame.fragments))
         s.bind(6, frame.monoNs)
         s.bind(7, frame.recvNs &- startedNs &- frame.monoNs)

@@ -136,7 +136,13 @@ public enum WriteBench {
         for payload in payloads {
             let mono = Int64(monotonicNs() - start)
             try writer.append(
-                stamper.frame(.inbound, opcode: Opcode.binary, wallNs: wallClockNs(), monoNs: mono, payload: payload)
+                stamper.frame(
+                    .inbound,
+                    opcode: FrameOpcode.binary,
+                    wallNs: wallClockNs(),
+                    monoNs: mono,
+                    payload: payload
+                )
             )
         }
         try writer.record(stamper.event(.sessionEnd, wallNs: wallClockNs(), monoNs: Int64(monotonicNs() - start)))

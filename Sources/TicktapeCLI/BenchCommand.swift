@@ -143,7 +143,7 @@ struct CrashWriterCommand: ParsableCommand {
                 try writer.append(
                     stamper.frame(
                         .inbound,
-                        opcode: Opcode.binary,
+                        opcode: FrameOpcode.binary,
                         wallNs: mono,
                         monoNs: mono,
                         payload: feed.next().bytes

@@ -53,7 +53,7 @@ enum TruthDigests {
         var digests: [Int: FrameDigest] = [:]
         while let entry = try cursor.next() {
             guard case .frame(let frame) = entry, frame.record.direction == .inbound,
-                Opcode.isData(frame.record.opcode)
+                frame.record.opcode.isData
             else { continue }
             var hex = Primitives.SHA256.hex(Primitives.SHA256.hash(frame.record.payload))
             let epoch = Int(frame.record.epoch)

@@ -83,7 +83,13 @@ enum SyntheticTape {
         var stamper = Stamper()
         try writer.record(stamper.connect(wallNs: started, monoNs: 0))
         try writer.append(
-            stamper.frame(.outbound, opcode: Opcode.text, wallNs: started, monoNs: 0, payload: request.serialized())
+            stamper.frame(
+                .outbound,
+                opcode: FrameOpcode.text,
+                wallNs: started,
+                monoNs: 0,
+                payload: request.serialized()
+            )
         )
         var frames = 0
         for type in ["ticker", "trade", "orderbook"] {
@@ -94,7 +100,7 @@ enum SyntheticTape {
                 try writer.append(
                     stamper.frame(
                         .inbound,
-                        opcode: Opcode.binary,
+                        opcode: FrameOpcode.binary,
                         wallNs: started + mono,
                         monoNs: mono,
                         payload: snapshot
@@ -110,7 +116,7 @@ enum SyntheticTape {
             try writer.append(
                 stamper.frame(
                     .inbound,
-                    opcode: Opcode.binary,
+                    opcode: FrameOpcode.binary,
                     wallNs: started + mono,
                     monoNs: mono,
                     payload: feed.next().bytes

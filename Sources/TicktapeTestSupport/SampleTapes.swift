@@ -66,18 +66,18 @@ public func writeSampleTape(
         for i in 0..<framesPerEpoch {
             mono += Int64(random.below(3_000_000))
             let payload: [UInt8]
-            let opcode: UInt8
+            let opcode: FrameOpcode
             let direction: Direction = i == 0 ? .outbound : .inbound
             switch random.below(10) {
-            case 0: (opcode, payload) = (Opcode.ping, [])
-            case 1: (opcode, payload) = (Opcode.binary, random.bytes(random.below(300)))
-            case 2: (opcode, payload) = (Opcode.text, Array("héllo \"quoted\" \\ \n\t\u{1}".utf8))
+            case 0: (opcode, payload) = (FrameOpcode.ping, [])
+            case 1: (opcode, payload) = (FrameOpcode.binary, random.bytes(random.below(300)))
+            case 2: (opcode, payload) = (FrameOpcode.text, Array("héllo \"quoted\" \\ \n\t\u{1}".utf8))
             default:
                 let price = 100_000_000 + random.below(1_000_000)
                 let json =
                     #"{"type":"trade","code":"KRW-BTC","timestamp":\#(1_730_336_862_000 + i),"#
                     + #""trade_price":\#(price).0,"sequential_id":1730336862047\#(i),"stream_type":"REALTIME"}"#
-                (opcode, payload) = (Opcode.binary, Array(json.utf8))
+                (opcode, payload) = (FrameOpcode.binary, Array(json.utf8))
             }
             let frame = stamper.frame(
                 direction,

@@ -28,7 +28,7 @@ import TicktapeTestSupport
         while let entry = try cursor.next() {
             guard case .frame(let frame) = entry else { continue }
             epochs.insert(frame.record.epoch)
-            if frame.record.direction == .inbound && Opcode.isData(frame.record.opcode) && frame.record.epoch < newest {
+            if frame.record.direction == .inbound && frame.record.opcode.isData && frame.record.epoch < newest {
                 late += 1
             }
             newest = max(newest, frame.record.epoch)

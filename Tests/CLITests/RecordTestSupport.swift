@@ -131,7 +131,7 @@ func poll(seconds: Double = 60, _ condition: () -> Bool) async -> Bool {
 func inboundPayloads(_ path: String) throws -> [[UInt8]] {
     try TapeReader(path: path).allEntries().compactMap { entry in
         guard case .frame(let frame) = entry, frame.record.direction == .inbound,
-            Opcode.isData(frame.record.opcode)
+            frame.record.opcode.isData
         else { return nil }
         return frame.record.payload
     }

@@ -115,7 +115,7 @@ func marketMessages(of path: String, codes: Set<String>? = nil) throws -> (messa
             if event.kind == .connect { epochs += 1 }
         case .frame(let frame):
             let record = frame.record
-            guard record.direction == .inbound, Opcode.isData(record.opcode),
+            guard record.direction == .inbound, record.opcode.isData,
                 let type = frame.facts.type, UpbitScanner.isMarketType(type)
             else { continue }
             if let codes, !(frame.facts.code.map(codes.contains) ?? false) { continue }

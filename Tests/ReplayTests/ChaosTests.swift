@@ -18,13 +18,13 @@ import Upbit
         var stamper = Stamper()
         try writer.record(stamper.connect(wallNs: 0, monoNs: 0))
         try writer.append(
-            stamper.frame(.outbound, opcode: Opcode.text, wallNs: 0, monoNs: 0, payload: Array(subscription.utf8))
+            stamper.frame(.outbound, opcode: FrameOpcode.text, wallNs: 0, monoNs: 0, payload: Array(subscription.utf8))
         )
         let step = Int64(1_000_000_000 / rate)
         for i in 1...(seconds * rate) {
             let t = Int64(i) * step
             try writer.append(
-                stamper.frame(.inbound, opcode: Opcode.binary, wallNs: t, monoNs: t, payload: feed.next().bytes)
+                stamper.frame(.inbound, opcode: FrameOpcode.binary, wallNs: t, monoNs: t, payload: feed.next().bytes)
             )
         }
         try writer.record(

@@ -57,16 +57,16 @@ import Upbit
             case 0:
                 lastSeq[e] += 1
                 let seq = lastSeq[e]
-                let (direction, opcode, payload): (Direction, UInt8, [UInt8])
+                let (direction, opcode, payload): (Direction, FrameOpcode, [UInt8])
                 switch random.below(8) {
-                case 0: (direction, opcode, payload) = (.inbound, Opcode.ping, [])
-                case 1: (direction, opcode, payload) = (.outbound, Opcode.text, Array("PING".utf8))
+                case 0: (direction, opcode, payload) = (.inbound, FrameOpcode.ping, [])
+                case 1: (direction, opcode, payload) = (.outbound, FrameOpcode.text, Array("PING".utf8))
                 default:
                     let json =
                         #"{"type":"trade","code":"KRW-\#(["BTC", "ETH", "XRP"][random.below(3)])","#
                         + #""timestamp":\#(1_730_336_862_000 + item.time),"sequential_id":\#(item.time),"#
                         + #""stream_type":"\#(random.below(5) == 0 ? "SNAPSHOT" : "REALTIME")"}"#
-                    (direction, opcode, payload) = (.inbound, Opcode.binary, Array(json.utf8))
+                    (direction, opcode, payload) = (.inbound, FrameOpcode.binary, Array(json.utf8))
                 }
                 let frame = FrameRecord(
                     epoch: item.epoch,

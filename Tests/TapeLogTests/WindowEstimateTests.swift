@@ -35,7 +35,7 @@ import Upbit
                         epoch: epoch,
                         seq: UInt64(i + 1),
                         direction: .inbound,
-                        opcode: Opcode.binary,
+                        opcode: FrameOpcode.binary,
                         recvNs: mono,
                         monoNs: mono,
                         payload: Array(json.utf8)
@@ -48,7 +48,7 @@ import Upbit
                     epoch: epoch,
                     seq: UInt64(snapshots + perEpoch + 1),
                     direction: .inbound,
-                    opcode: Opcode.ping,
+                    opcode: FrameOpcode.ping,
                     recvNs: mono,
                     monoNs: mono,
                     payload: []

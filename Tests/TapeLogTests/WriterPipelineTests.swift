@@ -40,7 +40,7 @@ import Upbit
             let wall = startedNs + mono + Int64(random.below(2_000_001)) - 1_000_000
             var frame = stamper.frame(
                 i % 97 == 0 ? .outbound : .inbound,
-                opcode: i % 89 == 0 ? Opcode.text : Opcode.binary,
+                opcode: i % 89 == 0 ? FrameOpcode.text : FrameOpcode.binary,
                 fragments: i % 50 == 0 ? 3 : 1,
                 wallNs: wall,
                 monoNs: mono,
@@ -53,7 +53,7 @@ import Upbit
                     epoch: frame.epoch - 1,
                     seq: oldSeq,
                     direction: .inbound,
-                    opcode: Opcode.binary,
+                    opcode: FrameOpcode.binary,
                     recvNs: wall,
                     monoNs: mono,
                     payload: Array(#"{"type":"trade","code":"KRW-OLD","timestamp":1}"#.utf8)
@@ -90,7 +90,7 @@ import Upbit
             let original = try #require(byKey[key(frame.record)])
             #expect(frame.record == original)
             let expected =
-                original.direction == .inbound && Opcode.isData(original.opcode)
+                original.direction == .inbound && original.opcode.isData
                 ? UpbitScanner.facts(of: original.payload) : FrameFacts()
             #expect(frame.facts == (expected.type == nil ? FrameFacts() : expected), "\(key(original))")
         }
@@ -134,7 +134,7 @@ import Upbit
             try writer.append(
                 stamper.frame(
                     .inbound,
-                    opcode: Opcode.binary,
+                    opcode: FrameOpcode.binary,
                     wallNs: Int64(i),
                     monoNs: Int64(i),
                     payload: [UInt8(i & 255)]
@@ -200,7 +200,7 @@ import Upbit
             try writer.append(
                 stamper.frame(
                     .inbound,
-                    opcode: Opcode.ping,
+                    opcode: FrameOpcode.ping,
                     wallNs: wall,
                     monoNs: Int64(i) * 1_000_000_007,
                     payload: []

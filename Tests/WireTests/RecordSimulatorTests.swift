@@ -99,11 +99,11 @@ import Upbit
                     disconnect != nil && disconnect?.closeCode == nil,
                     "epoch \(epoch): \(String(describing: disconnect))"
                 )
-                #expect(!frames.contains { $0.opcode == Opcode.close }, "epoch \(epoch) ended by a cut")
+                #expect(!frames.contains { $0.opcode == FrameOpcode.close }, "epoch \(epoch) ended by a cut")
             }
             inbound[epoch] =
                 frames
-                .filter { $0.direction == .inbound && Opcode.isData($0.opcode) }
+                .filter { $0.direction == .inbound && $0.opcode.isData }
                 .map { Primitives.SHA256.hex(Primitives.SHA256.hash($0.payload)) }
         }
 

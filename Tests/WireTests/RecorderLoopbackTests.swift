@@ -1,6 +1,7 @@
 import NIOCore
 import NIOWebSocket
 import Primitives
+import TapeLog
 import Testing
 
 @testable import Wire

@@ -1,11 +1,12 @@
 import NIOCore
+import TapeLog
 import Wire
 
 /// A sink that keeps everything in memory, in call order.
 actor RecordingLog: RecordingSink {
     enum Entry: Sendable {
         case epoch(Int, EpochInfo)
-        case frame(FrameDirection, epoch: Int, WebSocketMessage)
+        case frame(Direction, epoch: Int, WebSocketMessage)
         case event(RecorderEvent.Kind)
     }
 
@@ -15,7 +16,7 @@ actor RecordingLog: RecordingSink {
         self.entries.append(.epoch(epoch, info))
     }
 
-    func record(_ message: WebSocketMessage, direction: FrameDirection, epoch: Int) async throws {
+    func record(_ message: WebSocketMessage, direction: Direction, epoch: Int) async throws {
         self.entries.append(.frame(direction, epoch: epoch, message))
     }
 
@@ -31,7 +32,7 @@ actor RecordingLog: RecordingSink {
         self.entries.compactMap { if case .event(let kind) = $0 { return kind } else { return nil } }
     }
 
-    func frames(epoch wanted: Int) -> [(FrameDirection, WebSocketMessage)] {
+    func frames(epoch wanted: Int) -> [(Direction, WebSocketMessage)] {
         self.entries.compactMap {
             if case .frame(let direction, let epoch, let message) = $0, epoch == wanted { return (direction, message) }
             return nil

@@ -101,11 +101,11 @@ import Upbit
             #expect(frames.first?.direction == .outbound)
             #expect(frames.first?.payload == subscription, "epoch \(epoch): the subscription is the first frame")
             #expect(frames.map(\.seq) == Array(1...UInt64(frames.count)), "epoch \(epoch): seq contiguous")
-            let data = frames.filter { $0.direction == .inbound && Opcode.isData($0.opcode) }
+            let data = frames.filter { $0.direction == .inbound && $0.opcode.isData }
             #expect(data.map(\.payload) == server.messages, "epoch \(epoch): every frame byte-identical")
             #expect(data.first?.fragments == 2)
             if epoch <= 3 {
-                let close = frames.first { $0.direction == .inbound && $0.opcode == Opcode.close }
+                let close = frames.first { $0.direction == .inbound && $0.opcode == FrameOpcode.close }
                 #expect(close.map { Array($0.payload.prefix(2)) } == [0x0F, UInt8(0xA0 + epoch)])
                 let disconnect = inEpoch.compactMap { entry -> LifecycleRecord? in
                     if case .event(let event) = entry, event.kind == .disconnect { return event }

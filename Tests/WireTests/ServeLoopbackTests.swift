@@ -25,12 +25,16 @@ import Upbit
                 Array(#"[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"]}]"#.utf8),
                 at: base + 1,
                 direction: .outbound,
-                opcode: Opcode.text
+                opcode: FrameOpcode.text
             )
             for k in 1...150 {
                 // Recorded as text or binary: served as binary either way, as Upbit sends data.
-                script.frame(feed.next().bytes, at: base + Int64(k), opcode: k % 3 == 0 ? Opcode.text : Opcode.binary)
-                if k % 50 == 0 { script.frame([], at: base + Int64(k), opcode: Opcode.ping) }
+                script.frame(
+                    feed.next().bytes,
+                    at: base + Int64(k),
+                    opcode: k % 3 == 0 ? FrameOpcode.text : FrameOpcode.binary
+                )
+                if k % 50 == 0 { script.frame([], at: base + Int64(k), opcode: FrameOpcode.ping) }
             }
             script.disconnect(at: base + 500, code: 1001)
         }

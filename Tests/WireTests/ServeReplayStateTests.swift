@@ -53,11 +53,11 @@ import Upbit
     @Test func onlyInboundMarketDataIsBroadcast() {
         var script = ServeTapeScript()
         script.connect(at: 0)
-        script.frame(Array(#"[{"ticket":"t"}]"#.utf8), at: 1, direction: .outbound, opcode: Opcode.text)
-        script.frame(Array(#"{"status":"UP"}"#.utf8), at: 2, opcode: Opcode.text)
-        script.frame([], at: 3, opcode: Opcode.ping)
+        script.frame(Array(#"[{"ticket":"t"}]"#.utf8), at: 1, direction: .outbound, opcode: FrameOpcode.text)
+        script.frame(Array(#"{"status":"UP"}"#.utf8), at: 2, opcode: FrameOpcode.text)
+        script.frame([], at: 3, opcode: FrameOpcode.ping)
         script.frame(Array("not json".utf8), at: 4)
-        script.frame(tradePayload("KRW-ETH", sid: 1), at: 5, opcode: Opcode.text)
+        script.frame(tradePayload("KRW-ETH", sid: 1), at: 5, opcode: FrameOpcode.text)
         var state = TapeReplayState(events: [], replayDisconnects: true)
         let events = script.entries.compactMap { state.apply($0) }
         #expect(events.count == 1)

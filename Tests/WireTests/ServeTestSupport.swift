@@ -27,7 +27,7 @@ struct ServeTapeScript {
         at ms: Int64,
         epoch: UInt32? = nil,
         direction: Direction = .inbound,
-        opcode: UInt8 = Opcode.binary
+        opcode: FrameOpcode = .binary
     ) {
         let e = epoch ?? self.epoch
         let seq = (seqs[e] ?? 0) + 1
@@ -61,7 +61,7 @@ struct ServeTapeScript {
     /// Inbound market payloads in written order.
     var messages: [[UInt8]] {
         entries.compactMap { entry in
-            guard case .frame(let f) = entry, f.record.direction == .inbound, Opcode.isData(f.record.opcode),
+            guard case .frame(let f) = entry, f.record.direction == .inbound, f.record.opcode.isData,
                 let type = f.facts.type, UpbitScanner.isMarketType(type)
             else { return nil }
             return f.record.payload

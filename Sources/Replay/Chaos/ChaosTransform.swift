@@ -45,8 +45,8 @@ public struct ChaosTransform {
             let r = frame.record
             emit.setWallBase(r.recvNs - r.monoNs)
             try applySchedule(upTo: r.monoNs, into: sink)
-            let isData = r.direction == .inbound && Opcode.isData(r.opcode)
-            if r.direction == .outbound && Opcode.isData(r.opcode) && subscription == nil { subscription = r.payload }
+            let isData = r.direction == .inbound && r.opcode.isData
+            if r.direction == .outbound && r.opcode.isData && subscription == nil { subscription = r.payload }
             if isData { state.observe(frame) }
             if releaseAfterSnapshots && r.direction == .inbound && frame.facts.streamType == .realtime {
                 releaseAfterSnapshots = false
@@ -135,13 +135,13 @@ public struct ChaosTransform {
         downUntil = nil
         try emit.connect(at: time, wallNs: nil, detail: "chaos reconnect", into: sink)
         if let subscription {
-            try emit.frame(direction: .outbound, opcode: Opcode.text, payload: subscription, at: time, into: sink)
+            try emit.frame(direction: .outbound, opcode: FrameOpcode.text, payload: subscription, at: time, into: sink)
         }
         for key in state.keys {
             let stale = spec.staleSnapshot > 0 && chance(spec.staleSnapshot)
             try emit.frame(
                 direction: .inbound,
-                opcode: Opcode.binary,
+                opcode: FrameOpcode.binary,
                 payload: state.snapshot(key, stale: stale),
                 at: time,
                 into: sink
@@ -170,7 +170,7 @@ public struct ChaosTransform {
     private mutating func deliver(_ r: FrameRecord, into sink: (TapeEntry) throws -> Void) rethrows {
         var delay = spec.delayNs
         if spec.jitterNs > 0 { delay += Int64(random.below(UInt64(spec.jitterNs))) }
-        let isData = r.direction == .inbound && Opcode.isData(r.opcode)
+        let isData = r.direction == .inbound && r.opcode.isData
         let copyAfter = isData && spec.dup > 0 && chance(spec.dup) ? 1 + Int(random.below(UInt64(spec.dupWindow))) : nil
         try emit.frame(
             direction: r.direction,

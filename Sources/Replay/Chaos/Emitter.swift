@@ -48,7 +48,7 @@ struct Emitter {
 
     mutating func frame(
         direction: Direction,
-        opcode: UInt8,
+        opcode: FrameOpcode,
         fragments: UInt16 = 1,
         payload: [UInt8],
         at mono: Int64,
@@ -67,7 +67,7 @@ struct Emitter {
             payload: payload
         )
         try push(record, into: sink)
-        if direction == .inbound && Opcode.isData(opcode) {
+        if direction == .inbound && opcode.isData {
             var due: [FrameRecord] = []
             for i in duplicates.indices {
                 duplicates[i].remaining -= 1

@@ -1,8 +1,4 @@
-/// Direction of a recorded message: the tape's `in` or `out`.
-public enum FrameDirection: Sendable, Equatable {
-    case inbound
-    case outbound
-}
+import TapeLog
 
 /// Facts about the connection that opens an epoch.
 public struct EpochInfo: Sendable, Equatable {
@@ -58,7 +54,7 @@ public protocol RecordingSink: Sendable {
     /// A handshake completed: `epoch` (1, 2, 3 … without gaps) begins.
     func beginEpoch(_ epoch: Int, info: EpochInfo) async throws
     /// One message of `epoch`, inbound (stamped on arrival) or outbound (stamped when written).
-    func record(_ message: WebSocketMessage, direction: FrameDirection, epoch: Int) async throws
+    func record(_ message: WebSocketMessage, direction: Direction, epoch: Int) async throws
     /// A lifecycle event.
     func lifecycle(_ event: RecorderEvent) async throws
 }

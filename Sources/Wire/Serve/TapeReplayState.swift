@@ -74,7 +74,7 @@ public struct TapeReplayState: Sendable {
         case .frame(let frame):
             let record = frame.record
             self.position = ReplayPosition(epoch: record.epoch, seq: record.seq, monoNs: record.monoNs)
-            guard record.direction == .inbound, Opcode.isData(record.opcode),
+            guard record.direction == .inbound, record.opcode.isData,
                 let type = frame.facts.type, UpbitScanner.isMarketType(type)
             else {
                 if record.direction == .inbound { self.skipped += 1 }

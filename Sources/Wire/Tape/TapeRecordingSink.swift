@@ -56,7 +56,7 @@ public actor TapeRecordingSink: RecordingSink {
         )
     }
 
-    public func record(_ message: WebSocketMessage, direction: FrameDirection, epoch: Int) async throws {
+    public func record(_ message: WebSocketMessage, direction: Direction, epoch: Int) async throws {
         await writer.waitUntilWritable()
         guard !ended else { return }
         guard epoch == Int(stamper.epoch) else {
@@ -65,8 +65,8 @@ public actor TapeRecordingSink: RecordingSink {
         let payload = Array(message.payload.readableBytesView)
         try writer.append(
             stamper.frame(
-                direction == .inbound ? .inbound : .outbound,
-                opcode: message.rawOpcode,
+                direction,
+                opcode: FrameOpcode(rawValue: message.rawOpcode),
                 fragments: UInt16(clamping: message.fragmentCount),
                 wallNs: message.wallNanos,
                 monoNs: message.monotonicNanos - sessionStartMono,
