@@ -78,7 +78,10 @@ let package = Package(
         .executableTarget(name: "ticktape", dependencies: ["TicktapeCLI"]),
 
         // Shared by the test targets: sample tapes, temp dirs, seeded randomness, the CLI runner.
-        .target(name: "TicktapeTestSupport", dependencies: ["Primitives", "Exchange", "TapeLog", "Upbit"]),
+        .target(
+            name: "TicktapeTestSupport",
+            dependencies: ["Primitives", "Exchange", "TapeLog", "Rules", "Upbit", "Wire"]
+        ),
 
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
         .testTarget(
@@ -93,7 +96,10 @@ let package = Package(
             name: "TapeLogTests",
             dependencies: ["TapeLog", "Exchange", "Upbit", "Simulator", "TicktapeTestSupport"]
         ),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "Exchange", "Primitives", "Upbit"]),
+        .testTarget(
+            name: "RulesTests",
+            dependencies: ["Rules", "Exchange", "Primitives", "Upbit", "TicktapeTestSupport"]
+        ),
         .testTarget(
             name: "ReplayTests",
             dependencies: [

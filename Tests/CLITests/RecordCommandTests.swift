@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Primitives
 import TapeLog
 import Testing
 import TicktapeTestSupport
@@ -22,7 +23,7 @@ import Wire
     }
 
     @Test func durationStopsCleanlyWithOneSummaryLine() async throws {
-        let log = Shared(FeedLog())
+        let log = Locked(FeedLog())
         let out = temporaryDirectory() + "/duration.tape"
         let child = try await withRecordServer(handler: feedHandler(log)) { port in
             let child = try ChildProcess(
@@ -44,7 +45,7 @@ import Wire
         #expect(!verify.stdout.contains("torn tail"))
         let reader = try TapeReader(path: out)
         #expect(reader.session.url.hasPrefix("ws://127.0.0.1:") && reader.session.url.hasSuffix("/websocket/v1"))
-        let sent = log.with { $0 }
+        let sent = log.withLock { $0 }
         #expect(sent.subscriptions.count == 1)
         #expect(reader.session.subscription.map { Array($0.utf8) } == sent.subscriptions.first)
         #expect(reader.session.subscription?.contains(#""codes":["KRW-BTC"]"#) == true)
@@ -56,11 +57,11 @@ import Wire
 
     @Test(arguments: [SIGINT, SIGTERM])
     func aSignalStopsCleanly(_ signal: Int32) async throws {
-        let log = Shared(FeedLog())
+        let log = Locked(FeedLog())
         let out = temporaryDirectory() + "/signal-\(signal).tape"
         let child = try await withRecordServer(handler: feedHandler(log)) { port in
             let child = try ChildProcess(ticktape: arguments(port: port, out: out), environment: environment())
-            #expect(await poll { log.with { $0.sent.count } >= 100 }, "the feed never got going")
+            #expect(await poll { log.withLock { $0.sent.count } >= 100 }, "the feed never got going")
             child.send(signal)
             #expect(await child.wait(seconds: 60), "a signal must end the recording")
             return child
@@ -73,15 +74,15 @@ import Wire
         #expect(!verify.stdout.contains("torn tail"), "\(verify.stdout)")
         let recorded = try inboundPayloads(out)
         #expect(recorded.count >= 100)
-        #expect(recorded == log.with { $0.sent }.prefix(recorded.count).map(\.payload))
+        #expect(recorded == log.withLock { $0.sent }.prefix(recorded.count).map(\.payload))
         let events = try TapeReader(path: out).events()
         #expect(events.last?.kind == .sessionEnd)
         #expect(events.contains { $0.kind == .disconnect && $0.closeCode == 1000 }, "close 1000 answered")
     }
 
     @Test func aSecondSigintExitsAtOnceAfterCommittingWhatArrived() async throws {
-        let log = Shared(FeedLog())
-        let seen = Shared((pong: false, close: false))
+        let log = Locked(FeedLog())
+        let seen = Locked((pong: false, close: false))
         let out = temporaryDirectory() + "/twice.tape"
         // Sends 50 frames and a ping, then reads without ever answering the close: the close 1000
         // of the first SIGINT gets no reply and the recorder is still waiting (≤ 2 s) when the
@@ -93,13 +94,13 @@ import Wire
             for index in 0..<50 {
                 let payload = Array(#"{"type":"trade","sequential_id":\#(index)}"#.utf8)
                 try await writer.send(text: ByteBuffer(bytes: payload))
-                log.with { $0.sent.append((1, payload, .now)) }
+                log.withLock { $0.sent.append((1, payload, .now)) }
             }
             try await writer.ping()
             while let message = try await iterator.next() {
-                if message.opcode == .pong { seen.with { $0.pong = true } }
+                if message.opcode == .pong { seen.withLock { $0.pong = true } }
                 if message.opcode == .connectionClose {
-                    seen.with { $0.close = true }
+                    seen.withLock { $0.close = true }
                     break  // asking for the next message would send the close reply
                 }
             }
@@ -111,9 +112,9 @@ import Wire
                 ticktape: arguments(port: port, out: out, ["--commit-ms", "60000"]),
                 environment: environment()
             )
-            #expect(await poll { seen.with { $0.pong } }, "the recorder never took in the feed")
+            #expect(await poll { seen.withLock { $0.pong } }, "the recorder never took in the feed")
             child.send(SIGINT)
-            #expect(await poll { seen.with { $0.close } }, "the first SIGINT sends close 1000")
+            #expect(await poll { seen.withLock { $0.close } }, "the first SIGINT sends close 1000")
             #expect(child.isRunning, "the first SIGINT waits for the close reply")
             child.send(SIGINT)
             #expect(await child.wait(seconds: 60))
@@ -126,21 +127,21 @@ import Wire
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout.contains("warning: torn tail"), "no session_end after an abrupt exit")
         let recorded = try inboundPayloads(out)
-        #expect(recorded == log.with { $0.sent }.map(\.payload), "the flush committed everything that arrived")
+        #expect(recorded == log.withLock { $0.sent }.map(\.payload), "the flush committed everything that arrived")
     }
 
     @Test func sigkillLosesOnlyWhatWasNotCommittedYet() async throws {
-        let log = Shared(FeedLog())
+        let log = Locked(FeedLog())
         let out = temporaryDirectory() + "/sigkill.tape"
         let child = try await withRecordServer(handler: feedHandler(log)) { port in
             let child = try ChildProcess(
                 ticktape: arguments(port: port, out: out, ["--commit-ms", "50"]),
                 environment: environment()
             )
-            #expect(await poll { log.with { $0.sent.count } >= 200 }, "the feed never got going")
+            #expect(await poll { log.withLock { $0.sent.count } >= 200 }, "the feed never got going")
             // While the feed keeps streaming and nothing asks the recorder to stop, the commit
             // window alone (far below the 8192-frame commit size) must make these durable.
-            let committed = log.with { $0.sent.count }
+            let committed = log.withLock { $0.sent.count }
             #expect(
                 await poll { ((try? inboundPayloads(out))?.count ?? 0) >= committed },
                 "frames are committed while the feed streams"
@@ -157,7 +158,7 @@ import Wire
         // What survives is a byte-identical prefix of what was sent, holding at least everything
         // seen committed before the kill: a crash loses only the window not yet committed.
         let recorded = try inboundPayloads(out)
-        let sent = log.with { $0.sent }.map(\.payload)
+        let sent = log.withLock { $0.sent }.map(\.payload)
         #expect(recorded == Array(sent.prefix(recorded.count)), "byte-identical, nothing skipped")
         #expect(recorded.count >= child.1, "committed windows survive a crash")
     }
@@ -166,12 +167,12 @@ import Wire
         let dir = temporaryDirectory()
         let existing = dir + "/existing.tape"
         _ = FileManager.default.createFile(atPath: existing, contents: Data("not mine".utf8))
-        let upgrades = Shared(0)
+        let upgrades = Locked(0)
         let gate: @Sendable (UpgradeRequest) -> UpgradeDecision = { _ in
-            upgrades.with { $0 += 1 }
+            upgrades.withLock { $0 += 1 }
             return .accept
         }
-        try await withRecordServer(gate: gate, handler: feedHandler(Shared(FeedLog()))) { port in
+        try await withRecordServer(gate: gate, handler: feedHandler(Locked(FeedLog()))) { port in
             let url = "ws://127.0.0.1:\(port)/websocket/v1"
             let out = dir + "/new.tape"
             let cases: [[String]] = [
@@ -202,7 +203,7 @@ import Wire
             }
             #expect(!FileManager.default.fileExists(atPath: out), "no tape for a refused run")
         }
-        #expect(upgrades.with { $0 } == 0, "nothing connected")
+        #expect(upgrades.withLock { $0 } == 0, "nothing connected")
 
         let unwritable = try ChildProcess(
             ticktape: [

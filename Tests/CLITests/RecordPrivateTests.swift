@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 import TapeLog
 import Testing
 import TicktapeTestSupport
@@ -10,25 +11,9 @@ import Wire
     static let secretKey = "SKclisecretkey9876543210zyxwvutsrqponmlkj"
 
     @Test func privateRecordingAuthenticatesAndKeepsEveryCredentialOutOfTheTape() async throws {
-        let tokens = Shared<[String]>([])
-        let attempts = Shared(0)
-        // Accepts only a valid HS512 token on the private path; the first attempt is refused
-        // with a body that echoes the Authorization header back.
-        let gate: @Sendable (UpgradeRequest) -> UpgradeDecision = { request in
-            let attempt = attempts.with {
-                $0 += 1
-                return $0
-            }
-            let header = request.headers["Authorization"].first ?? ""
-            guard request.path == "/websocket/v1/private", header.hasPrefix("Bearer ") else {
-                return .reject(HTTPReply(status: .unauthorized, body: "no token"))
-            }
-            let token = String(header.dropFirst("Bearer ".count))
-            tokens.with { $0.append(token) }
-            if attempt == 1 { return .reject(HTTPReply(status: .unauthorized, body: "invalid: \(header)")) }
-            return Self.isValid(token) ? .accept : .reject(HTTPReply(status: .unauthorized, body: "bad signature"))
-        }
-        let log = Shared(FeedLog())
+        let endpoint = PrivateEndpointGate(accessKey: Self.accessKey, secretKey: Self.secretKey)
+        let gate = endpoint.decide
+        let log = Locked(FeedLog())
         let out = temporaryDirectory() + "/private.tape"
         let child = try await withRecordServer(gate: gate, handler: feedHandler(log) { $0 == 1 ? 5 : nil }) { port in
             let child = try ChildProcess(
@@ -46,10 +31,10 @@ import Wire
         }
         #expect(child.status == 0, "\(child.stderr)")
         #expect(child.stdout.contains("(stopped: max-frames)"), "\(child.stdout)")
-        let seen = tokens.with { $0 }
+        let seen = endpoint.tokens.withLock { $0 }
         #expect(seen.count >= 3, "a refused attempt and two connections")
         #expect(Set(seen).count == seen.count, "a fresh token for every connection")
-        #expect(seen.dropFirst().allSatisfy(Self.isValid))
+        #expect(seen.dropFirst().allSatisfy(endpoint.isValid))
 
         let reader = try TapeReader(path: out)
         #expect(reader.session.url.hasSuffix("/websocket/v1/private"))
@@ -71,21 +56,5 @@ import Wire
             #expect(!export.stdout.contains(secret), "the export shows \(secret.prefix(12))…")
             #expect(!child.stdout.contains(secret) && !child.stderr.contains(secret))
         }
-    }
-
-    /// Recomputes the HS512 signature over the token's own claims (the nonce included).
-    static func isValid(_ token: String) -> Bool {
-        let parts = token.split(separator: ".")
-        guard parts.count == 3, let claims = base64URLDecoded(String(parts[1])),
-            let object = try? JSONSerialization.jsonObject(with: claims) as? [String: String],
-            object["access_key"] == accessKey, let nonce = object["nonce"]
-        else { return false }
-        return UpbitJWT.token(accessKey: accessKey, secretKey: secretKey, algorithm: .hs512, nonce: nonce) == token
-    }
-
-    static func base64URLDecoded(_ text: String) -> Data? {
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while standard.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard)
     }
 }

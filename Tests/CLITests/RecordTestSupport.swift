@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Primitives
 import TapeLog
 import TicktapeTestSupport
 import Upbit
@@ -14,20 +15,6 @@ struct RecordTestHandler: WebSocketServerHandler {
     }
 }
 
-/// A value shared between the test, server tasks and threads.
-final class Shared<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func with<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
-
 /// What a feed server sent: every payload with the moment its write completed, per connection.
 struct FeedLog: Sendable {
     var subscriptions: [[UInt8]] = []
@@ -37,19 +24,19 @@ struct FeedLog: Sendable {
 /// After the subscription (Upbit sends nothing before one), one text message every `interval`
 /// until the client closes; connection `n` closes by itself after `closeAfter(n)` messages.
 func feedHandler(
-    _ log: Shared<FeedLog>,
+    _ log: Locked<FeedLog>,
     interval: Duration = .milliseconds(2),
     closeAfter: @escaping @Sendable (Int) -> Int? = { _ in nil }
 ) -> RecordTestHandler {
-    let connections = Shared(0)
+    let connections = Locked(0)
     return RecordTestHandler { _, inbound, writer in
-        let number = connections.with {
+        let number = connections.withLock {
             $0 += 1
             return $0
         }
         var iterator = inbound.makeAsyncIterator()
         guard let first = try await iterator.next() else { return }
-        log.with { $0.subscriptions.append(Array(first.payload.readableBytesView)) }
+        log.withLock { $0.subscriptions.append(Array(first.payload.readableBytesView)) }
         let remaining = UnsafeSendable(iterator)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -67,7 +54,7 @@ func feedHandler(
                         #"{"type":"trade","code":"KRW-BTC","connection":\#(number),"sequential_id":\#(index)}"#.utf8
                     )
                     try await writer.send(text: ByteBuffer(bytes: payload))
-                    log.with { $0.sent.append((number, payload, .now)) }
+                    log.withLock { $0.sent.append((number, payload, .now)) }
                     index += 1
                     try await Task.sleep(for: interval)
                 }

@@ -4,6 +4,7 @@ import Reports
 import Rules
 import TapeLog
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 @Suite("Replay engine")

@@ -3,6 +3,7 @@ import Reports
 import Rules
 import TapeLog
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 @Suite("Replay reports")

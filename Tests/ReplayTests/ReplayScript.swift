@@ -2,6 +2,7 @@ import Exchange
 import Replay
 import Rules
 import TapeLog
+import TicktapeTestSupport
 import Upbit
 
 /// Turns scripted frames into tape-like replay inputs: a connect event opens each new epoch,

@@ -1,5 +1,6 @@
 import Rules
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 @Suite("R4 snapshot merge")

@@ -1,6 +1,7 @@
 import Primitives
 import Rules
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 /// Random scripts with duplicates, reorders, reconnect snapshots and stale-epoch tails.

@@ -3,6 +3,7 @@ import NIOCore
 import Primitives
 import TapeLog
 import Testing
+import TicktapeTestSupport
 import Upbit
 
 @testable import Wire
@@ -12,24 +13,8 @@ import Upbit
     static let secretKey = "SKtestsecretkey9876543210zyxwvutsrqponmlk"
 
     @Test func credentialsAuthenticateEveryConnectionAndNeverReachTheTape() async throws {
-        let tokens = Locked<[String]>([])
-        let attempts = Locked(0)
-        // The first attempt is refused with a body that echoes the Authorization header, as a
-        // careless server might: the connect_failed detail must not carry it into the tape.
-        let gate: @Sendable (UpgradeRequest) -> UpgradeDecision = { request in
-            let attempt = attempts.withLock {
-                $0 += 1
-                return $0
-            }
-            let header = request.headers["Authorization"].first ?? ""
-            guard request.path == "/websocket/v1/private", header.hasPrefix("Bearer ") else {
-                return .reject(HTTPReply(status: .unauthorized, body: "no token"))
-            }
-            let token = String(header.dropFirst("Bearer ".count))
-            tokens.withLock { $0.append(token) }
-            if attempt == 1 { return .reject(HTTPReply(status: .unauthorized, body: "invalid: \(header)")) }
-            return Self.isValid(token) ? .accept : .reject(HTTPReply(status: .unauthorized, body: "bad signature"))
-        }
+        let endpoint = PrivateEndpointGate(accessKey: Self.accessKey, secretKey: Self.secretKey)
+        let gate = endpoint.decide
         let connections = Locked(0)
         let handler = ClosureHandler { _, inbound, writer in
             let number = connections.withLock {
@@ -53,10 +38,10 @@ import Upbit
             }
         }
         #expect(summary.epochs == 2)
-        let seen = tokens.withLock { $0 }
+        let seen = endpoint.tokens.withLock { $0 }
         #expect(seen.count >= 3)
         #expect(Set(seen).count == seen.count, "a fresh token for every connection")
-        #expect(seen.dropFirst().allSatisfy(Self.isValid))
+        #expect(seen.dropFirst().allSatisfy(endpoint.isValid))
 
         let reader = try TapeReader(path: path)
         #expect(reader.session.url.hasSuffix("/websocket/v1/private"))
@@ -74,21 +59,5 @@ import Upbit
         }
         let details = try reader.events().compactMap(\.detail).joined(separator: "\n")
         for secret in forbidden { #expect(!details.contains(secret)) }
-    }
-
-    /// Recomputes the HS512 signature over the token's own claims (the nonce included).
-    static func isValid(_ token: String) -> Bool {
-        let parts = token.split(separator: ".")
-        guard parts.count == 3, let claims = base64URLDecoded(String(parts[1])),
-            let object = try? JSONSerialization.jsonObject(with: claims) as? [String: String],
-            object["access_key"] == accessKey, let nonce = object["nonce"]
-        else { return false }
-        return UpbitJWT.token(accessKey: accessKey, secretKey: secretKey, algorithm: .hs512, nonce: nonce) == token
-    }
-
-    static func base64URLDecoded(_ text: String) -> Data? {
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while standard.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard)
     }
 }

@@ -2,8 +2,7 @@ import Exchange
 import Rules
 import Upbit
 
-// A small frame-script DSL shared by RulesTests and ReplayTests (the ReplayTests copy is a
-// symlink to this file):
+// A small frame-script DSL for the rules and replay tests:
 //
 //     script {
 //         at(ms: 120, epoch: 2) { trade("KRW-BTC", sid: 7, .snapshot) }
@@ -16,69 +15,100 @@ import Upbit
 // for the payload digest).
 
 /// One scripted message before it is placed at a moment.
-struct Scripted {
-    var type: String?
-    var code: String?
-    var timeMs: Int64?
-    var stream: StreamType?
-    var sid: UInt64?
+public struct Scripted: Sendable {
+    public var type: String?
+    public var code: String?
+    public var timeMs: Int64?
+    public var stream: StreamType?
+    public var sid: UInt64?
     /// Stand-in for the payload digest: equal values mean equal content.
-    var value: Int = 0
+    public var value: Int = 0
     /// False for frames that must lack an idempotency key (decode errors).
-    var keyed = true
+    public var keyed = true
+
+    public init(
+        type: String? = nil,
+        code: String? = nil,
+        timeMs: Int64? = nil,
+        stream: StreamType? = nil,
+        sid: UInt64? = nil,
+        value: Int = 0,
+        keyed: Bool = true
+    ) {
+        self.type = type
+        self.code = code
+        self.timeMs = timeMs
+        self.stream = stream
+        self.sid = sid
+        self.value = value
+        self.keyed = keyed
+    }
 }
 
 /// One scripted inbound data frame, placed.
-struct ScriptFrame {
-    var epoch: UInt32
-    var seq: UInt64
-    var monoMs: Int64
-    var facts: FrameFacts
+public struct ScriptFrame: Sendable {
+    public var epoch: UInt32
+    public var seq: UInt64
+    public var monoMs: Int64
+    public var facts: FrameFacts
 
-    var ruleInput: RuleInput {
+    public init(epoch: UInt32, seq: UInt64, monoMs: Int64, facts: FrameFacts) {
+        self.epoch = epoch
+        self.seq = seq
+        self.monoMs = monoMs
+        self.facts = facts
+    }
+
+    public var ruleInput: RuleInput {
         RuleInput(epoch: epoch, seq: seq, arrivalNs: monoMs * 1_000_000, facts: facts)
     }
 }
 
 /// Frames at one moment of one epoch.
-struct Moment {
-    var ms: Int64
-    var epoch: UInt32
-    var items: [Scripted]
+public struct Moment: Sendable {
+    public var ms: Int64
+    public var epoch: UInt32
+    public var items: [Scripted]
+
+    public init(ms: Int64, epoch: UInt32, items: [Scripted]) {
+        self.ms = ms
+        self.epoch = epoch
+        self.items = items
+    }
 }
 
 @resultBuilder
-enum MomentBuilder {
-    static func buildExpression(_ item: Scripted) -> [Scripted] { [item] }
-    static func buildExpression(_ items: [Scripted]) -> [Scripted] { items }
-    static func buildBlock(_ parts: [Scripted]...) -> [Scripted] { parts.flatMap { $0 } }
-    static func buildArray(_ parts: [[Scripted]]) -> [Scripted] { parts.flatMap { $0 } }
-    static func buildOptional(_ part: [Scripted]?) -> [Scripted] { part ?? [] }
-    static func buildEither(first: [Scripted]) -> [Scripted] { first }
-    static func buildEither(second: [Scripted]) -> [Scripted] { second }
+public enum MomentBuilder {
+    public static func buildExpression(_ item: Scripted) -> [Scripted] { [item] }
+    public static func buildExpression(_ items: [Scripted]) -> [Scripted] { items }
+    public static func buildBlock(_ parts: [Scripted]...) -> [Scripted] { parts.flatMap { $0 } }
+    public static func buildArray(_ parts: [[Scripted]]) -> [Scripted] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [Scripted]?) -> [Scripted] { part ?? [] }
+    public static func buildEither(first: [Scripted]) -> [Scripted] { first }
+    public static func buildEither(second: [Scripted]) -> [Scripted] { second }
 }
 
 @resultBuilder
-enum ScriptBuilder {
-    static func buildExpression(_ moment: Moment) -> [Moment] { [moment] }
-    static func buildExpression(_ moments: [Moment]) -> [Moment] { moments }
-    static func buildBlock(_ parts: [Moment]...) -> [Moment] { parts.flatMap { $0 } }
-    static func buildArray(_ parts: [[Moment]]) -> [Moment] { parts.flatMap { $0 } }
-    static func buildOptional(_ part: [Moment]?) -> [Moment] { part ?? [] }
-    static func buildEither(first: [Moment]) -> [Moment] { first }
-    static func buildEither(second: [Moment]) -> [Moment] { second }
+public enum ScriptBuilder {
+    public static func buildExpression(_ moment: Moment) -> [Moment] { [moment] }
+    public static func buildExpression(_ moments: [Moment]) -> [Moment] { moments }
+    public static func buildBlock(_ parts: [Moment]...) -> [Moment] { parts.flatMap { $0 } }
+    public static func buildArray(_ parts: [[Moment]]) -> [Moment] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [Moment]?) -> [Moment] { part ?? [] }
+    public static func buildEither(first: [Moment]) -> [Moment] { first }
+    public static func buildEither(second: [Moment]) -> [Moment] { second }
 }
 
-func at(ms: Int64, epoch: UInt32 = 1, @MomentBuilder _ body: () -> [Scripted]) -> Moment {
+public func at(ms: Int64, epoch: UInt32 = 1, @MomentBuilder _ body: () -> [Scripted]) -> Moment {
     Moment(ms: ms, epoch: epoch, items: body())
 }
 
 /// Places moments in order and numbers seq per epoch.
-func script(@ScriptBuilder _ body: () -> [Moment]) -> [ScriptFrame] {
+public func script(@ScriptBuilder _ body: () -> [Moment]) -> [ScriptFrame] {
     place(body())
 }
 
-func place(_ moments: [Moment]) -> [ScriptFrame] {
+public func place(_ moments: [Moment]) -> [ScriptFrame] {
     var nextSeq: [UInt32: UInt64] = [:]
     var frames: [ScriptFrame] = []
     for moment in moments {
@@ -93,7 +123,7 @@ func place(_ moments: [Moment]) -> [ScriptFrame] {
     return frames
 }
 
-func facts(of item: Scripted, at ms: Int64) -> FrameFacts {
+public func facts(of item: Scripted, at ms: Int64) -> FrameFacts {
     let time = item.timeMs ?? ms
     var facts = FrameFacts(type: item.type, code: item.code, streamType: item.stream, sequentialID: item.sid)
     guard let type = item.type, MarketType(type: type) != nil else { return facts }
@@ -107,7 +137,7 @@ func facts(of item: Scripted, at ms: Int64) -> FrameFacts {
     return facts
 }
 
-func fnv(_ parts: [String]) -> UInt64 {
+public func fnv(_ parts: [String]) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for part in parts {
         for byte in part.utf8 + [0] {
@@ -120,15 +150,16 @@ func fnv(_ parts: [String]) -> UInt64 {
 
 // MARK: - Messages
 
-func ticker(_ code: String, time: Int64? = nil, _ stream: StreamType = .realtime, value: Int = 0) -> Scripted {
+public func ticker(_ code: String, time: Int64? = nil, _ stream: StreamType = .realtime, value: Int = 0) -> Scripted {
     Scripted(type: "ticker", code: code, timeMs: time, stream: stream, value: value)
 }
 
-func orderbook(_ code: String, time: Int64? = nil, _ stream: StreamType = .realtime, value: Int = 0) -> Scripted {
+public func orderbook(_ code: String, time: Int64? = nil, _ stream: StreamType = .realtime, value: Int = 0) -> Scripted
+{
     Scripted(type: "orderbook", code: code, timeMs: time, stream: stream, value: value)
 }
 
-func candle(
+public func candle(
     _ code: String,
     unit: String = "1m",
     time: Int64? = nil,
@@ -140,39 +171,42 @@ func candle(
     Scripted(type: "candle.\(unit)", code: code, timeMs: time, stream: stream, value: value)
 }
 
-func trade(_ code: String, sid: UInt64, time: Int64? = nil, _ stream: StreamType = .realtime) -> Scripted {
+public func trade(_ code: String, sid: UInt64, time: Int64? = nil, _ stream: StreamType = .realtime) -> Scripted {
     Scripted(type: "trade", code: code, timeMs: time, stream: stream, sid: sid)
 }
 
-func myOrder(_ code: String, time: Int64? = nil, value: Int = 0) -> Scripted {
+public func myOrder(_ code: String, time: Int64? = nil, value: Int = 0) -> Scripted {
     Scripted(type: "myOrder", code: code, timeMs: time, stream: .realtime, value: value)
 }
 
-func myAsset(time: Int64? = nil, value: Int = 0) -> Scripted {
+public func myAsset(time: Int64? = nil, value: Int = 0) -> Scripted {
     Scripted(type: "myAsset", code: nil, timeMs: time, stream: .realtime, value: value)
 }
 
-func status() -> Scripted { Scripted(type: "status") }
-func serverError() -> Scripted { Scripted(type: "error") }
-func listReply() -> Scripted { Scripted(type: "list") }
-func unknownFrame() -> Scripted { Scripted(type: nil) }
+public func status() -> Scripted { Scripted(type: "status") }
+public func serverError() -> Scripted { Scripted(type: "error") }
+public func listReply() -> Scripted { Scripted(type: "list") }
+public func unknownFrame() -> Scripted { Scripted(type: nil) }
 
 /// A market message the scanner could not fully decode (no idempotency key).
-func undecodable(_ type: String, _ code: String) -> Scripted {
+public func undecodable(_ type: String, _ code: String) -> Scripted {
     Scripted(type: type, code: code, stream: .realtime, keyed: false)
 }
 
 // MARK: - Running
 
 /// Runs frames through a fresh reconciler; returns it and the decisions in order.
-func reconcile(_ frames: [ScriptFrame], options: ReconcilerOptions = ReconcilerOptions()) -> (Reconciler, [Decision]) {
+public func reconcile(
+    _ frames: [ScriptFrame],
+    options: ReconcilerOptions = ReconcilerOptions()
+) -> (Reconciler, [Decision]) {
     var reconciler = Reconciler(options: options)
     let decisions = frames.map { reconciler.decide($0.ruleInput) }
     return (reconciler, decisions)
 }
 
 /// The (epoch, seq) of accepted frames, in order.
-func acceptedPositions(_ decisions: [Decision]) -> [[UInt64]] {
+public func acceptedPositions(_ decisions: [Decision]) -> [[UInt64]] {
     decisions.compactMap {
         if case .accept(let event) = $0 { return [UInt64(event.epoch), event.seq] }
         return nil
@@ -181,7 +215,7 @@ func acceptedPositions(_ decisions: [Decision]) -> [[UInt64]] {
 
 /// Runs frames through a pipeline with consumers given as spec strings; returns the metrics and
 /// everything observed.
-func fanout(
+public func fanout(
     _ frames: [ScriptFrame],
     consumers: [String],
     rules: ReconcilerOptions = ReconcilerOptions()

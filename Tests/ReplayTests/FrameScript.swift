@@ -1,1 +1,0 @@
-../RulesTests/FrameScript.swift
