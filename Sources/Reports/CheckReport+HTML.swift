@@ -64,7 +64,7 @@ extension CheckReport {
         """
 }
 
-extension TapeCheck {
+extension TapeCheckResult {
     func writeHTML(id: String, into xml: inout XMLWriter) {
         xml.open("section", [("class", "tape"), ("id", id)])
         xml.element("h2", text: "tape \(tape): \(verdict.rawValue.uppercased())")

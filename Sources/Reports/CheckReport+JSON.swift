@@ -17,7 +17,7 @@ extension CheckReport {
     }
 }
 
-extension TapeCheck {
+extension TapeCheckResult {
     var jsonValue: ReportJSON {
         .object([
             ("tape", .string(tape)),

@@ -37,7 +37,7 @@ extension CheckReport {
     }
 }
 
-extension TapeCheck {
+extension TapeCheckResult {
     func textLines() -> [String] {
         var lines = ["tape \(tape): \(verdict.rawValue.uppercased())" + (reason.map { " (\($0))" } ?? "")]
         lines.append("  run: " + runSummary)

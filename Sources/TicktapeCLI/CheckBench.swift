@@ -94,13 +94,13 @@ struct CheckBench {
                 try timed { _ = try cli { try ReadAhead.forEachInput(path: path) { _ in } } }
             )
             runs["check", default: []].append(
-                timed { _ = TapeCheckRun.check(path: path, replay: ReplayOptions(speed: .max), verify: false) }
+                timed { _ = TapeFileCheck.check(path: path, replay: ReplayOptions(speed: .max), verify: false) }
             )
             runs["verify", default: []].append(
                 try timed { _ = try cli { try TapeVerifier.verify(TapeReader(path: path)) } }
             )
             runs["full", default: []].append(
-                timed { verdict = TapeCheckRun.check(path: path, replay: ReplayOptions(speed: .max)).verdict.rawValue }
+                timed { verdict = TapeFileCheck.check(path: path, replay: ReplayOptions(speed: .max)).verdict.rawValue }
             )
         }
         func phase(_ name: String, frames: Int) -> Phase {

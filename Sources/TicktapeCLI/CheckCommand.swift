@@ -53,7 +53,7 @@ struct CheckCommand: ParsableCommand {
         let options = try replayOptions()
         if determinism { return try runDeterminism(options) }
         let progress = Progress(label: "check", total: Progress.frames(in: tapes))
-        let checks = tapes.map { TapeCheckRun.check(path: $0, replay: options, progress: progress.update) }
+        let checks = tapes.map { TapeFileCheck.check(path: $0, replay: options, progress: progress.update) }
         progress.finish()
         let report = CheckReport(tapes: checks)
         let rendered: String

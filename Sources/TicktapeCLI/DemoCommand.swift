@@ -63,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
             "ticker,trade,orderbook:" + markets.joined(separator: ","),
             ticket: "ticktape-demo"
         )
-        var configuration = RecordingSession.Configuration(
+        var configuration = RecordingRun.Configuration(
             path: recorded,
             url: try WebSocketURL(simulator.url),
             subscription: request.serialized(),
@@ -71,11 +71,11 @@ struct DemoCommand: AsyncParsableCommand {
         )
         configuration.durationNanos = Int64(seconds * 1e9)
         configuration.recorder.policy.staleAfterNanos = 3_000_000_000
-        let session: RecordingSession
-        do { session = try RecordingSession(configuration) } catch { throw CLIError(.runtime, error.description) }
+        let session: RecordingRun
+        do { session = try RecordingRun(configuration) } catch { throw CLIError(.runtime, error.description) }
         Console.out("2. recording \(Int(seconds)) s into \(recorded) …")
         Console.flush()
-        let summary: RecordingSession.Summary
+        let summary: RecordingRun.Summary
         do { summary = try await session.run() } catch { throw CLIError(.runtime, error.description) }
         server.cancel()
         Console.out(
@@ -99,7 +99,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         // 4. The check.
         let specs = try Self.consumers.map { try ConsumerSpec.parse($0) }
-        let check = TapeCheckRun.check(path: demo, replay: ReplayOptions(speed: .factor(1), consumers: specs))
+        let check = TapeFileCheck.check(path: demo, replay: ReplayOptions(speed: .factor(1), consumers: specs))
         let result = CheckReport(tapes: [check])
         do { try result.html().write(toFile: report, atomically: true, encoding: .utf8) } catch {
             throw CLIError(.runtime, "cannot write \(report): \(error.localizedDescription)")
@@ -123,7 +123,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// The verdict and the counts worth seeing first.
-    static func summary(_ check: TapeCheck) -> [String] {
+    static func summary(_ check: TapeCheckResult) -> [String] {
         var lines = ["verdict: \(check.verdict.rawValue.uppercased())"]
         let violations = check.violations.filter { $0.count > 0 }
         lines.append(

@@ -89,20 +89,20 @@ struct RecordBench {
                 ticket: "ticktape-bench"
             )
         }
-        var configuration = RecordingSession.Configuration(
+        var configuration = RecordingRun.Configuration(
             path: tape,
             url: try cli { try WebSocketURL(simulator.url) },
             subscription: request.serialized(),
             toolVersion: ticktapeVersion
         )
         configuration.writer.sync = sync
-        let session: RecordingSession
-        do { session = try RecordingSession(configuration) } catch { throw CLIError(.runtime, error.description) }
+        let session: RecordingRun
+        do { session = try RecordingRun(configuration) } catch { throw CLIError(.runtime, error.description) }
         let recording = Task { try await session.run() }
         try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
         await Self.drain(session, simulator, limitNanos: Int64(max(30, seconds) * 1e9))
         session.stop()
-        let summary: RecordingSession.Summary
+        let summary: RecordingRun.Summary
         do { summary = try await recording.value } catch { throw CLIError(.runtime, "\(error)") }
         let rssEnd = Self.memory("VmRSS")
         let produced = simulator.market.produced
@@ -161,7 +161,7 @@ struct RecordBench {
 
     /// Waits until the recording has everything the simulator wrote (the subscription plus one
     /// frame per data frame sent, and nothing moving for 100 ms), at most `limitNanos`.
-    private static func drain(_ session: RecordingSession, _ simulator: ExchangeSimulator, limitNanos: Int64) async {
+    private static func drain(_ session: RecordingRun, _ simulator: ExchangeSimulator, limitNanos: Int64) async {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(limitNanos)
         var last: (Int64, Int64) = (-1, -1)
         var quiet = 0

@@ -7,7 +7,7 @@ import Wire
 /// `ticktape record`: record a live WebSocket session into a new tape.
 ///
 /// Only flags, signals and printing live here; the recording itself is Wire's
-/// ``RecordingSession``, shared with `demo` and `bench record`.
+/// ``RecordingRun``, shared with `demo` and `bench record`.
 struct RecordCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
@@ -42,9 +42,9 @@ struct RecordCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try makeConfiguration(environment: ProcessInfo.processInfo.environment)
-        let session: RecordingSession
+        let session: RecordingRun
         do {
-            session = try RecordingSession(configuration)
+            session = try RecordingRun(configuration)
         } catch {
             throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
         }
@@ -61,7 +61,7 @@ struct RecordCommand: AsyncParsableCommand {
         status?.cancel()
         await status?.value
         trap.cancel()
-        let summary: RecordingSession.Summary
+        let summary: RecordingRun.Summary
         do {
             summary = try result.get()
         } catch let error as RecordingError {
@@ -74,14 +74,14 @@ struct RecordCommand: AsyncParsableCommand {
     }
 
     /// The one summary line: frames, epochs, bytes, duration, frames/s.
-    static func summaryLine(_ summary: RecordingSession.Summary, path: String) -> String {
+    static func summaryLine(_ summary: RecordingRun.Summary, path: String) -> String {
         "recorded \(summary.frames) frames, \(summary.epochs) epochs, \(summary.bytes) bytes in "
             + "\(Format.fixed(Double(summary.durationNanos) / 1e9, 3)) s, "
             + "\(Format.fixed(summary.framesPerSecond, 1)) frames/s → \(path) (stopped: \(summary.stopReason.rawValue))"
     }
 
     /// A second signal: try to commit what was received (for at most a second), then exit 130.
-    private static func exitNow(flushing session: RecordingSession) -> Never {
+    private static func exitNow(flushing session: RecordingRun) -> Never {
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             try? session.flush()
@@ -93,7 +93,7 @@ struct RecordCommand: AsyncParsableCommand {
     }
 
     /// Validates the flags and builds the session's configuration; every problem is exit 2.
-    func makeConfiguration(environment: [String: String]) throws(CLIError) -> RecordingSession.Configuration {
+    func makeConfiguration(environment: [String: String]) throws(CLIError) -> RecordingRun.Configuration {
         let websocketURL: WebSocketURL
         do {
             websocketURL = try WebSocketURL(url)
@@ -116,7 +116,7 @@ struct RecordCommand: AsyncParsableCommand {
         } else if request.parsed.needsPrivateEndpoint {
             throw .badInput("myOrder and myAsset need --private (and UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY)")
         }
-        var configuration = RecordingSession.Configuration(
+        var configuration = RecordingRun.Configuration(
             path: out,
             url: websocketURL,
             subscription: request.bytes,

@@ -6,7 +6,7 @@ import Wire
 /// when stderr is not a terminal, so piped and scripted runs see only the summary.
 enum RecordStatusLine {
     /// Starts refreshing every `interval`; cancel the task to stop (the line is then cleared).
-    static func start(_ session: RecordingSession, interval: Duration = .milliseconds(500)) -> Task<Void, Never>? {
+    static func start(_ session: RecordingRun, interval: Duration = .milliseconds(500)) -> Task<Void, Never>? {
         guard isatty(2) == 1 else { return nil }
         return Task {
             var last = await session.status()

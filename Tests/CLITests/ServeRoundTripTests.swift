@@ -7,7 +7,7 @@ import Upbit
 import Wire
 
 /// Record what `ticktape serve` sends, and get the served tape back: the recorder (Wire's
-/// ``RecordingSession``, in-process) is the client of the built `ticktape serve` binary.
+/// ``RecordingRun``, in-process) is the client of the built `ticktape serve` binary.
 ///
 /// The source is a multi-epoch recording: `ticktape _synth` (3 markets, 19 s at 100 messages/s)
 /// cut every 5 s by `ticktape chaos` (4 epochs; each new epoch opens 500 ms later with one
@@ -34,10 +34,10 @@ import Wire
     /// cleanly; returns the tape's path and whether `done` was reached.
     private func record(
         _ url: String,
-        until done: @escaping (RecordingSession) async -> Bool
-    ) async throws -> (path: String, reached: Bool, summary: RecordingSession.Summary) {
+        until done: @escaping (RecordingRun) async -> Bool
+    ) async throws -> (path: String, reached: Bool, summary: RecordingRun.Summary) {
         let path = temporaryDirectory() + "/recorded.tape"
-        var configuration = RecordingSession.Configuration(
+        var configuration = RecordingRun.Configuration(
             path: path,
             url: try WebSocketURL(url),
             subscription: Array(Self.subscription.utf8),
@@ -46,7 +46,7 @@ import Wire
         // Reconnect at once after a replayed cut: the replay clock does not wait.
         configuration.recorder.policy.backoffBaseNanos = 1_000_000
         configuration.recorder.policy.backoffCapNanos = 5_000_000
-        let session = try RecordingSession(configuration)
+        let session = try RecordingRun(configuration)
         let run = Task { try await session.run() }
         let reached = await waitUntil(seconds: 90) { await done(session) }
         session.stop()

@@ -13,7 +13,7 @@ struct CheckEndToEndTests {
         #expect(check.findings(.duplicate).samples.map { "(\($0.epoch), \($0.seq))" } == ["(2, 2)"])
         #expect(check.findings(.beforeSnapshot).samples.map { "(\($0.epoch), \($0.seq))" } == ["(2, 4)"])
         #expect(check.replay?.consumers.map(\.name) == ["all"])
-        #expect(check.run.replay.consumers == [TapeChecker.defaultConsumer])
+        #expect(check.run.replay.consumers == [CheckPipeline.defaultConsumer])
         #expect(check.timeline.epochs.map(\.epoch) == [1, 2])
     }
 
@@ -69,7 +69,7 @@ struct CheckEndToEndTests {
     @Test func aTapeWithNoMarketDataIsUnknown() throws {
         let replay = ReplayOptions(speed: .max)
         let inputs: [ReplayInput] = [.lifecycle(.connect, epoch: 1, monoNs: 0)]
-        let check = try TapeChecker.check(tape: "empty", inputs: inputs, run: RunInfo(replay: replay))
+        let check = try CheckPipeline.check(tape: "empty", inputs: inputs, run: RunInfo(replay: replay))
         #expect(check.verdict == .unknown)
         #expect(check.reason == "no market event was accepted: nothing to check")
     }
@@ -77,7 +77,7 @@ struct CheckEndToEndTests {
     @Test func theOverallVerdictIsTheWorstTape() throws {
         let pass = try checkReconnect()
         let fail = try checkReconnect(disabled: [.r4])
-        let unreadable = TapeCheck.unreadable(
+        let unreadable = TapeCheckResult.unreadable(
             tape: "bad.tape",
             reason: "not a ticktape tape",
             run: RunInfo(replay: ReplayOptions())
@@ -105,7 +105,7 @@ struct CheckCoalesceEpochTests {
             .frame(epoch: 2, seq: 1, monoNs: 4, facts: checkFacts("ticker", "KRW-BTC", ms: 4, .snapshot)),
         ]
         let run = RunInfo(replay: ReplayOptions(speed: .factor(1), consumers: consumers))
-        let check = try TapeChecker.check(tape: "coalesce", inputs: inputs, run: run)
+        let check = try CheckPipeline.check(tape: "coalesce", inputs: inputs, run: run)
         #expect(check.violations(.c3).count == 0)
         #expect(check.verdict == .pass)
     }

@@ -165,13 +165,13 @@ func checkReconnect(
     disabled: Set<RuleID> = [],
     consumers: [ConsumerSpec] = [],
     integrity: IntegrityResults = IntegrityResults()
-) throws -> TapeCheck {
+) throws -> TapeCheckResult {
     let replay = ReplayOptions(
         speed: .factor(1),
         consumers: consumers,
         rules: ReconcilerOptions(disabled: disabled)
     )
-    return try TapeChecker.check(
+    return try CheckPipeline.check(
         tape: "reconnect.tape",
         inputs: checkReconnectScript(),
         run: RunInfo(seed: 42, replay: replay),

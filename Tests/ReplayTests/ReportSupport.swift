@@ -38,7 +38,7 @@ func reportSample() throws -> CheckReport {
         consumers: consumers,
         integrity: IntegrityResults(problems: ["I3 epoch 3 has frames but no connect event"])
     )
-    let unreadable = TapeCheck.unreadable(
+    let unreadable = TapeCheckResult.unreadable(
         tape: "broken <&> \"tape\"",
         reason: "not a ticktape tape",
         run: RunInfo(replay: ReplayOptions())

@@ -12,7 +12,7 @@ struct ReportTextTests {
         #expect(pass.hasPrefix("PASS: 1 tape checked, no violations\n"))
         let unknown = CheckReport(
             tapes: [
-                TapeCheck.unreadable(
+                TapeCheckResult.unreadable(
                     tape: "x.tape",
                     reason: "not a ticktape tape",
                     run: RunInfo(replay: ReplayOptions())

@@ -9,7 +9,7 @@ import Upbit
 @testable import Wire
 
 /// The record issue's end-to-end proof: the simulated exchange, cutting every connection on a
-/// schedule, recorded by ``RecordingSession`` over loopback, and the tape compared with the
+/// schedule, recorded by ``RecordingRun`` over loopback, and the tape compared with the
 /// simulator's truth log frame by frame.
 @Suite struct RecordSimulatorTests {
     @Test func threeCutsGiveFourEpochsHoldingExactlyWhatTheExchangeSent() async throws {
@@ -32,7 +32,7 @@ import Upbit
             "ticker,trade,orderbook:" + simulator.market.markets.joined(separator: ","),
             ticket: "record-simulator"
         ).serialized()
-        var configuration = RecordingSession.Configuration(
+        var configuration = RecordingRun.Configuration(
             path: tapePath,
             url: try WebSocketURL(simulator.url),
             subscription: subscription,
@@ -43,11 +43,11 @@ import Upbit
         configuration.recorder.policy.backoffBaseNanos = 30_000_000
         configuration.recorder.policy.backoffCapNanos = 100_000_000
         configuration.writer.commitMs = 10
-        let session = try RecordingSession(configuration)
+        let session = try RecordingRun(configuration)
         // Four epochs (three cuts), each carrying data before it is cut, the fourth before we stop.
         // The epoch last seen, the frame count when it was first seen, and whether it was cut.
         let mark = Locked<(epoch: Int, frames: Int64, cut: Bool)>((0, 0, false))
-        let summary: RecordingSession.Summary
+        let summary: RecordingRun.Summary
         do {
             summary = try await runSession(session) {
                 let status = await session.status()

@@ -31,7 +31,7 @@ import Upbit
         let summary = try await withServer(gate: gate, handler: handler) { port in
             var configuration = fastSession(path: path, port: port)
             configuration.credentials = UpbitCredentials(accessKey: Self.accessKey, secretKey: Self.secretKey)
-            let session = try RecordingSession(configuration)
+            let session = try RecordingRun(configuration)
             return try await runSession(session) {
                 let status = await session.status()
                 return status.epoch == 2 && status.frames >= 6

@@ -84,7 +84,7 @@ extension CheckReport {
     }
 }
 
-extension TapeCheck {
+extension TapeCheckResult {
     /// Violations and findings by class, the rule counts, and per consumer delivered, dropped
     /// and coalesced: the counts an expectation file fixes.
     var expectedCounts: [Expectations.Count] {

@@ -107,7 +107,7 @@ struct RecorderLoop: Sendable {
             monotonicNanos: connection.openedMonotonicNanos
         )
         try await self.sink.beginEpoch(epoch, info: info)
-        let session = RecorderSession(loop: self, epoch: epoch)
+        let session = RecorderConnection(loop: self, epoch: epoch)
         let end = try await session.run(connection, first: first)
         let disconnected = RecorderEvent.Kind.disconnected(
             epoch: epoch,

@@ -21,7 +21,7 @@ public struct RunInfo: Sendable, Hashable {
 
 /// The check of one tape: verdict, violations C1–C6 and I1–I4 with witnesses, findings,
 /// per-consumer metrics and digests, and the session timeline.
-public struct TapeCheck: Sendable {
+public struct TapeCheckResult: Sendable {
     /// The tape as the user named it.
     public var tape: String
     public var verdict: Verdict
@@ -62,8 +62,8 @@ public struct TapeCheck: Sendable {
     }
 
     /// A tape that could not be read: nothing was checked, the verdict is unknown.
-    public static func unreadable(tape: String, reason: String, run: RunInfo) -> TapeCheck {
-        TapeCheck(tape: tape, reason: reason, run: run)
+    public static func unreadable(tape: String, reason: String, run: RunInfo) -> TapeCheckResult {
+        TapeCheckResult(tape: tape, reason: reason, run: run)
     }
 
     private init(tape: String, reason: String, run: RunInfo) {
@@ -139,9 +139,9 @@ public struct TapeCheck: Sendable {
 
 /// The check of one or more tapes (`ticktape check TAPE…`), with the overall verdict.
 public struct CheckReport: Sendable {
-    public var tapes: [TapeCheck]
+    public var tapes: [TapeCheckResult]
 
-    public init(tapes: [TapeCheck]) { self.tapes = tapes }
+    public init(tapes: [TapeCheckResult]) { self.tapes = tapes }
 
     /// fail if any tape failed, else unknown if any was unknown (or there were none), else pass.
     public var verdict: Verdict { tapes.map(\.verdict).max() ?? .unknown }

@@ -9,7 +9,7 @@ import Upbit
 
 @testable import Wire
 
-@Suite(.timeLimit(.minutes(3))) struct RecordingSessionTests {
+@Suite(.timeLimit(.minutes(3))) struct RecordingRunTests {
     private let subscription = Array(#"[{"ticket":"t"},{"type":"trade","codes":["KRW-BTC"]}]"#.utf8)
 
     /// What one connection of a ``FeedServer`` received first and sent, in order.
@@ -60,7 +60,7 @@ import Upbit
         let path = temporaryTapePath()
         let expectedFrames = Int64(3 * (1 + perConnection + 2) + 1 + perConnection)
         let summary = try await withServer(handler: handler) { port in
-            let session = try RecordingSession(fastSession(path: path, port: port))
+            let session = try RecordingRun(fastSession(path: path, port: port))
             return try await runSession(session) {
                 let status = await session.status()
                 return status.epoch == 4 && status.frames >= expectedFrames
@@ -134,13 +134,13 @@ import Upbit
         try await withServer(handler: handler) { port in
             var configuration = fastSession(path: limited, port: port)
             configuration.maxFrames = 40
-            let summary = try await runSession(try RecordingSession(configuration)) { false }
+            let summary = try await runSession(try RecordingRun(configuration)) { false }
             #expect(summary.stopReason == .maxFrames)
             #expect(summary.frames >= 40)  // how far past the limit the close handshake lets it go is scheduling
 
             configuration = fastSession(path: timed, port: port)
             configuration.durationNanos = 200_000_000
-            let timedSummary = try await runSession(try RecordingSession(configuration)) { false }
+            let timedSummary = try await runSession(try RecordingRun(configuration)) { false }
             #expect(timedSummary.stopReason == .duration)
             #expect(timedSummary.durationNanos >= 200_000_000)
         }
@@ -154,13 +154,13 @@ import Upbit
         let path = temporaryTapePath()
         _ = FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8))
         let url = try WebSocketURL("ws://127.0.0.1:9/websocket/v1")
-        let configuration = RecordingSession.Configuration(
+        let configuration = RecordingRun.Configuration(
             path: path,
             url: url,
             subscription: subscription,
             toolVersion: "test"
         )
-        #expect(throws: RecordingError.self) { try RecordingSession(configuration) }
+        #expect(throws: RecordingError.self) { try RecordingRun(configuration) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("keep me".utf8))
     }
 
@@ -179,8 +179,8 @@ import Upbit
 /// The close timeout is long because every test server answers a close: a stop ends on that
 /// reply, and the session's stop bound (close timeout + 1 s) must not run out on a loaded
 /// machine before it comes (``RecordingSessionStopBoundTests`` sets its own short one).
-func fastSession(path: String, port: Int) -> RecordingSession.Configuration {
-    var configuration = RecordingSession.Configuration(
+func fastSession(path: String, port: Int) -> RecordingRun.Configuration {
+    var configuration = RecordingRun.Configuration(
         path: path,
         url: try! WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1"),
         subscription: Array(#"[{"ticket":"t"},{"type":"trade","codes":["KRW-BTC"]}]"#.utf8),
@@ -196,9 +196,9 @@ func fastSession(path: String, port: Int) -> RecordingSession.Configuration {
 /// Runs `session` until `done` holds (then stops it) or it stops by itself; bounded by 60 s (a
 /// safety net for a broken test, far above what a loaded machine needs).
 func runSession(
-    _ session: RecordingSession,
+    _ session: RecordingRun,
     until done: @escaping @Sendable () async -> Bool
-) async throws -> RecordingSession.Summary {
+) async throws -> RecordingRun.Summary {
     let finished = Locked(false)
     let task = Task {
         defer { finished.withLock { $0 = true } }
@@ -244,7 +244,7 @@ func temporaryTapePath() -> String { temporaryDirectory() + "/session.tape" }
         var configuration = fastSession(path: path, port: port)
         configuration.durationNanos = 100_000_000
         configuration.recorder.closeTimeoutNanos = 100_000_000
-        let summary = try await RecordingSession(configuration).run()
+        let summary = try await RecordingRun(configuration).run()
         #expect(!summary.recorderFinished)
         #expect(summary.stopReason == .duration)
         #expect(summary.epochs == 0)

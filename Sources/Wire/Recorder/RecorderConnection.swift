@@ -6,7 +6,7 @@ import Primitives
 /// The reader records every inbound message, then lets ``WebSocketInbound`` answer pings and
 /// closes ("record first, then reply"). The timer task wakes at the state machine's next
 /// deadline for keepalive pings and the stall watchdog, or at once on stop.
-struct RecorderSession: Sendable {
+struct RecorderConnection: Sendable {
     struct End: Sendable {
         var cause: DisconnectCause
         var closeCode: UInt16?

@@ -1,12 +1,12 @@
 import Rules
 
 /// Replays one tape's inputs through the rules and fan-out with the check oracle attached, and
-/// turns the result into a ``TapeCheck``: the `ticktape check` pipeline (reader ─► rules ─►
+/// turns the result into a ``TapeCheckResult``: the `ticktape check` pipeline (reader ─► rules ─►
 /// fan-out ─► oracle ─► report) minus the file.
 ///
 /// Streaming: feed inputs in tape order, then ``finish(integrity:)``. Memory is the engine's
 /// plus the oracle's (see ``CheckOracle``), never the tape's length.
-public struct TapeChecker {
+public struct CheckPipeline {
     /// With no `--consumer`, one consumer that takes everything, never drops (`block`) and is
     /// instant, so that C1–C6 judge exactly what the rules accepted.
     public static let defaultConsumer = ConsumerSpec(name: "all", capacity: 1_024, policy: .block)
@@ -44,10 +44,10 @@ public struct TapeChecker {
 
     /// Drains the queues and evaluates. `integrity` carries I1–I4 when the caller verified the
     /// tape file. The checker is spent afterwards.
-    public mutating func finish(integrity: IntegrityResults = IntegrityResults()) -> TapeCheck {
+    public mutating func finish(integrity: IntegrityResults = IntegrityResults()) -> TapeCheckResult {
         let result = engine.finish(observer: oracle)
         let outcome = oracle.outcome(metrics: result.consumers)
-        return TapeCheck(tape: tape, run: run, integrity: integrity, outcome: outcome, replay: result)
+        return TapeCheckResult(tape: tape, run: run, integrity: integrity, outcome: outcome, replay: result)
     }
 
     /// Checks a whole sequence of inputs.
@@ -56,8 +56,8 @@ public struct TapeChecker {
         inputs: Inputs,
         run: RunInfo,
         integrity: IntegrityResults = IntegrityResults()
-    ) throws(ReplayError) -> TapeCheck where Inputs.Element == ReplayInput {
-        var checker = try TapeChecker(tape: tape, run: run)
+    ) throws(ReplayError) -> TapeCheckResult where Inputs.Element == ReplayInput {
+        var checker = try CheckPipeline(tape: tape, run: run)
         for input in inputs { checker.feed(input) }
         return checker.finish(integrity: integrity)
     }

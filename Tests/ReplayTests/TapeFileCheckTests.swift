@@ -4,14 +4,14 @@ import Testing
 import TicktapeTestSupport
 
 @Suite("Tape check run")
-struct TapeCheckRunTests {
+struct TapeFileCheckTests {
     @Test("verify: false judges the same deliveries and reports I1–I4 as not checked")
     func withoutVerify() throws {
         let path = temporaryDirectory() + "/run.tape"
         _ = try writeSampleTape(at: path, epochs: 3, framesPerEpoch: 400, seed: 4)
         let options = ReplayOptions(speed: .max)
-        let full = TapeCheckRun.check(path: path, name: "t", replay: options)
-        let bare = TapeCheckRun.check(path: path, name: "t", replay: options, verify: false)
+        let full = TapeFileCheck.check(path: path, name: "t", replay: options)
+        let bare = TapeFileCheck.check(path: path, name: "t", replay: options, verify: false)
         #expect(full.integrity.checked)
         #expect(!bare.integrity.checked)
         #expect(full.verdict == .pass)
@@ -31,7 +31,7 @@ struct TapeCheckRunTests {
     func unreadable() {
         let path = temporaryDirectory() + "/missing.tape"
         for verify in [true, false] {
-            let check = TapeCheckRun.check(path: path, replay: ReplayOptions(speed: .max), verify: verify)
+            let check = TapeFileCheck.check(path: path, replay: ReplayOptions(speed: .max), verify: verify)
             #expect(check.verdict == .unknown)
             #expect(check.reason?.contains("no such file") == true)
         }

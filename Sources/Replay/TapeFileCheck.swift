@@ -5,7 +5,7 @@ import TapeLog
 
 /// `ticktape check` for one tape file: recording invariants (I1–I4, TapeLog's verifier), then
 /// the tape in arrival order through rules, fan-out and the oracle (C1–C6).
-public enum TapeCheckRun {
+public enum TapeFileCheck {
     /// Checks the tape at `path`. A file that is not a readable tape gives an `unknown` check
     /// whose reason says why (the caller maps it to exit 2); nothing throws for bad input.
     /// `verify: false` skips the recording invariants (I1–I4 are reported as not checked): for
@@ -17,10 +17,10 @@ public enum TapeCheckRun {
         options: CheckOptions = CheckOptions(),
         verify: Bool = true,
         progress: ((Int) -> Void)? = nil
-    ) -> TapeCheck {
+    ) -> TapeCheckResult {
         let label = name ?? path
-        func unreadable(_ error: any Error) -> TapeCheck {
-            TapeCheck.unreadable(tape: label, reason: "\(error)", run: RunInfo(replay: replay, check: options))
+        func unreadable(_ error: any Error) -> TapeCheckResult {
+            TapeCheckResult.unreadable(tape: label, reason: "\(error)", run: RunInfo(replay: replay, check: options))
         }
         let chaos: ChaosSessionInfo?
         var replay = replay
@@ -48,9 +48,9 @@ public enum TapeCheckRun {
         let verification: Background<VerifyReport>? =
             verify ? Background { () throws(TapeError) in try TapeVerifier.verify(TapeReader(path: path)) } : nil
         let run = RunInfo(seed: chaos?.seed, chaos: chaos?.schedule, replay: replay, check: options)
-        var checker: TapeChecker
+        var checker: CheckPipeline
         do {
-            checker = try TapeChecker(tape: label, run: run)
+            checker = try CheckPipeline(tape: label, run: run)
         } catch {
             if case .failure(let verifyError) = verification?.result() { return unreadable(verifyError) }
             return unreadable(error)

@@ -31,14 +31,14 @@ public enum RecordingError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-extension RecordingSession {
+extension RecordingRun {
     /// Why a recording stopped.
     public enum StopReason: String, Sendable, Equatable {
         /// The configured duration elapsed.
         case duration
         /// The configured number of frames was recorded.
         case maxFrames = "max-frames"
-        /// ``RecordingSession/stop()`` was called or the running task was cancelled (a signal).
+        /// ``RecordingRun/stop()`` was called or the running task was cancelled (a signal).
         case stopped
     }
 

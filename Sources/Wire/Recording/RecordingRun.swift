@@ -7,14 +7,14 @@ import Upbit
 /// conditions and the summary numbers. The CLI, `demo` and `bench record` share it.
 ///
 /// ```swift
-/// let session = try RecordingSession(configuration)  // creates the tape (0600; never overwrites)
+/// let session = try RecordingRun(configuration)  // creates the tape (0600; never overwrites)
 /// let summary = try await session.run()              // until duration, max frames or stop()
 /// ```
 ///
 /// Stopping (a duration, `maxFrames`, ``stop()`` or cancelling the task in ``run()``) is always
 /// clean: close 1000, wait at most the recorder's close timeout (2 s) for the reply, write
 /// `session_end`, commit, close the tape.
-public final class RecordingSession: Sendable {
+public final class RecordingRun: Sendable {
     /// What to record, where, and when to stop.
     public struct Configuration: Sendable {
         /// The tape to create.
