@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "ticktape",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // Synchronization's Atomic and Mutex need macOS 15
     products: [
         .executable(name: "ticktape", targets: ["ticktape"]),
         .library(name: "TapeLog", targets: ["TapeLog"]),
