@@ -45,11 +45,15 @@ let package = Package(
             ]
         ),
 
+        // Benchmarks: measurements against baselines in the same run, kept out of the shipping
+        // modules; they return figures and never print (the CLI's `bench` commands do).
+        .target(name: "Bench", dependencies: ["TapeLog", "Rules", "Replay", "Wire", "Upbit"]),
+
         // The CLI: commands live in a library so tests can parse and run them in-process.
         .target(
             name: "TicktapeCLI",
             dependencies: [
-                "TapeLog", "Rules", "Replay", "Wire", "Upbit",
+                "Bench", "TapeLog", "Rules", "Replay", "Wire", "Upbit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,6 +77,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "TapeLog", "Wire", "Upbit", "TicktapeTestSupport"]),
         .testTarget(
             name: "CLITests",
             dependencies: [

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bench
 import Foundation
 import TapeLog
 import Upbit
@@ -41,15 +42,53 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         if what == "record" {
             let sync = SyncLevel(rawValue: sync) ?? .normal
-            let bench = RecordBench(seconds: seconds, symbols: symbols, rate: rate, seed: seed, sync: sync, json: json)
-            return try await bench.run()
+            let bench = RecordBench(
+                seconds: seconds,
+                symbols: symbols,
+                rate: rate,
+                seed: seed,
+                sync: sync,
+                toolVersion: ticktapeVersion
+            )
+            let result = try await benchmark { try await bench.run() }
+            if json {
+                Console.out((try? JSONOutput.encode(result)) ?? "{}")
+            } else {
+                printText(result)
+            }
+            return Console.flush()
         }
         if what == "serve" {
-            return try await ServeBench(frames: frames, markets: markets, seed: seed, clients: 4, json: json).run()
+            let bench = ServeBench(
+                frames: frames,
+                markets: markets,
+                seed: seed,
+                clients: 4,
+                toolVersion: ticktapeVersion
+            )
+            let result = try await benchmark { try await bench.run() }
+            if json {
+                Console.out(try cli { try JSONOutput.encode(result) })
+            } else {
+                printText(result)
+            }
+            return Console.flush()
         }
         if what == "check" {
-            let bench = CheckBench(frames: frames, markets: markets, seed: seed, json: json, repetitions: repetitions)
-            return try bench.run()
+            let bench = CheckBench(
+                frames: frames,
+                markets: markets,
+                seed: seed,
+                repetitions: repetitions,
+                toolVersion: ticktapeVersion
+            )
+            let result = try await benchmark { try bench.run() }
+            if json {
+                Console.out(try cli { try JSONOutput.encode(result) })
+            } else {
+                printText(result)
+            }
+            return Console.flush()
         }
         var feed = SyntheticFeed(seed: seed, markets: SyntheticFeed.markets(count: markets))
         let payloads = (0..<frames).map { _ in feed.next().bytes }
@@ -94,6 +133,71 @@ struct BenchCommand: AsyncParsableCommand {
         )
         Console.out("  baseline: \(r.baseline)")
         if let tape = r.tapePath, let base = r.baselinePath { Console.out("  kept: \(tape) \(base)") }
+    }
+
+    private func printText(_ r: CheckBench.Result) {
+        func line(_ label: String, _ p: CheckBench.Phase) -> String {
+            let padded = label.padding(toLength: 44, withPad: " ", startingAt: 0)
+            return "  \(padded)\(Int(p.framesPerSecond)) frames/s  (\(Format.fixed(p.seconds * 1000, 0)) ms, "
+                + "CPU \(Format.fixed(p.cpuSeconds * 1000, 0)) ms)"
+        }
+        Console.out(
+            "check: \(r.frames) generated frames, verdict \(r.verdict), median of \(r.repetitions), "
+                + "load average \(Format.fixed(r.loadAverage, 2))"
+        )
+        Console.out(line("check (read + rules + fan-out + oracle):", r.check))
+        Console.out(line("raw scan of the same rows:", r.rawScan))
+        Console.out("  ratio \(Format.fixed(r.ratio, 2)) (CPU time: \(Format.fixed(r.cpuRatio, 2)))")
+        Console.out("  not in the check figure, measured on their own:")
+        Console.out(line("  verify (I1-I4, SQLite integrity_check):", r.verify))
+        Console.out(line("  ticktape check (both, overlapped):", r.checkWithVerify))
+        Console.out("    ratio \(Format.fixed(r.ratioWithVerify, 2))")
+        Console.out(line("  the reader alone:", r.read))
+    }
+
+    private func printText(_ r: RecordBench.Result) {
+        let ms = { (value: Double) in Format.fixed(value, 1) + " ms" }
+        Console.out(
+            "record: simulate → record over loopback, \(r.symbols) markets × \(r.types.joined(separator: "/")), "
+                + "\(Int(r.rate)) msgs/s for \(Format.fixed(r.durationSeconds, 1)) s"
+        )
+        Console.out(
+            "  recorded \(r.recorded) data frames in \(r.epochs) epoch(s): \(Int(r.framesPerSecond)) frames/s"
+                + (r.sustained ? " (sustained)" : " (NOT sustained at this rate)")
+        )
+        Console.out(
+            "  truth: \(r.sent) frames sent on \(r.connections) connection(s), \(r.lost) lost, \(r.extra) extra, "
+                + (r.digestsMatch ? "digests match" : "DIGESTS DIFFER") + (r.zeroLoss ? " — zero loss" : "")
+        )
+        Console.out(
+            "  arrival → commit latency: p50 \(ms(r.commitLatencyP50Ms)), p99 \(ms(r.commitLatencyP99Ms)), "
+                + "max \(ms(r.commitLatencyMaxMs)) over \(r.commits) commits"
+        )
+        Console.out(
+            "  tape \(r.tapeBytes / 1_048_576) MiB for \(r.rawBytes / 1_048_576) MiB of payload; "
+                + "RSS \(r.rssStartKb / 1024) MiB at start, \(r.rssEndKb / 1024) MiB at end, "
+                + "peak \(r.rssPeakKb / 1024) MiB"
+        )
+    }
+
+    private func printText(_ r: ServeBench.Result) {
+        let p = r.paced
+        let m = r.max
+        Console.out("serve: \(r.clients) WebSocket clients on loopback, \(r.markets) markets × ticker/trade/orderbook")
+        Console.out(
+            "  paced \(Format.fixed(p.speed, 0))×: \(p.frames) frames recorded over \(Format.fixed(p.recordedSeconds, 2)) s "
+                + "→ expected \(Format.fixed(p.expectedSeconds, 3)) s, took \(Format.fixed(p.wallSeconds, 3)) s "
+                + "(ratio \(Format.fixed(p.ratio, 3))); fewest received \(p.minimumReceived)"
+        )
+        let rates = m.framesPerSecondPerClient.map { String(Int($0)) }.joined(separator: ", ")
+        Console.out(
+            "  max: \(m.frames) frames in \(Format.fixed(m.wallSeconds, 3)) s; per client \(rates) frames/s; "
+                + "total \(Int(m.totalFramesPerSecond)) frames/s; fewest received \(m.minimumReceived)"
+        )
+        Console.out(
+            "  baseline, the same replay to in-process listeners: \(Int(m.inProcessFramesPerSecond)) frames/s "
+                + "(slowest client / baseline \(Format.fixed(m.ratio, 2)))"
+        )
     }
 }
 

@@ -1,3 +1,4 @@
+import Bench
 import Foundation
 import TapeLog
 
@@ -38,6 +39,18 @@ func cli<T>(_ body: () throws -> T) throws(CLIError) -> T {
         throw CLIError.tape(error)
     } catch {
         throw CLIError(.runtime, "\(error)")
+    }
+}
+
+/// Runs a benchmark of the Bench target: a ``TapeError`` maps as everywhere (bad tape exit 2,
+/// I/O exit 3), a ``BenchError`` is a runtime failure (exit 3), anything else is left as it is.
+func benchmark<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as TapeError {
+        throw CLIError.tape(error)
+    } catch let error as BenchError {
+        throw CLIError(.runtime, error.description)
     }
 }
 

@@ -16,36 +16,52 @@ import Wire
 ///   no network) as the baseline.
 ///
 /// The replay clock starts once every client has subscribed, so each client gets every frame.
-struct ServeBench {
-    struct Paced: Encodable {
-        var speed: Double
-        var frames: Int
-        var recordedSeconds: Double
-        var expectedSeconds: Double
-        var wallSeconds: Double
+public struct ServeBench: Sendable {
+    /// The paced run's figures.
+    public struct Paced: Sendable, Encodable {
+        /// The speed served at (× the recorded pace).
+        public var speed: Double
+        /// Frames in the paced tape.
+        public var frames: Int
+        /// The tape's recorded span, and that span over `speed`.
+        public var recordedSeconds: Double
+        public var expectedSeconds: Double
+        /// From the replay's start until the last client had its last frame.
+        public var wallSeconds: Double
         /// `wallSeconds / expectedSeconds`.
-        var ratio: Double
+        public var ratio: Double
         /// Fewest frames a client received (equal to `frames` unless something was lost).
-        var minimumReceived: Int
+        public var minimumReceived: Int
     }
 
-    struct Unpaced: Encodable {
-        var frames: Int
-        var wallSeconds: Double
-        var framesPerSecondPerClient: [Double]
-        var totalFramesPerSecond: Double
-        var minimumReceived: Int
+    /// The unpaced (`max`) run's figures.
+    public struct Unpaced: Sendable, Encodable {
+        /// Frames in the tape.
+        public var frames: Int
+        /// From the replay's start until the last client had its last frame.
+        public var wallSeconds: Double
+        /// Each client's frames over its own time to its last frame.
+        public var framesPerSecondPerClient: [Double]
+        /// Frames received by all clients over `wallSeconds`.
+        public var totalFramesPerSecond: Double
+        /// Fewest frames a client received.
+        public var minimumReceived: Int
         /// Baseline: the same replay drained by in-process listeners, frames/s per listener.
-        var inProcessFramesPerSecond: Double
+        public var inProcessFramesPerSecond: Double
         /// Slowest client's frames/s over the baseline.
-        var ratio: Double
+        public var ratio: Double
     }
 
-    struct Result: Encodable {
-        var clients: Int
-        var markets: Int
-        var paced: Paced
-        var max: Unpaced
+    /// Figures of one run.
+    public struct Result: Sendable, Encodable {
+        /// WebSocket clients (and in-process listeners of the baseline).
+        public var clients: Int
+        /// Markets in the generated feed.
+        public var markets: Int
+        /// Served at 10×.
+        public var paced: Paced
+        /// Served at `max`.
+        public var max: Unpaced
     }
 
     /// Recorded pace of the generated tapes (messages/s).
@@ -54,13 +70,30 @@ struct ServeBench {
     /// The paced tape is at most this long (20 s recorded, 2 s served at 10×).
     static let pacedFrames = 20_000
 
-    let frames: Int
-    let markets: Int
-    let seed: UInt64
-    let clients: Int
-    let json: Bool
+    /// Frames of the `max` tape (the paced one has at most 20,000).
+    public var frames: Int
+    /// Markets in the generated feed.
+    public var markets: Int
+    /// Seed of the generated feed.
+    public var seed: UInt64
+    /// WebSocket clients, each subscribed to every stream.
+    public var clients: Int
+    /// Written into the generated tapes' session rows.
+    public var toolVersion: String
 
-    func run() async throws {
+    /// A run over tapes of `frames` generated frames of `markets` markets, to `clients` clients.
+    public init(frames: Int, markets: Int, seed: UInt64, clients: Int, toolVersion: String) {
+        self.frames = frames
+        self.markets = markets
+        self.seed = seed
+        self.clients = clients
+        self.toolVersion = toolVersion
+    }
+
+    /// Writes both tapes in a temporary directory, serves each, runs the baseline, removes the
+    /// tapes. Throws ``TapeError`` for the tapes' failures and ``BenchError`` for failures to
+    /// write them; the network's own errors as they are.
+    public func run() async throws -> Result {
         let dir = FileManager.default.temporaryDirectory.path + "/bench-serve-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -69,7 +102,7 @@ struct ServeBench {
         let maxTape = dir + "/max.tape"
         let pacedCount = try self.write(pacedTape, frames: Swift.min(frames, Self.pacedFrames))
         let maxCount = try self.write(maxTape, frames: frames)
-        let recordedNs = try cli { try Self.recordedSpan(pacedTape) }
+        let recordedNs = try Self.recordedSpan(pacedTape)
 
         let paced = try await ServeBenchRun.run(
             tape: pacedTape,
@@ -85,17 +118,12 @@ struct ServeBench {
             markets: markets,
             expected: maxCount
         )
-        let baseline: TapeMarketDrainResult
-        do {
-            baseline = try await TapeMarket.drainBenchmark(path: maxTape, listeners: clients)
-        } catch {
-            throw CLIError.tape(error)
-        }
+        let baseline = try await TapeMarket.drainBenchmark(path: maxTape, listeners: clients)
         let recordedSeconds = Double(recordedNs) / 1e9
         let expectedSeconds = recordedSeconds / Self.pacedSpeed
         let perClient = zip(unpaced.received, unpaced.clientSeconds).map { $1 > 0 ? Double($0) / $1 : 0 }
         let slowest = perClient.min() ?? 0
-        let result = Result(
+        return Result(
             clients: clients,
             markets: markets,
             paced: Paced(
@@ -118,23 +146,18 @@ struct ServeBench {
                 ratio: baseline.framesPerSecond > 0 ? slowest / baseline.framesPerSecond : 0
             )
         )
-        if json {
-            Console.out(try cli { try JSONOutput.encode(result) })
-        } else {
-            self.printText(result)
-        }
-        Console.flush()
     }
 
     private func write(_ path: String, frames: Int) throws -> Int {
-        try cli {
+        try BenchError.wrapping {
             try SyntheticTape.write(
                 path: path,
                 seconds: Double(frames) / Self.recordedRate,
                 rate: Self.recordedRate,
                 symbols: markets,
                 seed: seed,
-                format: .default
+                format: .default,
+                toolVersion: toolVersion
             )
         }
     }
@@ -153,26 +176,6 @@ struct ServeBench {
             }
         }
         return last - (first ?? last)
-    }
-
-    private func printText(_ r: Result) {
-        let p = r.paced
-        let m = r.max
-        Console.out("serve: \(r.clients) WebSocket clients on loopback, \(r.markets) markets × ticker/trade/orderbook")
-        Console.out(
-            "  paced \(Format.fixed(p.speed, 0))×: \(p.frames) frames recorded over \(Format.fixed(p.recordedSeconds, 2)) s "
-                + "→ expected \(Format.fixed(p.expectedSeconds, 3)) s, took \(Format.fixed(p.wallSeconds, 3)) s "
-                + "(ratio \(Format.fixed(p.ratio, 3))); fewest received \(p.minimumReceived)"
-        )
-        let rates = m.framesPerSecondPerClient.map { String(Int($0)) }.joined(separator: ", ")
-        Console.out(
-            "  max: \(m.frames) frames in \(Format.fixed(m.wallSeconds, 3)) s; per client \(rates) frames/s; "
-                + "total \(Int(m.totalFramesPerSecond)) frames/s; fewest received \(m.minimumReceived)"
-        )
-        Console.out(
-            "  baseline, the same replay to in-process listeners: \(Int(m.inProcessFramesPerSecond)) frames/s "
-                + "(slowest client / baseline \(Format.fixed(m.ratio, 2)))"
-        )
     }
 }
 
@@ -198,12 +201,7 @@ enum ServeBenchRun {
         var options = TapeMarketOptions()
         options.speed = speed
         options.startOnFirstSubscription = true
-        let market: TapeMarket
-        do {
-            market = try TapeMarket(path: tape, options: options)
-        } catch {
-            throw CLIError.tape(error)
-        }
+        let market = try TapeMarket(path: tape, options: options)
         defer { market.stop() }
         let gate = StartGate(market: market, subscriptions: clients)
         let server = try await WebSocketServer.bind(configuration: WebSocketServerConfiguration())

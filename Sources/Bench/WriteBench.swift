@@ -1,4 +1,5 @@
 import Foundation
+import TapeLog
 
 /// `ticktape bench write`: the full record path against a plain prepared INSERT of the same
 /// raw frames, measured in the same run on the same machine (SPEC §13).
@@ -148,7 +149,7 @@ public enum WriteBench {
     ) throws -> Double {
         let start = monotonicNs()
         let db = try Database(path: path, create: true)
-        try TapeStore.configure(db, options: options)
+        try db.applyTapeSettings(options)
         try db.execute(
             "CREATE TABLE raw (id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, seq INTEGER NOT NULL, payload BLOB NOT NULL)"
         )
