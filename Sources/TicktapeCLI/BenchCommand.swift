@@ -21,7 +21,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Frames to generate.") var frames = 300_000
     @Option(help: "Markets in the generated feed.") var markets = 100
     @Option(help: "Seed of the generated feed.") var seed: UInt64 = 1
-    @Option(help: "Durability level: normal or full.") var sync = "normal"
+    @Option(help: "Durability level.") var sync = SyncMode.normal
     @Option(help: "Repetitions (full path, then baseline, each time); figures are medians.") var repetitions = 3
     @Flag(help: "Keep the tape and the baseline file (their paths are printed).") var keep = false
     @Flag(help: "Print JSON instead of text.") var json = false
@@ -36,18 +36,16 @@ struct BenchCommand: AsyncParsableCommand {
         guard seconds > 0, symbols > 0, rate > 0 else { throw ValidationError("--seconds, --symbols, --rate > 0") }
         guard frames > 0 else { throw ValidationError("--frames must be positive") }
         guard repetitions > 0 else { throw ValidationError("--repetitions must be positive") }
-        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be normal or full") }
     }
 
     func run() async throws {
         if what == "record" {
-            let sync = SyncLevel(rawValue: sync) ?? .normal
             let bench = RecordBench(
                 seconds: seconds,
                 symbols: symbols,
                 rate: rate,
                 seed: seed,
-                sync: sync,
+                sync: sync.level,
                 toolVersion: ticktapeVersion
             )
             let result = try await benchmark { try await bench.run() }
@@ -93,7 +91,7 @@ struct BenchCommand: AsyncParsableCommand {
         var feed = SyntheticFeed(seed: seed, markets: SyntheticFeed.markets(count: markets))
         let payloads = (0..<frames).map { _ in feed.next().bytes }
         var options = WriterOptions()
-        options.sync = SyncLevel(rawValue: sync) ?? .normal
+        options.sync = sync.level
         let result = try cli {
             try WriteBench.run(
                 payloads: payloads,

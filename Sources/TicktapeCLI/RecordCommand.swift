@@ -29,10 +29,10 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(help: "The tape to create (must not exist).") var out: String
     @Option(help: "Subscription shorthand: types:codes, groups separated by ';'.") var upbit: String?
     @Option(help: "The subscription request as raw JSON (validated as Upbit would).") var subscribe: String?
-    @Option(help: "Message format for --upbit: DEFAULT or SIMPLE.") var format: String?
+    @Option(help: "Message format for --upbit.") var format: MessageFormat?
     @Option(help: "Stop after this long, e.g. 30s, 10m.") var duration: DurationArgument?
     @Option(help: "Stop after this many frames (inbound and outbound).") var maxFrames: Int64?
-    @Option(help: "Durability: normal (survives a crash) or full (survives power loss).") var sync = "normal"
+    @Option(help: "Durability: normal survives a crash, full survives power loss.") var sync = SyncMode.normal
     @Option(help: "Group commit interval in milliseconds.") var commitMs: Int64 = 50
     @Option(help: "Reconnect when no data arrives for this long.") var staleAfter = DurationArgument(
         nanoseconds: 30_000_000_000
@@ -101,7 +101,6 @@ struct RecordCommand: AsyncParsableCommand {
             throw .badInput(error.description)
         }
         let request = try subscription()
-        guard let syncLevel = SyncLevel(rawValue: sync) else { throw .badInput("--sync must be normal or full") }
         guard commitMs > 0 else { throw .badInput("--commit-ms must be positive") }
         guard staleAfter.nanoseconds > 0 else { throw .badInput("--stale-after must be positive") }
         if let duration, duration.nanoseconds <= 0 { throw .badInput("--duration must be positive") }
@@ -122,7 +121,7 @@ struct RecordCommand: AsyncParsableCommand {
             subscription: request.bytes,
             toolVersion: ticktapeVersion
         )
-        configuration.writer.sync = syncLevel
+        configuration.writer.sync = sync.level
         configuration.writer.commitMs = commitMs
         configuration.recorder.policy.staleAfterNanos = staleAfter.nanoseconds
         configuration.durationNanos = duration?.nanoseconds
@@ -136,15 +135,12 @@ struct RecordCommand: AsyncParsableCommand {
     private func subscription() throws(CLIError) -> (bytes: [UInt8], parsed: UpbitSubscription) {
         switch (upbit, subscribe) {
         case (let shorthand?, nil):
-            var requestFormat: UpbitSubscription.Format?
-            if let format {
-                guard let parsed = UpbitSubscription.Format(rawValue: format.uppercased()),
-                    parsed == .default || parsed == .simple
-                else { throw .badInput("--format must be DEFAULT or SIMPLE") }
-                requestFormat = parsed
-            }
             do {
-                let request = try UpbitSubscription.shorthand(shorthand, ticket: Self.ticket(), format: requestFormat)
+                let request = try UpbitSubscription.shorthand(
+                    shorthand,
+                    ticket: Self.ticket(),
+                    format: format?.subscription
+                )
                 return (request.serialized(), request)
             } catch {
                 throw .badInput("bad --upbit: \(error.description)")

@@ -18,16 +18,13 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Messages per second.") var rate: Double = 100
     @Option(help: "Markets.") var symbols = 4
     @Option(help: "Seed of the feed.") var seed: UInt64 = 1
-    @Option(help: "DEFAULT or SIMPLE.") var format = "DEFAULT"
+    @Option(help: "Message format.") var format = MessageFormat.default
     @Flag(help: "Event times follow --rate (a busy real feed) instead of 1-4 ms per message.")
     var eventClockFollowsRate = false
 
     func validate() throws {
         guard seconds > 0, rate > 0, symbols > 0 else {
             throw ValidationError("--seconds, --rate and --symbols must be positive")
-        }
-        guard ["DEFAULT", "SIMPLE"].contains(format) else {
-            throw ValidationError("--format must be DEFAULT or SIMPLE")
         }
     }
 
@@ -39,7 +36,7 @@ struct SynthCommand: ParsableCommand {
                 rate: rate,
                 symbols: symbols,
                 seed: seed,
-                format: format == "SIMPLE" ? .simple : .default,
+                format: format.payloads,
                 eventClockFollowsRate: eventClockFollowsRate,
                 toolVersion: ticktapeVersion
             )
