@@ -100,9 +100,9 @@ struct CrashWriterCommand: ParsableCommand {
                 let committed = writer.stats.framesCommitted
                 if committed != reported {
                     reported = committed
-                    // Written straight to the pipe: the parent reads it after the kill.
-                    let line = "committed \(committed) appended \(appended)\n"
-                    _ = line.withCString { write(1, $0, strlen($0)) }
+                    // Written to the pipe at once: the parent reads it after the kill.
+                    Console.out("committed \(committed) appended \(appended)")
+                    Console.flush()
                 }
                 usleep(1000)
             }

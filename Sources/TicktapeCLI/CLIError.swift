@@ -53,35 +53,3 @@ func benchmark<T>(_ body: () async throws -> T) async throws -> T {
         throw CLIError(.runtime, error.description)
     }
 }
-
-/// Output: the only place that writes to the terminal. stdout is buffered for bulk output.
-enum Console {
-    nonisolated(unsafe) private static var buffer: [UInt8] = []
-
-    static func out(_ line: String) {
-        buffer.append(contentsOf: line.utf8)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    static func flush() {
-        guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(1, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { break }
-                offset += n
-            }
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    static func error(_ line: String) {
-        flush()
-        FileHandle.standardError.write(Data("ticktape: \(line)\n".utf8))
-    }
-
-    /// True when stdout is a terminal (progress lines only then).
-    static var isTTY: Bool { isatty(1) == 1 }
-}

@@ -88,7 +88,7 @@ struct RecordCommand: AsyncParsableCommand {
             done.signal()
         }
         _ = done.wait(timeout: .now() + 1)
-        FileHandle.standardError.write(Data("ticktape: interrupted again: exiting without session_end\n".utf8))
+        Console.error("interrupted again: exiting without session_end")
         Foundation.exit(130)
     }
 

@@ -18,12 +18,12 @@ struct InspectCommand: ParsableCommand {
         if json {
             Console.out(try cli { try JSONOutput.encode(report) })
         } else {
-            print(report)
+            printText(report)
         }
         Console.flush()
     }
 
-    private func print(_ r: InspectReport) {
+    private func printText(_ r: InspectReport) {
         Console.out("tape      \(r.path)")
         Console.out("session   \(r.url) (ticktape \(r.toolVersion), sync \(r.sync), commit \(r.commitMs) ms)")
         if let subscription = r.subscription { Console.out("subscribe \(subscription)") }
