@@ -16,7 +16,8 @@ struct RecordCommand: AsyncParsableCommand {
             Give the subscription as --upbit "TYPES:CODES[;TYPES:CODES]" or as raw JSON with --subscribe. \
             It is sent first on every connection; each connection is an epoch. Stops on --duration, \
             --max-frames, SIGINT or SIGTERM (close 1000, commit, session_end), then prints one summary line. \
-            A second SIGINT exits at once (exit 130) after trying to commit what was received.
+            A second signal exits at once (exit 130 for SIGINT, 143 for SIGTERM) after trying to commit what \
+            was received.
             --private reads UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY and sends a fresh JWT per connection to \
             /websocket/v1/private; neither keys nor token are stored.
             From Upbit itself: ticktape record wss://api.upbit.com/websocket/v1 --out krw.tape --upbit ...
@@ -49,11 +50,11 @@ struct RecordCommand: AsyncParsableCommand {
             throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
         }
         let task = Task { try await session.run() }
-        let trap = SignalTrap([SIGINT, SIGTERM]) { _, count in
+        let trap = SignalTrap([SIGINT, SIGTERM]) { signal, count in
             if count == 1 {
                 task.cancel()
             } else {
-                Self.exitNow(flushing: session)
+                Self.exitNow(on: signal, flushing: session)
             }
         }
         let status = RecordStatusLine.start(session)
@@ -69,27 +70,32 @@ struct RecordCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(.runtime, "\(error)")
         }
-        Console.out(Self.summaryLine(summary, path: out))
+        let signal = summary.stopReason == .stopped ? trap.caught : nil
+        Console.out(Self.summaryLine(summary, path: out, signal: signal))
         Console.flush()
     }
 
-    /// The one summary line (SPEC §3: frames, epochs, bytes, duration, frames/s).
-    static func summaryLine(_ summary: RecordingSession.Summary, path: String) -> String {
+    /// The one summary line (SPEC §3: frames, epochs, bytes, duration, frames/s), naming the
+    /// `signal` that stopped the recording, if one did.
+    static func summaryLine(_ summary: RecordingSession.Summary, path: String, signal: Int32? = nil) -> String {
         "recorded \(summary.frames) frames, \(summary.epochs) epochs, \(summary.bytes) bytes in "
             + "\(Format.fixed(Double(summary.durationNanos) / 1e9, 3)) s, "
             + "\(Format.fixed(summary.framesPerSecond, 1)) frames/s → \(path) (stopped: \(summary.stopReason.rawValue))"
+            + (signal.map { " by \(signalName($0))" } ?? "")
     }
 
-    /// A second signal: try to commit what was received (for at most a second), then exit 130.
-    private static func exitNow(flushing session: RecordingSession) -> Never {
+    /// A second signal: try to commit what was received (for at most a second), then exit as the
+    /// shell reports a death by that signal (128 + its number: 130 for SIGINT, 143 for SIGTERM).
+    private static func exitNow(on signal: Int32, flushing session: RecordingSession) -> Never {
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             try? session.flush()
             done.signal()
         }
         _ = done.wait(timeout: .now() + 1)
-        Console.error("interrupted again: exiting without session_end")
-        Foundation.exit(130)
+        let again = signal == SIGTERM ? "terminated again" : "interrupted again"
+        Console.error("\(again) (\(signalName(signal))): exiting without session_end")
+        Foundation.exit(128 + signal)
     }
 
     /// Validates the flags and builds the session's configuration; every problem is exit 2.
