@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "ticktape",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // Synchronization's Atomic and Mutex need macOS 15
     products: [
         .executable(name: "ticktape", targets: ["ticktape"]),
         .library(name: "TapeLog", targets: ["TapeLog"]),
@@ -67,11 +67,19 @@ let package = Package(
             ]
         ),
 
+        // Benchmarks: measurements against baselines in the same run, kept out of the shipping
+        // modules; they return figures and never print (the CLI's `bench` commands do).
+        .target(
+            name: "Bench",
+            dependencies: ["Primitives", "Exchange", "TapeLog", "Rules", "Replay", "Wire", "Upbit", "Simulator"]
+        ),
+
         // The CLI: commands live in a library so tests can parse and run them in-process.
         .target(
             name: "TicktapeCLI",
             dependencies: [
                 "Primitives", "Exchange", "TapeLog", "Rules", "Replay", "Reports", "Wire", "Upbit", "Simulator",
+                "Bench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -117,6 +125,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "BenchTests",
+            dependencies: ["Bench", "TapeLog", "Wire", "Upbit", "Simulator", "TicktapeTestSupport"]
         ),
         .testTarget(
             name: "CLITests",

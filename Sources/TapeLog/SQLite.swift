@@ -21,11 +21,14 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
 /// statement is finalized ("If sqlite3_close_v2() is called with unfinalized prepared statements
 /// … the database connection becomes an unusable zombie which will automatically be deallocated
 /// when the last prepared statement is finalized", sqlite.org/c3ref/close.html).
-final class Database {
+///
+/// Public (with ``Statement``) for measurements against plain SQLite, such as the Bench target's
+/// baselines; tapes themselves are read and written through ``TapeReader`` and ``TapeWriter``.
+public final class Database {
     let handle: OpaquePointer
 
     /// Opens `path`. `create` adds SQLITE_OPEN_CREATE; `readOnly` opens with SQLITE_OPEN_READONLY.
-    init(path: String, create: Bool, readOnly: Bool = false) throws(SQLiteError) {
+    public init(path: String, create: Bool, readOnly: Bool = false) throws(SQLiteError) {
         var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if create { flags |= SQLITE_OPEN_CREATE }
         flags |= SQLITE_OPEN_NOMUTEX
@@ -46,7 +49,7 @@ final class Database {
     deinit { sqlite3_close_v2(handle) }
 
     /// Runs one or more statements that return no rows.
-    func execute(_ sql: String) throws(SQLiteError) {
+    public func execute(_ sql: String) throws(SQLiteError) {
         var errmsg: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
         if rc != SQLITE_OK {
@@ -56,7 +59,8 @@ final class Database {
         }
     }
 
-    func prepare(_ sql: String) throws(SQLiteError) -> Statement {
+    /// Compiles one statement (`sqlite3_prepare_v2`), to bind and step many times.
+    public func prepare(_ sql: String) throws(SQLiteError) -> Statement {
         try Statement(database: self, sql: sql)
     }
 
@@ -76,7 +80,7 @@ final class Database {
 extension Database: Sendable {}
 
 /// A prepared statement. Finalized in `deinit`; binds that fail are programming errors.
-final class Statement {
+public final class Statement {
     let handle: OpaquePointer
     let sql: String
     unowned let database: Database
@@ -94,7 +98,7 @@ final class Statement {
 
     /// Steps once: true when a row is available, false when done.
     @discardableResult
-    func step() throws(SQLiteError) -> Bool {
+    public func step() throws(SQLiteError) -> Bool {
         let rc = sqlite3_step(handle)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
@@ -102,7 +106,7 @@ final class Statement {
     }
 
     /// Resets for re-execution and clears bindings.
-    func reset() {
+    public func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
@@ -111,7 +115,8 @@ final class Statement {
     /// parameter on every execution anyway.
     func rewind() { sqlite3_reset(handle) }
 
-    func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
+    /// Binds an integer to the 1-based parameter `index`.
+    public func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
     func bind(_ index: Int32, _ value: Int64?) {
         if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
     }
@@ -122,7 +127,8 @@ final class Statement {
             sqlite3_bind_null(handle, index)
         }
     }
-    func bind(_ index: Int32, blob: UnsafeRawBufferPointer) {
+    /// Binds a copy of `blob` to the 1-based parameter `index` (an empty one stays a BLOB).
+    public func bind(_ index: Int32, blob: UnsafeRawBufferPointer) {
         // A zero-length blob must still be a BLOB, not NULL: bind_zeroblob keeps the type.
         if blob.isEmpty {
             sqlite3_bind_zeroblob(handle, index, 0)
@@ -132,7 +138,8 @@ final class Statement {
     }
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
-    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    /// The 0-based `column` of the current row as an integer.
+    public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
     func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
     func string(_ column: Int32) -> String? {
         guard let text = sqlite3_column_text(handle, column) else { return nil }

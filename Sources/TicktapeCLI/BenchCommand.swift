@@ -5,7 +5,8 @@ import TapeLog
 import Upbit
 
 /// `ticktape bench`: throughput figures, each against a baseline measured in the same run.
-/// Benchmarks are never tests: they report, they do not assert.
+/// Benchmarks are never tests: they report, they do not assert. A namespace: one
+/// subcommand per benchmark, the measuring itself in the Bench target.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -14,88 +15,34 @@ struct BenchCommand: AsyncParsableCommand {
             Build in release first for meaningful figures: swift build -c release, then .build/release/ticktape.
             Example: ticktape bench check --frames 20000 --json
             Example: ticktape bench record --seconds 2 --symbols 4 --rate 2000
-            """
+            """,
+        subcommands: [BenchWriteCommand.self, BenchCheckCommand.self, BenchRecordCommand.self, BenchServeCommand.self]
     )
+}
 
-    @Argument(help: "What to measure: write, check, record or serve.") var what: String
-    @Option(help: "Frames to generate.") var frames = 300_000
-    @Option(help: "Markets in the generated feed.") var markets = 100
-    @Option(help: "Seed of the generated feed.") var seed: UInt64 = 1
-    @Option(help: "Durability level: normal or full.") var sync = "normal"
-    @Option(help: "Repetitions (full path, then baseline, each time); figures are medians.") var repetitions = 3
-    @Flag(help: "Keep the tape and the baseline file (their paths are printed).") var keep = false
+/// What every benchmark prints.
+struct BenchOutputOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of text.") var json = false
-    @Option(help: "record: how long to record.") var seconds: Double = 120
-    @Option(help: "record: simulated markets, each with ticker, trade and orderbook.") var symbols = 100
-    @Option(help: "record: messages/s the simulator produces.") var rate: Double = 20_000
 
-    func validate() throws {
-        guard ["write", "check", "record", "serve"].contains(what) else {
-            throw ValidationError("unknown benchmark '\(what)' (write, check, record, serve)")
-        }
-        guard seconds > 0, symbols > 0, rate > 0 else { throw ValidationError("--seconds, --symbols, --rate > 0") }
-        guard frames > 0 else { throw ValidationError("--frames must be positive") }
-        guard repetitions > 0 else { throw ValidationError("--repetitions must be positive") }
-        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be normal or full") }
-    }
-
-    func run() async throws {
-        if what == "record" {
-            let sync = SyncLevel(rawValue: sync) ?? .normal
-            let bench = RecordBench(seconds: seconds, symbols: symbols, rate: rate, seed: seed, sync: sync, json: json)
-            return try await bench.run()
-        }
-        if what == "serve" {
-            return try await ServeBench(frames: frames, markets: markets, seed: seed, clients: 4, json: json).run()
-        }
-        if what == "check" {
-            let bench = CheckBench(frames: frames, markets: markets, seed: seed, json: json, repetitions: repetitions)
-            return try bench.run()
-        }
-        var feed = SyntheticFeed(seed: seed, markets: SyntheticFeed.markets(count: markets))
-        let payloads = (0..<frames).map { _ in feed.next().bytes }
-        var options = WriterOptions()
-        options.sync = SyncLevel(rawValue: sync) ?? .normal
-        let result = try cli {
-            try WriteBench.run(
-                payloads: payloads,
-                directory: FileManager.default.temporaryDirectory.path,
-                profile: UpbitProfile(),
-                options: options,
-                repetitions: repetitions,
-                keep: keep
-            )
-        }
+    /// Prints `result` as JSON, or the lines `text` renders.
+    func print<Result: Encodable>(_ result: Result, text: (Result) -> Void) throws {
         if json {
             Console.out(try cli { try JSONOutput.encode(result) })
         } else {
-            printText(result)
+            text(result)
         }
         Console.flush()
     }
+}
 
-    private func printText(_ r: WriteBench.Result) {
-        func rates(_ runs: [Double]) -> String { runs.map { String(Int($0)) }.joined(separator: ", ") }
-        func percent(_ fraction: Double) -> String { Format.fixed(fraction * 100, 1) + " %" }
-        Console.out(
-            "write: \(r.frames) generated DEFAULT frames (\(r.rawPayloadBytes / Int64(max(r.frames, 1))) B avg), "
-                + "medians of \(r.repetitions) repetitions"
-        )
-        Console.out(
-            "  full path (stamp, extract, compress, insert, commit): \(Int(r.fullFramesPerSecond)) frames/s "
-                + "(\(rates(r.fullRuns)))"
-        )
-        Console.out(
-            "  baseline, plain prepared INSERT of the raw frames:    \(Int(r.baselineFramesPerSecond)) frames/s "
-                + "(\(rates(r.baselineRuns)))"
-        )
-        Console.out("  ratio \(Format.fixed(r.ratio, 2)) (median of each repetition's full / baseline)")
-        Console.out(
-            "  tape file \(percent(r.fileFraction)) of raw (payload \(percent(r.storedPayloadFraction)), rows and pages "
-                + "\(Format.fixed(r.overheadBytesPerFrame, 1)) B/frame); baseline file \(percent(r.baselineFileFraction))"
-        )
-        Console.out("  baseline: \(r.baseline)")
-        if let tape = r.tapePath, let base = r.baselinePath { Console.out("  kept: \(tape) \(base)") }
+/// The generated feed the write, check and serve benchmarks measure on.
+struct GeneratedFeedOptions: ParsableArguments {
+    @Option(help: "Frames to generate.") var frames = 300_000
+    @Option(help: "Markets in the generated feed.") var markets = 100
+    @Option(help: "Seed of the generated feed.") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard frames > 0 else { throw ValidationError("--frames must be positive") }
     }
 }
 
@@ -155,9 +102,9 @@ struct CrashWriterCommand: ParsableCommand {
                 let committed = writer.stats.framesCommitted
                 if committed != reported {
                     reported = committed
-                    // Written straight to the pipe: the parent reads it after the kill.
-                    let line = "committed \(committed) appended \(appended)\n"
-                    _ = line.withCString { write(1, $0, strlen($0)) }
+                    // Written to the pipe at once: the parent reads it after the kill.
+                    Console.out("committed \(committed) appended \(appended)")
+                    Console.flush()
                 }
                 usleep(1000)
             }

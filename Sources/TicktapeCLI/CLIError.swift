@@ -1,3 +1,4 @@
+import Bench
 import Foundation
 import TapeLog
 
@@ -41,34 +42,14 @@ func cli<T>(_ body: () throws -> T) throws(CLIError) -> T {
     }
 }
 
-/// Output: the only place that writes to the terminal. stdout is buffered for bulk output.
-enum Console {
-    nonisolated(unsafe) private static var buffer: [UInt8] = []
-
-    static func out(_ line: String) {
-        buffer.append(contentsOf: line.utf8)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
+/// Runs a benchmark of the Bench target: a ``TapeError`` maps as everywhere (bad tape exit 2,
+/// I/O exit 3), a ``BenchError`` is a runtime failure (exit 3), anything else is left as it is.
+func benchmark<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as TapeError {
+        throw CLIError.tape(error)
+    } catch let error as BenchError {
+        throw CLIError(.runtime, error.description)
     }
-
-    static func flush() {
-        guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(1, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { break }
-                offset += n
-            }
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    static func error(_ line: String) {
-        flush()
-        FileHandle.standardError.write(Data("ticktape: \(line)\n".utf8))
-    }
-
-    /// True when stdout is a terminal (progress lines only then).
-    static var isTTY: Bool { isatty(1) == 1 }
 }

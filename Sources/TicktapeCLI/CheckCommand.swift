@@ -24,7 +24,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Pace relative to the recording: a factor or max.") var speed = "max"
     @Option(help: "Compare the counts with this expectation file.") var expect: String?
     @Flag(help: "Write the counts to the --expect file instead of comparing.") var updateExpect = false
-    @Option(help: "Report format: text, json or html.") var format = "text"
+    @Option(help: "Report format.") var format = ReportFormat.text
     @Option(help: "Write the report to this file instead of stdout.") var out: String?
     @Flag(help: "Replay twice, and at speed 1 vs max, and say whether digests and rule counts agree.")
     var determinism = false
@@ -42,9 +42,6 @@ struct CheckCommand: ParsableCommand {
 
     func validate() throws {
         guard !tapes.isEmpty else { throw ValidationError("give at least one tape") }
-        guard ["text", "json", "html"].contains(format) else {
-            throw ValidationError("--format must be text, json or html")
-        }
         if updateExpect && expect == nil { throw ValidationError("--update-expect needs --expect FILE") }
         _ = try replayOptions()
     }
@@ -58,9 +55,9 @@ struct CheckCommand: ParsableCommand {
         let report = CheckReport(tapes: checks)
         let rendered: String
         switch format {
-        case "json": rendered = report.json()
-        case "html": rendered = report.html()
-        default: rendered = report.text()
+        case .json: rendered = report.json()
+        case .html: rendered = report.html()
+        case .text: rendered = report.text()
         }
         if let out {
             do { try rendered.write(toFile: out, atomically: true, encoding: .utf8) } catch {

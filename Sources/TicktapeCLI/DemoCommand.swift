@@ -111,15 +111,33 @@ struct DemoCommand: AsyncParsableCommand {
         Console.out("   report: \(report) (open it in a browser)")
         Console.out("")
         Console.out("Next, try:")
-        Console.out("  ticktape inspect \(demo)")
-        Console.out("  ticktape replay \(demo) --speed 10 --consumer '\(Self.consumers[0])'")
-        Console.out(
-            "  ticktape serve \(demo) --port 9001 --speed 10 --replay-disconnects   # point your Upbit client here"
-        )
-        Console.out("  ticktape check Fixtures/*.tape       # the recorded chaos sessions CI checks")
-        Console.out("  sqlite3 \(demo) \"SELECT type, code, count(*) FROM frames WHERE dir = 'in' GROUP BY 1, 2\"")
+        for line in Self.nextCommands(demo: demo) { Console.out("  " + line) }
         Console.flush()
         if result.verdict != .pass { throw ExitCode(CLIExit.checkFailed.rawValue) }
+    }
+
+    /// What to try next, as commands that run as printed from the package directory right after
+    /// `swift run ticktape demo`: ticktape is not on the PATH then, so they go through `swift run`
+    /// too, and name the demo's own tape (`demo`, quoted for the shell when it needs to be).
+    static func nextCommands(demo: String) -> [String] {
+        let tape = shellQuoted(demo)
+        return [
+            "swift run ticktape inspect \(tape)",
+            "swift run ticktape replay \(tape) --speed 10 --consumer '\(consumers[0])'",
+            "swift run ticktape serve \(tape) --port 9001 --speed 10 --replay-disconnects   # point your Upbit client here",
+            "swift run ticktape check Fixtures/*.tape       # the recorded chaos sessions CI checks",
+            "sqlite3 \(tape) \"SELECT type, code, count(*) FROM frames WHERE dir = 'in' GROUP BY 1, 2\"",
+        ]
+    }
+
+    /// `text` as one shell word: as it is when it has only characters no shell treats
+    /// specially, in single quotes otherwise.
+    static func shellQuoted(_ text: String) -> String {
+        let plain = text.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "/._-+=:,@%".unicodeScalars.contains($0)
+        }
+        if plain && !text.isEmpty { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 
     /// The verdict and the counts worth seeing first.

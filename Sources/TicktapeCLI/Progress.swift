@@ -1,11 +1,12 @@
 import Foundation
 import TapeLog
 
-/// A progress line on stderr while long work runs, only when stderr is a terminal.
+/// A progress line on stderr while long work runs, only when stderr is a terminal (the
+/// ``Console``'s status line).
 final class Progress {
     private let label: String
     private let start = DispatchTime.now().uptimeNanoseconds
-    private let enabled = isatty(2) == 1
+    private let enabled = Console.showsStatus
     private var shown = false
 
     private let total: Int?
@@ -18,7 +19,7 @@ final class Progress {
 
     /// The frame count of the tapes at `paths`, counted only when the line will be shown.
     static func frames(in paths: [String]) -> Int? {
-        guard isatty(2) == 1 else { return nil }
+        guard Console.showsStatus else { return nil }
         return paths.reduce(0) { sum, path in sum + ((try? TapeReader(path: path).frameCount()) ?? 0) }
     }
 
@@ -27,13 +28,13 @@ final class Progress {
         guard enabled else { return }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let rate = seconds > 0 ? Double(count) / seconds : 0
-        var line = "\r\(label): \(count) frames, \(Int(rate)) frames/s"
+        var line = "\(label): \(count) frames, \(Int(rate)) frames/s"
         if let total, total > count, rate > 0 { line += ", ETA \(Int(Double(total - count) / rate) + 1) s" }
-        FileHandle.standardError.write(Data((line + "   ").utf8))
+        Console.status(line)
         shown = true
     }
 
     func finish() {
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if shown { Console.clearStatus() }
     }
 }

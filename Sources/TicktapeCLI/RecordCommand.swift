@@ -16,7 +16,8 @@ struct RecordCommand: AsyncParsableCommand {
             Give the subscription as --upbit "TYPES:CODES[;TYPES:CODES]" or as raw JSON with --subscribe. \
             It is sent first on every connection; each connection is an epoch. Stops on --duration, \
             --max-frames, SIGINT or SIGTERM (close 1000, commit, session_end), then prints one summary line. \
-            A second SIGINT exits at once (exit 130) after trying to commit what was received.
+            A second signal exits at once (exit 130 for SIGINT, 143 for SIGTERM) after trying to commit what \
+            was received.
             --private reads UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY and sends a fresh JWT per connection to \
             /websocket/v1/private; neither keys nor token are stored.
             From Upbit itself: ticktape record wss://api.upbit.com/websocket/v1 --out krw.tape --upbit ...
@@ -29,10 +30,10 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(help: "The tape to create (must not exist).") var out: String
     @Option(help: "Subscription shorthand: types:codes, groups separated by ';'.") var upbit: String?
     @Option(help: "The subscription request as raw JSON (validated as Upbit would).") var subscribe: String?
-    @Option(help: "Message format for --upbit: DEFAULT or SIMPLE.") var format: String?
+    @Option(help: "Message format for --upbit.") var format: MessageFormat?
     @Option(help: "Stop after this long, e.g. 30s, 10m.") var duration: DurationArgument?
     @Option(help: "Stop after this many frames (inbound and outbound).") var maxFrames: Int64?
-    @Option(help: "Durability: normal (survives a crash) or full (survives power loss).") var sync = "normal"
+    @Option(help: "Durability: normal survives a crash, full survives power loss.") var sync = SyncMode.normal
     @Option(help: "Group commit interval in milliseconds.") var commitMs: Int64 = 50
     @Option(help: "Reconnect when no data arrives for this long.") var staleAfter = DurationArgument(
         nanoseconds: 30_000_000_000
@@ -49,11 +50,11 @@ struct RecordCommand: AsyncParsableCommand {
             throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
         }
         let task = Task { try await session.run() }
-        let trap = SignalTrap([SIGINT, SIGTERM]) { _, count in
+        let trap = SignalTrap([SIGINT, SIGTERM]) { signal, count in
             if count == 1 {
                 task.cancel()
             } else {
-                Self.exitNow(flushing: session)
+                Self.exitNow(on: signal, flushing: session)
             }
         }
         let status = RecordStatusLine.start(session)
@@ -69,27 +70,32 @@ struct RecordCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(.runtime, "\(error)")
         }
-        Console.out(Self.summaryLine(summary, path: out))
+        let signal = summary.stopReason == .stopped ? trap.caught : nil
+        Console.out(Self.summaryLine(summary, path: out, signal: signal))
         Console.flush()
     }
 
-    /// The one summary line: frames, epochs, bytes, duration, frames/s.
-    static func summaryLine(_ summary: RecordingRun.Summary, path: String) -> String {
+    /// The one summary line (frames, epochs, bytes, duration, frames/s), naming the
+    /// `signal` that stopped the recording, if one did.
+    static func summaryLine(_ summary: RecordingRun.Summary, path: String, signal: Int32? = nil) -> String {
         "recorded \(summary.frames) frames, \(summary.epochs) epochs, \(summary.bytes) bytes in "
             + "\(Format.fixed(Double(summary.durationNanos) / 1e9, 3)) s, "
             + "\(Format.fixed(summary.framesPerSecond, 1)) frames/s → \(path) (stopped: \(summary.stopReason.rawValue))"
+            + (signal.map { " by \(signalName($0))" } ?? "")
     }
 
-    /// A second signal: try to commit what was received (for at most a second), then exit 130.
-    private static func exitNow(flushing session: RecordingRun) -> Never {
+    /// A second signal: try to commit what was received (for at most a second), then exit as the
+    /// shell reports a death by that signal (128 + its number: 130 for SIGINT, 143 for SIGTERM).
+    private static func exitNow(on signal: Int32, flushing session: RecordingRun) -> Never {
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             try? session.flush()
             done.signal()
         }
         _ = done.wait(timeout: .now() + 1)
-        FileHandle.standardError.write(Data("ticktape: interrupted again: exiting without session_end\n".utf8))
-        Foundation.exit(130)
+        let again = signal == SIGTERM ? "terminated again" : "interrupted again"
+        Console.error("\(again) (\(signalName(signal))): exiting without session_end")
+        Foundation.exit(128 + signal)
     }
 
     /// Validates the flags and builds the session's configuration; every problem is exit 2.
@@ -101,7 +107,6 @@ struct RecordCommand: AsyncParsableCommand {
             throw .badInput(error.description)
         }
         let request = try subscription()
-        guard let syncLevel = SyncLevel(rawValue: sync) else { throw .badInput("--sync must be normal or full") }
         guard commitMs > 0 else { throw .badInput("--commit-ms must be positive") }
         guard staleAfter.nanoseconds > 0 else { throw .badInput("--stale-after must be positive") }
         if let duration, duration.nanoseconds <= 0 { throw .badInput("--duration must be positive") }
@@ -122,7 +127,7 @@ struct RecordCommand: AsyncParsableCommand {
             subscription: request.bytes,
             toolVersion: ticktapeVersion
         )
-        configuration.writer.sync = syncLevel
+        configuration.writer.sync = sync.level
         configuration.writer.commitMs = commitMs
         configuration.recorder.policy.staleAfterNanos = staleAfter.nanoseconds
         configuration.durationNanos = duration?.nanoseconds
@@ -136,15 +141,12 @@ struct RecordCommand: AsyncParsableCommand {
     private func subscription() throws(CLIError) -> (bytes: [UInt8], parsed: UpbitSubscription) {
         switch (upbit, subscribe) {
         case (let shorthand?, nil):
-            var requestFormat: UpbitSubscription.Format?
-            if let format {
-                guard let parsed = UpbitSubscription.Format(rawValue: format.uppercased()),
-                    parsed == .default || parsed == .simple
-                else { throw .badInput("--format must be DEFAULT or SIMPLE") }
-                requestFormat = parsed
-            }
             do {
-                let request = try UpbitSubscription.shorthand(shorthand, ticket: Self.ticket(), format: requestFormat)
+                let request = try UpbitSubscription.shorthand(
+                    shorthand,
+                    ticket: Self.ticket(),
+                    format: format?.subscription
+                )
                 return (request.serialized(), request)
             } catch {
                 throw .badInput("bad --upbit: \(error.description)")

@@ -2,12 +2,12 @@ import Foundation
 import Wire
 
 /// The live status line of `ticktape record` on a terminal: frames/s
-/// over the last interval, epoch, frames and bytes, rewritten in place on stderr. Nothing at all
-/// when stderr is not a terminal, so piped and scripted runs see only the summary.
+/// over the last interval, epoch, frames and bytes, as the ``Console``'s status line on stderr.
+/// Nothing at all when stderr is not a terminal, so piped and scripted runs see only the summary.
 enum RecordStatusLine {
     /// Starts refreshing every `interval`; cancel the task to stop (the line is then cleared).
     static func start(_ session: RecordingRun, interval: Duration = .milliseconds(500)) -> Task<Void, Never>? {
-        guard isatty(2) == 1 else { return nil }
+        guard Console.showsStatus else { return nil }
         return Task {
             var last = await session.status()
             while !Task.isCancelled {
@@ -18,10 +18,10 @@ enum RecordStatusLine {
                 let rate = seconds > 0 ? Double(now.frames - last.frames) / seconds : 0
                 let line =
                     "recording: \(Int(rate)) frames/s, epoch \(now.epoch), \(now.frames) frames, \(now.bytes) bytes"
-                FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+                Console.status(line)
                 last = now
             }
-            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+            Console.clearStatus()
         }
     }
 }

@@ -82,7 +82,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError(.runtime, "serve failed: \(error)")
         }
         let status = market.status
-        Console.out("stopped: \(status.framesSent) frames sent, pass \(status.pass), epoch \(status.epoch)")
+        let signal = signals.caught.map { ", by \(signalName($0))" } ?? ""
+        Console.out("stopped: \(status.framesSent) frames sent, pass \(status.pass), epoch \(status.epoch)\(signal)")
         Console.flush()
     }
 

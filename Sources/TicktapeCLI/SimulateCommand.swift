@@ -86,6 +86,7 @@ struct SimulateCommand: AsyncParsableCommand {
         Console.out(
             "simulate: \(simulator.counters.totalConnections) connections, \(simulator.counters.framesSent) frames sent, "
                 + "\(simulator.market.produced) messages produced, epoch \(simulator.market.epoch)"
+                + (stop.caught.map { ", stopped by \(signalName($0))" } ?? "")
         )
         Console.flush()
     }

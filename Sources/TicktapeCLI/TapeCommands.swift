@@ -19,12 +19,12 @@ struct InspectCommand: ParsableCommand {
         if json {
             Console.out(try cli { try JSONOutput.encode(report) })
         } else {
-            print(report)
+            printText(report)
         }
         Console.flush()
     }
 
-    private func print(_ r: InspectReport) {
+    private func printText(_ r: InspectReport) {
         Console.out("tape      \(r.path)")
         Console.out("session   \(r.url) (ticktape \(r.toolVersion), sync \(r.sync), commit \(r.commitMs) ms)")
         if let subscription = r.subscription { Console.out("subscribe \(subscription)") }
@@ -92,16 +92,12 @@ struct ExportCommand: ParsableCommand {
     )
 
     @Argument(help: "The tape file.") var tape: String
-    @Option(help: "Output format (only jsonl).") var format = "jsonl"
+    @Option(help: "Output format.") var format = ExportFormat.jsonl
     @Option(help: "Only this epoch.") var epoch: UInt32?
     @Option(help: "Only entries at or after this offset from session start, e.g. 10s.") var from: DurationArgument?
     @Option(help: "Only entries before this offset from session start.") var to: DurationArgument?
     @Option(help: "Only these message types, comma-separated (frames without a type are left out).") var types: String?
     @Option(help: "Only these market codes, comma-separated.") var codes: String?
-
-    func validate() throws {
-        guard format == "jsonl" else { throw ValidationError("unknown --format '\(format)' (jsonl is the only one)") }
-    }
 
     func run() throws {
         let filter = TapeFilter(

@@ -1,6 +1,8 @@
+import ArgumentParser
 import Foundation
 import TapeLog
 import Testing
+import TicktapeCLI
 import TicktapeTestSupport
 
 /// The newcomer's first command: `ticktape demo` runs the whole loop on loopback.
@@ -14,6 +16,8 @@ import TicktapeTestSupport
         for file in ["demo.tape", "recorded.tape", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: "\(dir)/\(file)"), "\(file) missing")
         }
+        try nextCommandsRunAsPrinted(run.stdout, demo: "\(dir)/demo.tape")
+
         let verify = try await runTicktape(["verify", "\(dir)/demo.tape"])
         #expect(verify.status == 0 && verify.stdout.hasPrefix("consistent"), "\(verify.stdout)")
 
@@ -42,5 +46,33 @@ import TicktapeTestSupport
         let findings = tape?["finding_counts"] as? [String: Any]
         #expect(findings?["stale_epoch"] as? Int == late)
         #expect(report?["verdict"] as? String == "pass")
+    }
+
+    /// After `swift run ticktape demo` ticktape is not on the PATH: every "Next, try" command is
+    /// `swift run ticktape …` (or not ticktape at all), its arguments parse, and the tapes it names
+    /// exist — the demo's own, or the repository's fixtures for a glob.
+    private func nextCommandsRunAsPrinted(_ stdout: String, demo: String) throws {
+        let printed = stdout.split(separator: "\n").drop { $0 != "Next, try:" }.dropFirst()
+        let commands = printed.map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(commands.count >= 4, "\(stdout)")
+        #expect(!commands.contains { $0.hasPrefix("ticktape ") }, "ticktape is not on the PATH: \(commands)")
+        let ticktape = commands.filter { $0.hasPrefix("swift run ticktape ") }
+        #expect(ticktape.count >= 4)
+        #expect(ticktape.contains { $0.contains(demo) }, "the demo's own tape")
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+        for command in ticktape {
+            let code = command.components(separatedBy: " #").first ?? command
+            let arguments = Array(shellWords(code).dropFirst(3))
+            #expect(throws: Never.self, "\(command)") { _ = try Ticktape.parseAsRoot(arguments) }
+            for word in arguments where word.hasSuffix(".tape") {
+                if word.contains("*") {
+                    let directory = package.appendingPathComponent(word).deletingLastPathComponent().path
+                    let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+                    #expect(files.contains { $0.hasSuffix(".tape") }, "\(word) matches from the package directory")
+                } else {
+                    #expect(FileManager.default.fileExists(atPath: word), "\(command)")
+                }
+            }
+        }
     }
 }

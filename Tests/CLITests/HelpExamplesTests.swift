@@ -58,6 +58,31 @@ import TicktapeTestSupport
         }
     }
 
+    /// `bench` is a namespace: each benchmark is a subcommand with its own abstract, help and an
+    /// example that runs (with small sizes: benchmarks report, the test only needs them to finish).
+    @Test func everyBenchSubcommandHasAnAbstractAHelpAndAnExampleThatRuns() async throws {
+        let subcommands = BenchCommand.configuration.subcommands
+        #expect(subcommands.map { $0.configuration.commandName } == ["write", "check", "record", "serve"])
+        for command in subcommands {
+            let c = command.configuration
+            let name = c.commandName ?? ""
+            #expect(c.abstract.hasSuffix(".") && c.abstract.filter { $0 == "." }.count == 1, "\(c.abstract)")
+            let examples = Self.examples(c.discussion)
+            #expect(examples.count == 1 && examples.allSatisfy { $0.hasPrefix("ticktape bench \(name) ") }, "\(name)")
+            let help = try await runTicktape(["bench", name, "--help"])
+            #expect(help.status == 0 && help.stdout.contains("Example: ticktape bench \(name)"), "bench \(name) --help")
+            for example in examples {
+                let words = Array(shellWords(example).dropFirst())
+                let run = try await runTicktape(words, in: temporaryDirectory())
+                #expect(run.status == 0, "\(example)\n\(run.stderr)")
+                if words.contains("--json") {
+                    let object = try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+                    #expect(object is [String: Any], "\(example): one JSON object")
+                }
+            }
+        }
+    }
+
     @Test(arguments: HelpExamplesTests.names)
     func theExampleRuns(_ name: String) async throws {
         let command = try #require(Self.commands.first { $0.configuration.commandName == name })
@@ -100,31 +125,5 @@ import TicktapeTestSupport
                 if let stdoutFile { try result.stdout.write(toFile: stdoutFile, atomically: true, encoding: .utf8) }
             }
         }
-    }
-
-    /// Splits a command line like a POSIX shell for the simple cases examples use: spaces,
-    /// single and double quotes.
-    private func shellWords(_ line: String) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var quote: Character?
-        var inWord = false
-        for c in line {
-            if let q = quote {
-                if c == q { quote = nil } else { current.append(c) }
-            } else if c == "'" || c == "\"" {
-                quote = c
-                inWord = true
-            } else if c == " " {
-                if inWord { words.append(current) }
-                current = ""
-                inWord = false
-            } else {
-                current.append(c)
-                inWord = true
-            }
-        }
-        if inWord { words.append(current) }
-        return words
     }
 }

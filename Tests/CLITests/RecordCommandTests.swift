@@ -68,6 +68,8 @@ import Wire
         }
         #expect(child.status == 0, "\(child.stderr)")
         #expect(child.stdout.contains("(stopped: stopped)"), "\(child.stdout)")
+        let name = signal == SIGTERM ? "SIGTERM" : "SIGINT"
+        #expect(child.stdout.hasSuffix("(stopped: stopped) by \(name)\n"), "the summary names the signal")
         #expect(summary(child.stdout) != nil, "\(child.stdout)")
         let verify = try await runTicktape(["verify", out])
         #expect(verify.status == 0, "\(verify.stdout)")

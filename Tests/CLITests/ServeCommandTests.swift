@@ -31,6 +31,8 @@ import TicktapeTestSupport
             server.send(signal)
             #expect(await server.wait(seconds: 60), "serve must exit on signal \(signal)")
             #expect(server.status == 0, "exit \(server.status) after signal \(signal): \(server.stderr)")
+            let name = signal == SIGTERM ? "SIGTERM" : "SIGINT"
+            #expect(server.stdout.hasSuffix(", by \(name)\n"), "the stop names its signal: \(server.stdout)")
         }
     }
 

@@ -230,15 +230,6 @@ import Upbit
         #expect(market.status.started, "the first listener started the clock")
     }
 
-    @Test func theDrainBenchmarkDeliversEveryFrameToEveryListener() async throws {
-        var script = ServeTapeScript()
-        script.connect(at: 0)
-        var feed = SyntheticFeed(seed: 3, markets: SyntheticFeed.markets(count: 5))
-        for k in 1...500 { script.frame(feed.next().bytes, at: Int64(k)) }
-        let result = try await TapeMarket.drainBenchmark(path: try script.write(), listeners: 3, listenerCapacity: 16)
-        #expect(result.frames == 500 && result.listeners == 3 && result.minimumReceived == 500)
-    }
-
     @Test func aBadTapeFailsAtInit() throws {
         let dir = serveTemporaryDirectory()
         #expect(throws: TapeError.missing(path: dir + "/none.tape")) { try TapeMarket(path: dir + "/none.tape") }

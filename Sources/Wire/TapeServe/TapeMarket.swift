@@ -191,8 +191,9 @@ public final class TapeMarket: MarketSource {
         }
     }
 
-    /// Registers a listener without starting the clock (benchmarks register all first).
-    func listen() -> AsyncStream<ExchangeEvent> {
+    /// Registers a listener without starting the clock (benchmarks register all first): its
+    /// events from the replay's start on, until the replay ends or the stream is dropped.
+    public func listen() -> AsyncStream<ExchangeEvent> {
         let queue = ListenerQueue(capacity: self.options.listenerCapacity)
         let (id, waiter) = self.core.withLock { core -> (Int?, CheckedContinuation<Void, Never>?) in
             guard core.phase != .stopped, core.failure == nil else { return (nil, nil) }

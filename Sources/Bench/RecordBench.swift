@@ -6,9 +6,8 @@ import Upbit
 import Wire
 
 /// `ticktape bench record`: the simulated exchange and a recording over loopback, in one process:
-/// every market × ticker, trade, orderbook at `rate` messages/s for `seconds`, then the tape
-/// compared with the simulator's truth log, connection by connection (counts and a digest over
-/// the SHA-256 of every data frame, in order). Reports frames/s
+/// every market × ticker, trade, orderbook at `rate` messages/s for `seconds`, then the tape compared with the simulator's truth log, connection by connection
+/// (counts and a digest over the SHA-256 of every data frame, in order). Reports frames/s
 /// recorded, the loss (which must be zero), arrival → commit latency and the process's RSS.
 ///
 /// The simulator is paced (it has no unpaced mode: its market never waits for a client, so a
@@ -16,51 +15,85 @@ import Wire
 /// After `seconds` the market falls silent and the recording drains what is in flight before it
 /// stops; frames/s counts the drain. `sustained` says whether this run kept up: one epoch, zero
 /// loss, and frames/s within 5 % of the rate asked for.
-struct RecordBench {
-    struct Result: Encodable {
-        var seconds: Double
-        var symbols: Int
-        var types: [String]
+public struct RecordBench: Sendable {
+    /// Figures of one run.
+    public struct Result: Sendable, Encodable {
+        /// Seconds the market produced for.
+        public var seconds: Double
+        /// Markets, each with every type of `types`.
+        public var symbols: Int
+        /// Message types subscribed to.
+        public var types: [String]
         /// Messages/s asked of the simulator.
-        var rate: Double
+        public var rate: Double
         /// Messages the market produced, data frames the simulator wrote (truth lines), inbound
         /// data frames in the tape.
-        var produced: Int64
-        var sent: Int64
-        var recorded: Int64
+        public var produced: Int64
+        public var sent: Int64
+        public var recorded: Int64
         /// `recorded` over the recording's duration.
-        var framesPerSecond: Double
+        public var framesPerSecond: Double
         /// Per connection: truth frames the tape lacks, and tape frames the truth lacks.
-        var lost: Int64
-        var extra: Int64
-        var digestsMatch: Bool
-        var zeroLoss: Bool
-        var sustained: Bool
-        var epochs: Int
-        var connections: Int
-        var durationSeconds: Double
-        var commitLatencyP50Ms: Double
-        var commitLatencyP99Ms: Double
-        var commitLatencyMaxMs: Double
-        var commits: Int64
-        var rawBytes: Int64
-        var tapeBytes: Int64
-        var rssStartKb: Int64
-        var rssEndKb: Int64
-        var rssPeakKb: Int64
-        var compareSeconds: Double
+        public var lost: Int64
+        public var extra: Int64
+        /// Per connection, the digests of the truth and of the tape agree.
+        public var digestsMatch: Bool
+        /// Nothing lost, nothing extra, digests match.
+        public var zeroLoss: Bool
+        /// Zero loss in one epoch at ≥ 95 % of `rate`: this run kept up.
+        public var sustained: Bool
+        /// Epochs in the tape, connections in the truth log.
+        public var epochs: Int
+        public var connections: Int
+        /// The recording's duration, drain included.
+        public var durationSeconds: Double
+        /// Arrival → commit latency of the frames, milliseconds.
+        public var commitLatencyP50Ms: Double
+        public var commitLatencyP99Ms: Double
+        public var commitLatencyMaxMs: Double
+        /// Group commits, payload bytes received, the tape file's size.
+        public var commits: Int64
+        public var rawBytes: Int64
+        public var tapeBytes: Int64
+        /// Resident set size (kB) before, after, and at its peak (`VmHWM`).
+        public var rssStartKb: Int64
+        public var rssEndKb: Int64
+        public var rssPeakKb: Int64
+        /// Time the comparison with the truth took (not in `framesPerSecond`).
+        public var compareSeconds: Double
     }
 
-    let seconds: Double
-    let symbols: Int
-    let rate: Double
-    let seed: UInt64
-    let sync: SyncLevel
-    let json: Bool
+    /// How long the market produces.
+    public var seconds: Double
+    /// Simulated markets, each with ticker, trade and orderbook.
+    public var symbols: Int
+    /// Messages/s the simulator produces.
+    public var rate: Double
+    /// Seed of the simulated market.
+    public var seed: UInt64
+    /// The recording's durability level.
+    public var sync: SyncLevel
+    /// Written into the tape's session row.
+    public var toolVersion: String
 
-    func run() async throws {
+    /// A run of `seconds` at `rate` messages/s over `symbols` markets.
+    public init(seconds: Double, symbols: Int, rate: Double, seed: UInt64, sync: SyncLevel, toolVersion: String) {
+        self.seconds = seconds
+        self.symbols = symbols
+        self.rate = rate
+        self.seed = seed
+        self.sync = sync
+        self.toolVersion = toolVersion
+    }
+
+    /// Simulates, records, compares with the truth and measures; the files live in a temporary
+    /// directory removed afterwards. Throws ``TapeError`` for the tape's failures and
+    /// ``BenchError`` for anything else.
+    public func run() async throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-record-\(getpid())").path
-        try cli { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try BenchError.wrapping {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let tape = "\(directory)/record.tape"
         let truth = "\(directory)/truth.jsonl"
@@ -78,12 +111,12 @@ struct RecordBench {
         options.truthPath = truth
         let simulator: ExchangeSimulator
         do { simulator = try await ExchangeSimulator.bind(options: options) } catch {
-            throw CLIError(.runtime, "cannot start the simulator: \(error)")
+            throw BenchError("cannot start the simulator: \(error)")
         }
         let serving = Task { try await simulator.run() }
         defer { serving.cancel() }
         let types = simulator.market.types
-        let request = try cli {
+        let request = try BenchError.wrapping {
             try UpbitSubscription.shorthand(
                 types.joined(separator: ",") + ":" + simulator.market.markets.joined(separator: ","),
                 ticket: "ticktape-bench"
@@ -91,27 +124,27 @@ struct RecordBench {
         }
         var configuration = RecordingRun.Configuration(
             path: tape,
-            url: try cli { try WebSocketURL(simulator.url) },
+            url: try BenchError.wrapping { try WebSocketURL(simulator.url) },
             subscription: request.serialized(),
-            toolVersion: ticktapeVersion
+            toolVersion: toolVersion
         )
         configuration.writer.sync = sync
         let session: RecordingRun
-        do { session = try RecordingRun(configuration) } catch { throw CLIError(.runtime, error.description) }
+        do { session = try RecordingRun(configuration) } catch { throw BenchError(error.description) }
         let recording = Task { try await session.run() }
         try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
         await Self.drain(session, simulator, limitNanos: Int64(max(30, seconds) * 1e9))
         session.stop()
         let summary: RecordingRun.Summary
-        do { summary = try await recording.value } catch { throw CLIError(.runtime, "\(error)") }
+        do { summary = try await recording.value } catch { throw BenchError("\(error)") }
         let rssEnd = Self.memory("VmRSS")
         let produced = simulator.market.produced
         serving.cancel()
         _ = try? await serving.value  // closes the truth file
 
         let compareStart = DispatchTime.now().uptimeNanoseconds
-        let sent = try cli { try TruthDigests.read(truth) }
-        let recorded = try cli { try TruthDigests.tape(tape) }
+        let sent = try BenchError.wrapping { try TruthDigests.read(truth) }
+        let recorded = try BenchError.wrapping { try TruthDigests.tape(tape) }
         let compareSeconds = Double(DispatchTime.now().uptimeNanoseconds - compareStart) / 1e9
         var lost: Int64 = 0
         var extra: Int64 = 0
@@ -128,7 +161,7 @@ struct RecordBench {
         let latency = summary.writerStats.commitLatency
         let zeroLoss = lost == 0 && extra == 0 && digestsMatch
         let framesPerSecond = duration > 0 ? Double(recordedFrames) / duration : 0
-        let result = Result(
+        return Result(
             seconds: seconds,
             symbols: symbols,
             types: types,
@@ -156,7 +189,6 @@ struct RecordBench {
             rssPeakKb: Self.memory("VmHWM"),
             compareSeconds: compareSeconds
         )
-        self.print(result)
     }
 
     /// Waits until the recording has everything the simulator wrote (the subscription plus one
@@ -172,37 +204,6 @@ struct RecordBench {
             last = now
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
-    }
-
-    private func print(_ r: Result) {
-        if json {
-            Console.out((try? JSONOutput.encode(r)) ?? "{}")
-            Console.flush()
-            return
-        }
-        let ms = { (value: Double) in Format.fixed(value, 1) + " ms" }
-        Console.out(
-            "record: simulate → record over loopback, \(r.symbols) markets × \(r.types.joined(separator: "/")), "
-                + "\(Int(r.rate)) msgs/s for \(Format.fixed(r.durationSeconds, 1)) s"
-        )
-        Console.out(
-            "  recorded \(r.recorded) data frames in \(r.epochs) epoch(s): \(Int(r.framesPerSecond)) frames/s"
-                + (r.sustained ? " (sustained)" : " (NOT sustained at this rate)")
-        )
-        Console.out(
-            "  truth: \(r.sent) frames sent on \(r.connections) connection(s), \(r.lost) lost, \(r.extra) extra, "
-                + (r.digestsMatch ? "digests match" : "DIGESTS DIFFER") + (r.zeroLoss ? " — zero loss" : "")
-        )
-        Console.out(
-            "  arrival → commit latency: p50 \(ms(r.commitLatencyP50Ms)), p99 \(ms(r.commitLatencyP99Ms)), "
-                + "max \(ms(r.commitLatencyMaxMs)) over \(r.commits) commits"
-        )
-        Console.out(
-            "  tape \(r.tapeBytes / 1_048_576) MiB for \(r.rawBytes / 1_048_576) MiB of payload; "
-                + "RSS \(r.rssStartKb / 1024) MiB at start, \(r.rssEndKb / 1024) MiB at end, "
-                + "peak \(r.rssPeakKb / 1024) MiB"
-        )
-        Console.flush()
     }
 
     /// A `/proc/self/status` field in kB (`VmRSS`, `VmHWM`); 0 where there is no /proc.

@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 import Simulator
 import TapeLog
 import Upbit
@@ -17,36 +18,52 @@ import Wire
 ///   no network) as the baseline.
 ///
 /// The replay clock starts once every client has subscribed, so each client gets every frame.
-struct ServeBench {
-    struct Paced: Encodable {
-        var speed: Double
-        var frames: Int
-        var recordedSeconds: Double
-        var expectedSeconds: Double
-        var wallSeconds: Double
+public struct ServeBench: Sendable {
+    /// The paced run's figures.
+    public struct Paced: Sendable, Encodable {
+        /// The speed served at (× the recorded pace).
+        public var speed: Double
+        /// Frames in the paced tape.
+        public var frames: Int
+        /// The tape's recorded span, and that span over `speed`.
+        public var recordedSeconds: Double
+        public var expectedSeconds: Double
+        /// From the replay's start until the last client had its last frame.
+        public var wallSeconds: Double
         /// `wallSeconds / expectedSeconds`.
-        var ratio: Double
+        public var ratio: Double
         /// Fewest frames a client received (equal to `frames` unless something was lost).
-        var minimumReceived: Int
+        public var minimumReceived: Int
     }
 
-    struct Unpaced: Encodable {
-        var frames: Int
-        var wallSeconds: Double
-        var framesPerSecondPerClient: [Double]
-        var totalFramesPerSecond: Double
-        var minimumReceived: Int
+    /// The unpaced (`max`) run's figures.
+    public struct Unpaced: Sendable, Encodable {
+        /// Frames in the tape.
+        public var frames: Int
+        /// From the replay's start until the last client had its last frame.
+        public var wallSeconds: Double
+        /// Each client's frames over its own time to its last frame.
+        public var framesPerSecondPerClient: [Double]
+        /// Frames received by all clients over `wallSeconds`.
+        public var totalFramesPerSecond: Double
+        /// Fewest frames a client received.
+        public var minimumReceived: Int
         /// Baseline: the same replay drained by in-process listeners, frames/s per listener.
-        var inProcessFramesPerSecond: Double
+        public var inProcessFramesPerSecond: Double
         /// Slowest client's frames/s over the baseline.
-        var ratio: Double
+        public var ratio: Double
     }
 
-    struct Result: Encodable {
-        var clients: Int
-        var markets: Int
-        var paced: Paced
-        var max: Unpaced
+    /// Figures of one run.
+    public struct Result: Sendable, Encodable {
+        /// WebSocket clients (and in-process listeners of the baseline).
+        public var clients: Int
+        /// Markets in the generated feed.
+        public var markets: Int
+        /// Served at 10×.
+        public var paced: Paced
+        /// Served at `max`.
+        public var max: Unpaced
     }
 
     /// Recorded pace of the generated tapes (messages/s).
@@ -55,13 +72,30 @@ struct ServeBench {
     /// The paced tape is at most this long (20 s recorded, 2 s served at 10×).
     static let pacedFrames = 20_000
 
-    let frames: Int
-    let markets: Int
-    let seed: UInt64
-    let clients: Int
-    let json: Bool
+    /// Frames of the `max` tape (the paced one has at most 20,000).
+    public var frames: Int
+    /// Markets in the generated feed.
+    public var markets: Int
+    /// Seed of the generated feed.
+    public var seed: UInt64
+    /// WebSocket clients, each subscribed to every stream.
+    public var clients: Int
+    /// Written into the generated tapes' session rows.
+    public var toolVersion: String
 
-    func run() async throws {
+    /// A run over tapes of `frames` generated frames of `markets` markets, to `clients` clients.
+    public init(frames: Int, markets: Int, seed: UInt64, clients: Int, toolVersion: String) {
+        self.frames = frames
+        self.markets = markets
+        self.seed = seed
+        self.clients = clients
+        self.toolVersion = toolVersion
+    }
+
+    /// Writes both tapes in a temporary directory, serves each, runs the baseline, removes the
+    /// tapes. Throws ``TapeError`` for the tapes' failures and ``BenchError`` for failures to
+    /// write them; the network's own errors as they are.
+    public func run() async throws -> Result {
         let dir = FileManager.default.temporaryDirectory.path + "/bench-serve-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -70,7 +104,7 @@ struct ServeBench {
         let maxTape = dir + "/max.tape"
         let pacedCount = try self.write(pacedTape, frames: Swift.min(frames, Self.pacedFrames))
         let maxCount = try self.write(maxTape, frames: frames)
-        let recordedNs = try cli { try Self.recordedSpan(pacedTape) }
+        let recordedNs = try Self.recordedSpan(pacedTape)
 
         let paced = try await ServeBenchRun.run(
             tape: pacedTape,
@@ -86,17 +120,12 @@ struct ServeBench {
             markets: markets,
             expected: maxCount
         )
-        let baseline: TapeMarketDrainResult
-        do {
-            baseline = try await TapeMarket.drainBenchmark(path: maxTape, listeners: clients)
-        } catch {
-            throw CLIError.tape(error)
-        }
+        let baseline = try await TapeMarket.drainBenchmark(path: maxTape, listeners: clients)
         let recordedSeconds = Double(recordedNs) / 1e9
         let expectedSeconds = recordedSeconds / Self.pacedSpeed
         let perClient = zip(unpaced.received, unpaced.clientSeconds).map { $1 > 0 ? Double($0) / $1 : 0 }
         let slowest = perClient.min() ?? 0
-        let result = Result(
+        return Result(
             clients: clients,
             markets: markets,
             paced: Paced(
@@ -119,23 +148,18 @@ struct ServeBench {
                 ratio: baseline.framesPerSecond > 0 ? slowest / baseline.framesPerSecond : 0
             )
         )
-        if json {
-            Console.out(try cli { try JSONOutput.encode(result) })
-        } else {
-            self.printText(result)
-        }
-        Console.flush()
     }
 
     private func write(_ path: String, frames: Int) throws -> Int {
-        try cli {
+        try BenchError.wrapping {
             try SyntheticTape.write(
                 path: path,
                 seconds: Double(frames) / Self.recordedRate,
                 rate: Self.recordedRate,
                 symbols: markets,
                 seed: seed,
-                format: .default
+                format: .default,
+                toolVersion: toolVersion
             )
         }
     }
@@ -154,26 +178,6 @@ struct ServeBench {
             }
         }
         return last - (first ?? last)
-    }
-
-    private func printText(_ r: Result) {
-        let p = r.paced
-        let m = r.max
-        Console.out("serve: \(r.clients) WebSocket clients on loopback, \(r.markets) markets × ticker/trade/orderbook")
-        Console.out(
-            "  paced \(Format.fixed(p.speed, 0))×: \(p.frames) frames recorded over \(Format.fixed(p.recordedSeconds, 2)) s "
-                + "→ expected \(Format.fixed(p.expectedSeconds, 3)) s, took \(Format.fixed(p.wallSeconds, 3)) s "
-                + "(ratio \(Format.fixed(p.ratio, 3))); fewest received \(p.minimumReceived)"
-        )
-        let rates = m.framesPerSecondPerClient.map { String(Int($0)) }.joined(separator: ", ")
-        Console.out(
-            "  max: \(m.frames) frames in \(Format.fixed(m.wallSeconds, 3)) s; per client \(rates) frames/s; "
-                + "total \(Int(m.totalFramesPerSecond)) frames/s; fewest received \(m.minimumReceived)"
-        )
-        Console.out(
-            "  baseline, the same replay to in-process listeners: \(Int(m.inProcessFramesPerSecond)) frames/s "
-                + "(slowest client / baseline \(Format.fixed(m.ratio, 2)))"
-        )
     }
 }
 
@@ -199,12 +203,7 @@ enum ServeBenchRun {
         var options = TapeMarketOptions()
         options.speed = speed
         options.startOnFirstSubscription = true
-        let market: TapeMarket
-        do {
-            market = try TapeMarket(path: tape, options: options)
-        } catch {
-            throw CLIError.tape(error)
-        }
+        let market = try TapeMarket(path: tape, options: options)
         defer { market.stop() }
         let gate = StartGate(market: market, subscriptions: clients)
         let server = try await WebSocketServer.bind(configuration: WebSocketServerConfiguration())
@@ -265,19 +264,18 @@ enum ServeBenchRun {
 
 /// The market behind ``ServeBenchRun``: starts the replay clock once `subscriptions` clients
 /// have subscribed (instead of on the first), so that every client gets every frame.
-private final class StartGate: MarketSource, @unchecked Sendable {
+private final class StartGate: MarketSource, Sendable {
     let market: TapeMarket
     let subscriptions: Int
-    private let lock = NSLock()
-    private var count = 0
-    private var started: ContinuousClock.Instant?
+    /// Subscriptions seen so far, and when the replay clock started.
+    private let state = Locked<(count: Int, started: ContinuousClock.Instant?)>((0, nil))
 
     init(market: TapeMarket, subscriptions: Int) {
         self.market = market
         self.subscriptions = Swift.max(1, subscriptions)
     }
 
-    var startedAt: ContinuousClock.Instant? { self.lock.withLock { self.started } }
+    var startedAt: ContinuousClock.Instant? { self.state.withLock { $0.started } }
 
     func snapshot(type: String, code: String?) async -> ExchangeMessage? {
         await self.market.snapshot(type: type, code: code)
@@ -288,10 +286,10 @@ private final class StartGate: MarketSource, @unchecked Sendable {
     var waitsForSlowClients: Bool { self.market.waitsForSlowClients }
 
     func subscribed() async {
-        let start = self.lock.withLock {
-            self.count += 1
-            guard self.count == self.subscriptions else { return false }
-            self.started = .now
+        let start = self.state.withLock {
+            $0.count += 1
+            guard $0.count == self.subscriptions else { return false }
+            $0.started = .now
             return true
         }
         if start { self.market.start() }
@@ -299,19 +297,17 @@ private final class StartGate: MarketSource, @unchecked Sendable {
 }
 
 /// Frames one bench client received and when the last arrived (read after a timeout too).
-private final class ReadProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var received = 0
-    private var last = ContinuousClock.now
+private final class ReadProgress: Sendable {
+    private let state = Locked<(received: Int, last: ContinuousClock.Instant)>((0, .now))
 
     /// Counts one frame; returns the count.
     func count() -> Int {
-        self.lock.withLock {
-            self.received += 1
-            self.last = .now
-            return self.received
+        self.state.withLock {
+            $0.received += 1
+            $0.last = .now
+            return $0.received
         }
     }
 
-    var value: (Int, ContinuousClock.Instant) { self.lock.withLock { (self.received, self.last) } }
+    var value: (Int, ContinuousClock.Instant) { self.state.withLock { ($0.received, $0.last) } }
 }

@@ -21,7 +21,7 @@ struct FrameDigest {
 enum TruthDigests {
     /// From a truth log (`simulate --truth`): `conn` and the `sha256` that ends each line.
     static func read(_ path: String) throws -> [Int: FrameDigest] {
-        guard let file = fopen(path, "r") else { throw CLIError(.runtime, "cannot read the truth log \(path)") }
+        guard let file = fopen(path, "r") else { throw BenchError("cannot read the truth log \(path)") }
         defer { fclose(file) }
         var digests: [Int: FrameDigest] = [:]
         var line: UnsafeMutablePointer<CChar>?
@@ -33,7 +33,7 @@ enum TruthDigests {
             var end = length
             while end > 0, bytes[end - 1] == 0x0A { end -= 1 }
             guard end > prefix.count + 66, bytes.starts(with: prefix) else {
-                throw CLIError(.runtime, "unexpected truth line: \(String(decoding: bytes, as: UTF8.self))")
+                throw BenchError("unexpected truth line: \(String(decoding: bytes, as: UTF8.self))")
             }
             var conn = 0
             var i = prefix.count

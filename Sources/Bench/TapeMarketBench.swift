@@ -1,4 +1,5 @@
 import TapeLog
+import Wire
 
 /// What ``TapeMarket/drainBenchmark(path:listeners:listenerCapacity:)`` measured.
 public struct TapeMarketDrainResult: Sendable, Equatable {

@@ -19,67 +19,92 @@ import TapeLog
 /// what `ticktape check` does (both, overlapped), so that nothing is hidden. Every phase reports
 /// wall time and CPU time (user + sys of the whole process, all threads): on a loaded machine
 /// the wall figures swing with the load and the CPU figures do not.
-struct CheckBench {
+public struct CheckBench: Sendable {
     /// One phase: medians over the repetitions.
-    struct Phase: Encodable {
-        var seconds: Double
-        var cpuSeconds: Double
-        var framesPerSecond: Double
+    public struct Phase: Sendable, Encodable {
+        /// Wall time.
+        public var seconds: Double
+        /// CPU time (user + sys, all threads).
+        public var cpuSeconds: Double
+        /// Frames over wall time.
+        public var framesPerSecond: Double
     }
 
-    struct Result: Encodable {
-        var frames: Int
-        var repetitions: Int
+    /// Figures of one run.
+    public struct Result: Sendable, Encodable {
+        /// Frames in the generated tape (the opening SNAPSHOTs included).
+        public var frames: Int
+        /// Repetitions the medians are over.
+        public var repetitions: Int
         /// 1-minute load average when the measurement started (other processes' CPU demand).
-        var loadAverage: Double
+        public var loadAverage: Double
         /// What `check_frames_per_second` measures.
-        var checkIncludes: String
-        var checkIncludesVerify: Bool
-        var checkFramesPerSecond: Double
-        var rawScanFramesPerSecond: Double
+        public var checkIncludes: String
+        /// Whether the check figure includes verify (it does not).
+        public var checkIncludesVerify: Bool
+        /// The headline figure: `check.framesPerSecond`.
+        public var checkFramesPerSecond: Double
+        /// The baseline: `rawScan.framesPerSecond`.
+        public var rawScanFramesPerSecond: Double
         /// check / raw scan, frames per second of wall time: the figure the benchmark is judged by.
-        var ratio: Double
+        public var ratio: Double
         /// raw scan CPU / check CPU: the same ratio in CPU time, steadier under load.
-        var cpuRatio: Double
+        public var cpuRatio: Double
         /// `ticktape check`'s own work (verify overlapped with the above) against the raw scan.
-        var ratioWithVerify: Double
-        var rawScan: Phase
+        public var ratioWithVerify: Double
+        /// The baseline: a plain scan of the rows the checks read.
+        public var rawScan: Phase
         /// The reader alone: arrival order, facts, ReplayInputs handed to an empty consumer.
-        var read: Phase
-        var check: Phase
-        var verify: Phase
-        var checkWithVerify: Phase
-        var verdict: String
+        public var read: Phase
+        /// Read, rules, fan-out and oracle, without verify.
+        public var check: Phase
+        /// Verify alone (I1–I4, SQLite's integrity_check).
+        public var verify: Phase
+        /// What `ticktape check` does: both, overlapped.
+        public var checkWithVerify: Phase
+        /// The check's verdict on the generated tape (`pass` expected).
+        public var verdict: String
     }
 
-    let frames: Int
-    let markets: Int
-    let seed: UInt64
-    let json: Bool
-    var repetitions = 3
+    /// Frames to generate (at 10k msg/s).
+    public var frames: Int
+    /// Markets in the generated feed.
+    public var markets: Int
+    /// Seed of the generated feed.
+    public var seed: UInt64
+    /// Repetitions of every phase; figures are medians.
+    public var repetitions = 3
+    /// Written into the generated tape's session row.
+    public var toolVersion: String
 
-    func run() throws {
-        let dir = FileManager.default.temporaryDirectory.path
-        let path = "\(dir)/bench-check-\(getpid()).tape"
-        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
-        let written = try cli {
-            try SyntheticTape.write(
+    /// A run over `frames` generated frames of `markets` markets.
+    public init(frames: Int, markets: Int, seed: UInt64, repetitions: Int = 3, toolVersion: String) {
+        self.frames = frames
+        self.markets = markets
+        self.seed = seed
+        self.repetitions = repetitions
+        self.toolVersion = toolVersion
+    }
+
+    /// Writes the tape in the temporary directory, measures every phase, removes the tape.
+    /// Throws ``TapeError`` for the tape's failures and ``BenchError`` for anything else.
+    public func run() throws -> Result {
+        try BenchError.wrapping {
+            let dir = FileManager.default.temporaryDirectory.path
+            let path = "\(dir)/bench-check-\(getpid()).tape"
+            defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+            let written = try SyntheticTape.write(
                 path: path,
                 seconds: Double(frames) / 10_000,
                 rate: 10_000,
                 symbols: markets,
                 seed: seed,
                 format: .default,
-                eventClockFollowsRate: true
+                eventClockFollowsRate: true,
+                toolVersion: toolVersion
             )
+            return try measure(path: path, frames: written)
         }
-        let result = try measure(path: path, frames: written)
-        if json {
-            Console.out(try cli { try JSONOutput.encode(result) })
-        } else {
-            printText(result)
-        }
-        Console.flush()
     }
 
     private func measure(path: String, frames written: Int) throws -> Result {
@@ -89,15 +114,13 @@ struct CheckBench {
         var verdict = ""
         var scanned = 0
         for _ in 0..<max(1, repetitions) {
-            runs["scan", default: []].append(try timed { scanned = try cli { try TapeReader(path: path).scanRows() } })
-            runs["read", default: []].append(
-                try timed { _ = try cli { try ReadAhead.forEachInput(path: path) { _ in } } }
-            )
+            runs["scan", default: []].append(try timed { scanned = try TapeReader(path: path).scanRows() })
+            runs["read", default: []].append(try timed { _ = try ReadAhead.forEachInput(path: path) { _ in } })
             runs["check", default: []].append(
                 timed { _ = TapeFileCheck.check(path: path, replay: ReplayOptions(speed: .max), verify: false) }
             )
             runs["verify", default: []].append(
-                try timed { _ = try cli { try TapeVerifier.verify(TapeReader(path: path)) } }
+                try timed { _ = try TapeVerifier.verify(TapeReader(path: path)) }
             )
             runs["full", default: []].append(
                 timed { verdict = TapeFileCheck.check(path: path, replay: ReplayOptions(speed: .max)).verdict.rawValue }
@@ -133,26 +156,6 @@ struct CheckBench {
             checkWithVerify: full,
             verdict: verdict
         )
-    }
-
-    private func printText(_ r: Result) {
-        func line(_ label: String, _ p: Phase) -> String {
-            let padded = label.padding(toLength: 44, withPad: " ", startingAt: 0)
-            return "  \(padded)\(Int(p.framesPerSecond)) frames/s  (\(Format.fixed(p.seconds * 1000, 0)) ms, "
-                + "CPU \(Format.fixed(p.cpuSeconds * 1000, 0)) ms)"
-        }
-        Console.out(
-            "check: \(r.frames) generated frames, verdict \(r.verdict), median of \(r.repetitions), "
-                + "load average \(Format.fixed(r.loadAverage, 2))"
-        )
-        Console.out(line("check (read + rules + fan-out + oracle):", r.check))
-        Console.out(line("raw scan of the same rows:", r.rawScan))
-        Console.out("  ratio \(Format.fixed(r.ratio, 2)) (CPU time: \(Format.fixed(r.cpuRatio, 2)))")
-        Console.out("  not in the check figure, measured on their own:")
-        Console.out(line("  verify (I1-I4, SQLite integrity_check):", r.verify))
-        Console.out(line("  ticktape check (both, overlapped):", r.checkWithVerify))
-        Console.out("    ratio \(Format.fixed(r.ratioWithVerify, 2))")
-        Console.out(line("  the reader alone:", r.read))
     }
 }
 

@@ -1,9 +1,11 @@
+import TapeLog
+
 extension TapeReader {
     /// Steps every row of `frame` and `frame_facts` reading the columns the checks use, and
     /// nothing else: the baseline `ticktape bench check` compares the check pipeline with.
     /// Returns the number of frame rows.
     public func scanRows() throws(TapeError) -> Int {
-        do {
+        try withDatabase { db throws(SQLiteError) in
             let frames = try db.prepare("SELECT epoch, seq, dir, opcode, mono_ns FROM frame ORDER BY epoch, seq")
             var count = 0
             var sink: Int64 = 0
@@ -20,19 +22,6 @@ extension TapeReader {
             }
             if sink == 42 { count += 0 }  // keep the reads observable
             return count
-        } catch {
-            throw TapeFile.classify(error, path: path)
-        }
-    }
-}
-
-extension TapeReader {
-    /// Frame rows in the tape (for progress and ETA; one pass over the frame index).
-    public func frameCount() throws(TapeError) -> Int {
-        do {
-            return Int(try db.scalarInt("SELECT count(*) FROM frame") ?? 0)
-        } catch {
-            throw TapeFile.classify(error, path: path)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Exchange
 import Foundation
+import TapeLog
 
 /// `ticktape bench write`: the full record path against a plain prepared INSERT of the same
 /// raw frames, measured in the same run on the same machine.
@@ -158,7 +159,7 @@ public enum WriteBench {
     ) throws -> Double {
         let start = monotonicNs()
         let db = try Database(path: path, create: true)
-        try TapeStore.configure(db, options: options)
+        try db.applyTapeSettings(options)
         try db.execute(
             "CREATE TABLE raw (id INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, seq INTEGER NOT NULL, payload BLOB NOT NULL)"
         )
