@@ -2,7 +2,7 @@
 /// unchanged) and objects keep their member order and any duplicate keys, so that
 /// `parse` → `serialized()` reproduces a compact payload byte for byte (RFC 8259).
 ///
-/// It is the reference the hot-path ``UpbitScanner`` is tested against and the parser for the
+/// It is the reference the hot-path `UpbitScanner` is tested against and the parser for the
 /// rare, non-hot messages (subscription requests, list replies, errors).
 public enum JSONValue: Sendable, Equatable {
     case null

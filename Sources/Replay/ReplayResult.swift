@@ -1,7 +1,8 @@
 import Rules
 
 /// Everything a replay found: totals, rule counts with witnesses, per-consumer metrics and
-/// delivery digests. Rendered as deterministic JSON (``json()``) or a text summary (``text()``).
+/// delivery digests. The Reports module renders it as deterministic JSON (`json()`) or a text
+/// summary (`text()`).
 public struct ReplayResult: Sendable {
     public var options: ReplayOptions
     public var totals: ReplayTotals

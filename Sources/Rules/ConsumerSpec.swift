@@ -13,7 +13,7 @@ public enum OverflowPolicy: String, Sendable, Hashable, CaseIterable {
 
 /// Which events a consumer receives. `nil` sets mean `*` (everything).
 public struct ConsumerFilter: Sendable, Hashable {
-    /// Upbit types, `candle.*` for every candle interval; nil for all.
+    /// Canonical types, `candle.*` for every candle interval; nil for all.
     public var types: Set<String>?
     /// Market codes; nil for all. Events without a code (myAsset) pass any code filter.
     public var codes: Set<String>?

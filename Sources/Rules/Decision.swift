@@ -24,7 +24,7 @@ public enum DiscardReason: Int, Sendable, Hashable, CaseIterable {
     case beforeSnapshot
     /// R5: a REALTIME state-type event older than the last applied time.
     case outOfOrder
-    /// Not a recognisable Upbit message (`FrameFacts.type` nil or foreign).
+    /// Not a message the exchange profile recognised (`FrameFacts.type` nil or not canonical).
     case unknown
     /// A market type lacking a field the rules need (event time or idempotency key): a decode error.
     case malformed

@@ -1,4 +1,4 @@
-/// The market message types of the Upbit profile.
+/// The canonical market message types, onto which every exchange profile maps its messages.
 ///
 /// State types (ticker, orderbook, candle.*, myAsset) describe a current value that later
 /// messages replace; fact types (trade, myOrder) are events that each matter on their own.
@@ -20,7 +20,7 @@ public enum MarketType: UInt8, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// Classifies an Upbit type string; nil for anything that is not a market type.
+    /// Classifies a canonical type string; nil for anything that is not a market type.
     public init?(type: String) {
         switch type {
         case "ticker": self = .ticker
@@ -58,7 +58,7 @@ public enum OutOfBandKind: UInt8, Sendable, Hashable, CaseIterable {
 public enum EventClass: Sendable, Hashable {
     case market(MarketType)
     case outOfBand(OutOfBandKind)
-    /// `FrameFacts.type` is nil or not an Upbit type: counted as a finding, never delivered.
+    /// `FrameFacts.type` is nil or not a canonical type: counted as a finding, never delivered.
     case unknown
 
     /// Classifies a `FrameFacts.type` value.

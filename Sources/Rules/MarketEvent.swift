@@ -12,7 +12,7 @@ public struct MarketEvent: Sendable {
     public var marketType: MarketType
     /// Dense stream-key id from ``StreamKeyTable``.
     public var keyID: Int32
-    /// Upbit type string (`candle.1m` keeps its interval).
+    /// Canonical type string (`candle.1m` keeps its interval).
     public var type: String
     /// Market code; empty for myAsset.
     public var code: String

@@ -4,7 +4,7 @@ import Upbit
 import Wire
 
 /// `ticktape simulate`: an Upbit-like exchange on loopback. A ``SimulatedMarket``
-/// behind the ``UpbitExchangeHandler`` on a ``WebSocketServer``, with Upbit's limits: 5
+/// behind the `UpbitExchangeHandler` on a `WebSocketServer`, with Upbit's limits: 5
 /// connects/s (HTTP 429 at the upgrade), 5 messages/s and 100/min per connection, 120 s idle
 /// timeout; during a chaos `gap` upgrades get HTTP 503. `GET /status` answers JSON:
 /// `{"connections":1,"connections_total":2,"messages_sent":…,"messages_produced":…,"rate":1000,

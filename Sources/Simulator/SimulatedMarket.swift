@@ -4,7 +4,7 @@ import Replay
 import Upbit
 import Wire
 
-/// Deterministic synthetic Upbit markets as a ``MarketSource``: `SyntheticFeed(seed:)`
+/// Deterministic synthetic Upbit markets as a `MarketSource`: `SyntheticFeed(seed:)`
 /// over `symbols` markets, produced at `rate` messages/s paced on the wall clock in batches per
 /// tick (10 ms by default, so 100k messages/s is a batch of 1,000), with server-side chaos.
 ///
@@ -14,7 +14,7 @@ import Wire
 /// listener without waiting: each listener's stream holds at most `listenerBuffer` events, and a
 /// listener that falls that far behind is dropped (its stream ends).
 ///
-/// Chaos: `cut`/`blackhole` close every connection abruptly (``ExchangeEvent/disconnectAll(code:reason:abrupt:)``)
+/// Chaos: `cut`/`blackhole` close every connection abruptly (`ExchangeEvent.disconnectAll(code:reason:abrupt:)`)
 /// and upgrades are refused for `gap` after each cut (see ``acceptsConnections()``);
 /// `stale-snapshot P` makes a snapshot after the first cut carry the stream's previous state with
 /// probability P. Message faults (drop, dup, reorder, delay) are per connection, in the handler.

@@ -1,6 +1,6 @@
 import Exchange
 
-/// Rebuilds `stream` and `frame_facts` from the payloads (`ticktape reindex`), e.g. after the scanner learned
+/// Rebuilds `stream` and `frame_facts` from the payloads (`ticktape reindex`), e.g. after the profile learned
 /// a new message type. Both are derived data, so this never touches the log tables.
 public enum TapeReindexer {
     /// Rebuilds the facts with `profile`, the exchange profile of the tape's session. Returns the

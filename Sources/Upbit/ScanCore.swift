@@ -5,13 +5,13 @@ import Primitives
 /// top-level key's value lies, and feeds the payload digest on the way.
 ///
 /// The digest is defined over the payload's *canonical compact form* (what
-/// ``JSONValue/serialized()`` writes for it) with every top-level `stream_type`/`st` value left
+/// `JSONValue.serialized()` writes for it) with every top-level `stream_type`/`st` value left
 /// out (key and colon stay). For Upbit's compact, escape-free frames that is exactly the raw bytes
 /// minus the stream-type value; whitespace outside strings is skipped, and the rare `\/` and
 /// `\uXXXX` escapes are re-encoded canonically, so the scanner agrees with a full parse.
 struct ScanCore {
     /// Containers may nest this deep (the top-level object is depth 1); deeper is malformed.
-    /// Equal to ``JSONValue/defaultMaxDepth`` (a literal, so the hot path reads a constant).
+    /// Equal to `JSONValue.defaultMaxDepth` (a literal, so the hot path reads a constant).
     static let maxDepth = 64
 
     enum Key: UInt8 {

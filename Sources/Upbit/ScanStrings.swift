@@ -78,7 +78,7 @@ extension ScanCore {
     }
 
     /// Decodes `\uXXXX` (with a following low surrogate when the first is a high one) at `k`.
-    /// Lone surrogates are malformed, as in ``JSONValue/parse(_:maxDepth:)``.
+    /// Lone surrogates are malformed, as in `JSONValue.parse(_:maxDepth:)`.
     func unicodeEscape(at k: Int) -> (UInt32, Int)? { Self.unicodeEscape(p, n, at: k) }
 
     static func unicodeEscape(_ p: UnsafeRawPointer, _ n: Int, at k: Int) -> (UInt32, Int)? {
@@ -115,7 +115,7 @@ extension ScanCore {
         return v
     }
 
-    /// Feeds the canonical serialization of one scalar (see ``JSONValue/serialized()``).
+    /// Feeds the canonical serialization of one scalar (see `JSONValue.serialized()`).
     private mutating func absorbCanonical(_ scalar: UInt32) {
         guard !suppress else { return }
         var word: UInt64 = 0

@@ -1,12 +1,12 @@
 import Exchange
 
-/// Extracts ``FrameFacts`` from an Upbit DEFAULT or SIMPLE payload without a full parse: one pass,
+/// Extracts `FrameFacts` from an Upbit DEFAULT or SIMPLE payload without a full parse: one pass,
 /// no allocation beyond the two short strings it returns, because extraction runs on the
 /// recording's hot path.
 ///
-/// Rules (each proven equal to a full ``JSONValue`` parse by the differential tests):
+/// Rules (each proven equal to a full `JSONValue` parse by the differential tests):
 /// - The payload must be exactly one well-formed JSON object (whitespace around it allowed,
-///   nesting at most ``JSONValue/defaultMaxDepth``); anything else gives `FrameFacts()`.
+///   nesting at most `JSONValue.defaultMaxDepth`); anything else gives `FrameFacts()`.
 ///   UTF-8 inside strings is not validated here.
 /// - Only top-level keys count, DEFAULT and SIMPLE spellings alike; for each fact the *first*
 ///   top-level occurrence of its key (either spelling) decides.
@@ -17,8 +17,8 @@ import Exchange
 /// - Market facts: `code`/`cd` (string, a trailing `.N` depth suffix removed), `timestamp`/`tms`
 ///   (integer literal within Int64), `stream_type`/`st` (`SNAPSHOT`/`REALTIME`), and for trades
 ///   `sequential_id`/`sid` (non-negative integer literal within UInt64, never through Double).
-/// - Idempotency key: trade → ``IdempotencyKey/trade(code:sequentialID:)`` when code and sid are
-///   present; any other market type → ``IdempotencyKey/event(type:code:timestampMs:digest:)`` when
+/// - Idempotency key: trade → `IdempotencyKey.trade(code:sequentialID:)` when code and sid are
+///   present; any other market type → `IdempotencyKey.event(type:code:timestampMs:digest:)` when
 ///   the timestamp is present, with ``payloadDigest(of:)`` as digest.
 public enum UpbitScanner {
     /// The facts of one payload. Never fails or traps: unknown or malformed input gives empty facts.
@@ -34,8 +34,8 @@ public enum UpbitScanner {
         bytes.withUnsafeBytes { facts(of: $0) }
     }
 
-    /// The payload digest used in non-trade idempotency keys: ``TapeHash64`` of the payload's
-    /// canonical compact form (as ``JSONValue/serialized()`` writes it) with the value of every
+    /// The payload digest used in non-trade idempotency keys: `TapeHash64` of the payload's
+    /// canonical compact form (as `JSONValue.serialized()` writes it) with the value of every
     /// top-level `stream_type`/`st` member left out, key and colon kept. For Upbit's compact frames
     /// this is the raw bytes minus the stream-type value, so a SNAPSHOT and a REALTIME copy of one
     /// event share it. Nil when the payload is not one well-formed JSON object.

@@ -3,7 +3,7 @@ import Primitives
 
 /// An Upbit message decoded into a typed event, from DEFAULT or SIMPLE keys alike.
 ///
-/// Decoding is for consumers and tools, off the hot path (the rules work on ``FrameFacts``).
+/// Decoding is for consumers and tools, off the hot path (the rules work on `FrameFacts`).
 /// Numbers keep their exact text in ``UpbitNumber`` — prices like `100473000.00000000` and
 /// balances with 20 decimals survive unchanged — and `sequential_id` is an exact `UInt64`.
 public enum UpbitEvent: Sendable, Equatable {

@@ -74,7 +74,7 @@ public enum FindingClass: String, Sendable, Hashable, CaseIterable, Comparable {
     case outOfBand = "out_of_band"
     /// `{"error":…}` messages from the server (R2).
     case serverError = "server_error"
-    /// Not a recognisable Upbit message.
+    /// Not a message the exchange profile recognised.
     case unknown
     /// A market message lacking its event time or idempotency key.
     case decodeError = "decode_error"
