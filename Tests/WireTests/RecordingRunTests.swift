@@ -178,7 +178,7 @@ import Upbit
 /// A session against `127.0.0.1:port` with millisecond backoff (tests wait for real events).
 /// The close timeout is long because every test server answers a close: a stop ends on that
 /// reply, and the session's stop bound (close timeout + 1 s) must not run out on a loaded
-/// machine before it comes (``RecordingSessionStopBoundTests`` sets its own short one).
+/// machine before it comes (``RecordingRunStopBoundTests`` sets its own short one).
 func fastSession(path: String, port: Int) -> RecordingRun.Configuration {
     var configuration = RecordingRun.Configuration(
         path: path,
@@ -220,7 +220,7 @@ func runSession(
 /// exit).
 func temporaryTapePath() -> String { temporaryDirectory() + "/session.tape" }
 
-@Suite(.timeLimit(.minutes(3))) struct RecordingSessionStopBoundTests {
+@Suite(.timeLimit(.minutes(3))) struct RecordingRunStopBoundTests {
     @Test func aConnectThatNeverCompletesCannotHoldTheStopHostage() async throws {
         // A listener that never accepts: TCP connects (the kernel's backlog), the upgrade
         // request is never answered, so the recorder sits in its connect attempt.
