@@ -11,7 +11,7 @@ import Wire
 /// "send_rate":…,"epoch":2,"uptime_s":…,"clients_closed_budget":0,"clients_closed_unwritable":0}`
 /// (`rate` is the configured production rate, `send_rate` the frames written per second since
 /// start, all connections together; the last two count clients closed with 1008 for passing
-/// their send budget, ``UpbitExchangeHandler/Options/byteBudget``, or for a socket unwritable
+/// their send budget, `UpbitExchangeHandler.Options.byteBudget`, or for a socket unwritable
 /// past ``Options/unwritableTimeout``).
 public struct ExchangeSimulator: Sendable {
     public struct Options: Sendable {
@@ -27,7 +27,7 @@ public struct ExchangeSimulator: Sendable {
         public var handler = UpbitExchangeHandler.Options()
         public var maxClients = 256
         /// A client whose socket stays unwritable this long (it stopped reading) is closed with
-        /// 1008 (``WebSocketServerConfiguration/unwritableTimeout``).
+        /// 1008 (`WebSocketServerConfiguration.unwritableTimeout`).
         public var unwritableTimeout: TimeAmount = .seconds(10)
         /// SO_SNDBUF of client sockets; nil leaves the kernel's autotuning.
         public var socketSendBufferSize: Int?
