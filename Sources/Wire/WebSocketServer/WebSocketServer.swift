@@ -25,7 +25,7 @@ public struct WebSocketServer: Sendable {
         gate: (@Sendable (UpgradeRequest) -> UpgradeDecision)? = nil,
         status: (@Sendable () async -> HTTPReply)? = nil
     ) async throws -> WebSocketServer {
-        let clients = Locked(0)
+        let clients = configuration.counters.slots
         var bootstrap = ServerBootstrap(group: configuration.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)

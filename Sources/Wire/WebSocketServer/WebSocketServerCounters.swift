@@ -1,7 +1,7 @@
 import Primitives
 
 /// What a ``WebSocketServer`` did to protect itself from single connections, for `GET /status`
-/// and for tests: every figure counts since the server was bound.
+/// and for tests: every figure counts since the server was bound. One instance per server.
 public final class WebSocketServerCounters: Sendable {
     private struct Counts {
         var handshakeTimeouts = 0
@@ -9,8 +9,14 @@ public final class WebSocketServerCounters: Sendable {
     }
 
     private let counts = Locked(Counts())
+    /// WebSocket client slots taken: from an accepted upgrade request until its channel closes.
+    let slots = Locked(0)
 
     public init() {}
+
+    /// Client slots in use now (compared with ``WebSocketServerConfiguration/maxClients``): an
+    /// upgrade takes one when it is accepted, before its handshake completes.
+    public var clientSlots: Int { self.slots.withLock { $0 } }
 
     /// Connections closed because their HTTP request or upgrade had not completed within
     /// ``WebSocketServerConfiguration/handshakeTimeout`` (including upgrades that failed half-way,
