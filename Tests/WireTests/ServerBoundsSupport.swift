@@ -9,12 +9,17 @@ import Wire
 final class RawPeer: Sendable {
     private final class Collect: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
+        let keeps: Bool
         let bytes = Locked<[UInt8]>([])
+        let count = Locked(0)
         let closed = Locked(false)
+
+        init(keeps: Bool) { self.keeps = keeps }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = Self.unwrapInboundIn(data)
-            self.bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+            self.count.withLock { $0 += buffer.readableBytes }
+            if self.keeps { self.bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) } }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
@@ -36,8 +41,14 @@ final class RawPeer: Sendable {
     }
 
     /// Connects to 127.0.0.1:`port`; reads nothing until ``startReading()`` unless `reading`.
-    static func connect(port: Int, reading: Bool = false, receiveBuffer: Int = 4096) async throws -> RawPeer {
-        let collect = Collect()
+    /// Without `keeps`, only the number of bytes read is kept.
+    static func connect(
+        port: Int,
+        reading: Bool = false,
+        receiveBuffer: Int = 4096,
+        keeps: Bool = true
+    ) async throws -> RawPeer {
+        let collect = Collect(keeps: keeps)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: reading)
             .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
@@ -51,6 +62,8 @@ final class RawPeer: Sendable {
 
     /// Every byte read so far.
     var received: [UInt8] { self.collect.bytes.withLock { $0 } }
+    /// How many bytes were read so far.
+    var receivedCount: Int { self.collect.count.withLock { $0 } }
     /// Whether the server has closed the connection (seen once reading, or on a write error).
     var isClosed: Bool { self.collect.closed.withLock { $0 } }
 
@@ -62,6 +75,16 @@ final class RawPeer: Sendable {
 
     func startReading() async throws {
         try await self.channel.setOption(.autoRead, value: true).get()
+    }
+
+    /// Reads once every `interval`, on the event loop: a client that keeps reading, slowly and
+    /// steadily, whatever the load on the test's task pool.
+    func readSteadily(every interval: TimeAmount) {
+        let channel = self.channel
+        channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { task in
+            guard channel.isActive else { return task.cancel() }
+            channel.read()
+        }
     }
 
     func close() { self.channel.close(promise: nil) }
