@@ -193,7 +193,7 @@ enum FrameStreams {
 
     /// Feeds `bytes` to the server's frame path in chunks (sizes drawn from a hash of the input,
     /// so a run depends on the input alone) and compares with the reference.
-    static func check(_ bytes: [UInt8]) -> String? {
+    static func check(_ bytes: [UInt8]) -> Verdict {
         let channel = EmbeddedChannel()
         let clock = WireClock(monotonicNanos: { 1 }, wallNanos: { 2 })
         do {
@@ -203,7 +203,7 @@ enum FrameStreams {
                 MessageAssemblyHandler(maxMessageSize: limit, isClient: false),
             ])
         } catch {
-            return "pipeline setup failed: \(error)"
+            return .finding("pipeline setup failed: \(error)")
         }
         var rng = SplitMix64(seed: TapeHash64.hash(bytes))
         var raised: (any Error)?
@@ -222,7 +222,7 @@ enum FrameStreams {
         var got = Outcome()
         do {
             while let message = try channel.readInbound(as: WebSocketMessage.self) {
-                if message.payload.readableBytes > limit { return "a message beyond the limit came out" }
+                if message.payload.readableBytes > limit { return .finding("a message beyond the limit came out") }
                 got.messages.append(
                     Message(
                         opcode: message.rawOpcode,
@@ -234,27 +234,29 @@ enum FrameStreams {
             }
             var closes = 0
             while let frame = try channel.readOutbound(as: WebSocketFrame.self) {
-                guard frame.opcode == .connectionClose else { return "an outbound \(frame.opcode) frame" }
+                guard frame.opcode == .connectionClose else { return .finding("an outbound \(frame.opcode) frame") }
                 closes += 1
                 got.closeCode = frame.data.getInteger(at: frame.data.readerIndex, as: UInt16.self)
             }
-            if closes > 1 { return "\(closes) close frames sent" }
+            if closes > 1 { return .finding("\(closes) close frames sent") }
         } catch {
-            return "reading the channel failed: \(error)"
+            return .finding("reading the channel failed: \(error)")
         }
         let active = channel.isActive
         _ = try? channel.finish()
         let want = reference(bytes)
         if got != want {
-            return "outcome differs from the reference: got \(summary(got)), want \(summary(want))"
+            return .finding("outcome differs from the reference: got \(summary(got)), want \(summary(want))")
         }
         if got.closeCode != nil && (raised == nil || active) {
-            return "close sent but the error was not raised (\(raised == nil)) or the channel stayed open (\(active))"
+            return .finding(
+                "close sent but the error was not raised (\(raised == nil)) or the channel stayed open (\(active))"
+            )
         }
         if got.closeCode == nil, let raised {
-            return "an error without a close frame: \(raised)"
+            return .finding("an error without a close frame: \(raised)")
         }
-        return nil
+        return got.closeCode == nil ? .accepted : .rejected
     }
 
     static func summary(_ o: Outcome) -> String {

@@ -1,5 +1,13 @@
 import Primitives
 
+/// What one input did: accepted or rejected by the code under test (every property held), or
+/// the property it broke.
+enum Verdict {
+    case accepted
+    case rejected
+    case finding(String)
+}
+
 /// One fuzz target: a parser of untrusted bytes, the seeds its inputs are mutated from, and the
 /// properties every input must satisfy.
 struct FuzzTarget {
@@ -7,8 +15,8 @@ struct FuzzTarget {
     let name: String
     /// Valid inputs that mutations start from.
     let seeds: [[UInt8]]
-    /// Runs the code under test on one input; the violated property, or nil when all hold.
-    let check: ([UInt8]) -> String?
+    /// Runs the code under test on one input and checks the properties.
+    let check: ([UInt8]) -> Verdict
     /// A target-specific generator used for some inputs instead of a mutated seed (nil: none).
     var generate: ((inout SplitMix64) -> [UInt8])? = nil
 

@@ -63,7 +63,7 @@ func payloadSeeds() -> [[UInt8]] {
 /// the reference's (`ReferenceFacts`, as in the differential tests); where the parse rejects it
 /// for a grammar reason, the scanner rejects it too. The format converter rides along: it never
 /// traps, and what it returns for valid JSON is valid JSON.
-func checkScanner(_ bytes: [UInt8]) -> String? {
+func checkScanner(_ bytes: [UInt8]) -> Verdict {
     let got = UpbitScanner.facts(of: bytes)
     let digest = UpbitScanner.payloadDigest(of: bytes)
     let value: JSONValue
@@ -71,24 +71,24 @@ func checkScanner(_ bytes: [UInt8]) -> String? {
         value = try JSONValue.parse(bytes)
     } catch {
         if isGrammarError(error, bytes), got != FrameFacts() || digest != nil {
-            return "the scanner accepts a payload the full parse rejects (\(error)): \(got)"
+            return .finding("the scanner accepts a payload the full parse rejects (\(error)): \(got)")
         }
-        return nil
+        return .rejected
     }
     let expected = ReferenceFacts.facts(bytes)
-    if got != expected { return "facts differ from the full parse: scanner \(got), reference \(expected)" }
+    if got != expected { return .finding("facts differ from the full parse: scanner \(got), reference \(expected)") }
     if case .object(let members) = value {
         let want = ReferenceFacts.digest(members)
-        if digest != want { return "payloadDigest \(String(describing: digest)) ≠ reference \(want)" }
+        if digest != want { return .finding("payloadDigest \(String(describing: digest)) ≠ reference \(want)") }
     } else if digest != nil {
-        return "payloadDigest of a payload that is not an object"
+        return .finding("payloadDigest of a payload that is not an object")
     }
     for format in [UpbitFormat.Format.simple, .default] {
         if let out = UpbitFormat.convert(bytes, to: format), (try? JSONValue.parse(out)) == nil {
-            return "UpbitFormat.convert(to: \(format)) returned invalid JSON: \(preview(out))"
+            return .finding("UpbitFormat.convert(to: \(format)) returned invalid JSON: \(preview(out))")
         }
     }
-    return nil
+    return .accepted
 }
 
 /// Whether the parser's error is about the JSON grammar, which the scanner checks too, rather than
@@ -120,7 +120,7 @@ func jsonSeeds() -> [[UInt8]] {
 
 /// The parser never traps and reports an offset inside the input; what it accepts serializes to
 /// a form that parses back to the same value and serializes identically.
-func checkJSON(_ bytes: [UInt8]) -> String? {
+func checkJSON(_ bytes: [UInt8]) -> Verdict {
     let value: JSONValue
     do {
         value = try JSONValue.parse(bytes)
@@ -131,14 +131,15 @@ func checkJSON(_ bytes: [UInt8]) -> String? {
             .invalidUTF8(let o), .tooDeep(let o), .trailingData(let o):
             offset = o
         }
-        return (0...bytes.count).contains(offset) ? nil : "error offset \(offset) outside the input: \(error)"
+        return (0...bytes.count).contains(offset)
+            ? .rejected : .finding("error offset \(offset) outside the input: \(error)")
     }
     let text = value.serialized()
     let again: JSONValue
-    do { again = try JSONValue.parse(text) } catch { return "the serialized form does not parse (\(error))" }
-    if again != value { return "parse → serialized → parse changed the value: \(preview(text))" }
-    if again.serialized() != text { return "serialization is not stable" }
-    return nil
+    do { again = try JSONValue.parse(text) } catch { return .finding("the serialized form does not parse (\(error))") }
+    if again != value { return .finding("parse → serialized → parse changed the value: \(preview(text))") }
+    if again.serialized() != text { return .finding("serialization is not stable") }
+    return .accepted
 }
 
 // MARK: - JSONLCodec.decode
@@ -200,13 +201,13 @@ func jsonlSeeds() -> [[UInt8]] {
 
 /// Each line decodes to a record or fails with a `JSONLError` naming that line; a decoded record
 /// survives export → import unchanged.
-func checkJSONL(_ bytes: [UInt8]) -> String? {
+func checkJSONL(_ bytes: [UInt8]) -> Verdict {
     let line = 1 + bytes.count % 1_000
     let decoded: JSONLLine
     do {
         decoded = try JSONLCodec.decode(bytes, line: line)
     } catch {
-        return error.line == line ? nil : "the error names line \(error.line), not \(line): \(error)"
+        return error.line == line ? .rejected : .finding("the error names line \(error.line), not \(line): \(error)")
     }
     let text: String
     switch decoded {
@@ -215,12 +216,12 @@ func checkJSONL(_ bytes: [UInt8]) -> String? {
     }
     let again: JSONLLine
     do { again = try JSONLCodec.decode(Array(text.utf8), line: line) } catch {
-        return "its own export line does not import: \(error) — \(text)"
+        return .finding("its own export line does not import: \(error) — \(text)")
     }
     switch (decoded, again) {
-    case (.session(let a), .session(let b)) where a == b: return nil
-    case (.entry(let a), .entry(let b)) where a == b: return nil
-    default: return "export → import changed the record: \(text)"
+    case (.session(let a), .session(let b)) where a == b: return .accepted
+    case (.entry(let a), .entry(let b)) where a == b: return .accepted
+    default: return .finding("export → import changed the record: \(text)")
     }
 }
 
@@ -261,12 +262,13 @@ func subscriptionSeeds() -> [[UInt8]] {
 /// The parser gives a subscription or an `UpbitRequestError`, never a trap; an accepted request
 /// serializes to one that parses to the same subscription, and the values derived from it (markets,
 /// depths, the list reply) are computed without trapping; an error's payload is valid JSON.
-func checkSubscription(_ bytes: [UInt8]) -> String? {
+func checkSubscription(_ bytes: [UInt8]) -> Verdict {
     let request: UpbitSubscription
     do {
         request = try UpbitSubscription.parse(bytes)
     } catch {
-        return (try? JSONValue.parse(error.errorPayload())) == nil ? "the error payload is not JSON" : nil
+        return (try? JSONValue.parse(error.errorPayload())) == nil
+            ? .finding("the error payload is not JSON") : .rejected
     }
     for t in request.types {
         _ = t.markets
@@ -275,13 +277,13 @@ func checkSubscription(_ bytes: [UInt8]) -> String? {
     _ = request.needsPrivateEndpoint
     for keys in [UpbitFormat.Format.default, .simple] {
         let reply = UpbitSubscription.listReply(ticket: request.ticket, current: request.types, keys: keys)
-        if (try? JSONValue.parse(reply)) == nil { return "the list reply is not JSON: \(preview(reply))" }
+        if (try? JSONValue.parse(reply)) == nil { return .finding("the list reply is not JSON: \(preview(reply))") }
     }
     let text = request.serialized()
     do {
         let again = try UpbitSubscription.parse(text)
-        return again == request ? nil : "serialized() parses to a different request: \(preview(text))"
+        return again == request ? .accepted : .finding("serialized() parses to a different request: \(preview(text))")
     } catch {
-        return "serialized() is rejected (\(error)): \(preview(text))"
+        return .finding("serialized() is rejected (\(error)): \(preview(text))")
     }
 }

@@ -53,6 +53,7 @@ if let hex = options["hex"] {
 }
 
 var findings = 0
+var accepted = 0
 @MainActor func report(_ index: Int, _ bytes: [UInt8], _ problem: String) {
     findings += 1
     guard findings <= 10 else { return }
@@ -61,27 +62,26 @@ var findings = 0
     print("  hex: \(bytes.hex)")
 }
 
-let clock = ContinuousClock()
-let start = clock.now
-var run = 0
-if inputs.isEmpty {
-    for index in 0..<count {
-        let bytes = target.input(seed: seed, index: index)
-        if let problem = CrashReport.current(bytes, index: index, { target.check(bytes) }) {
-            report(index, bytes, problem)
-        }
-        run += 1
-    }
-} else {
-    for (index, bytes) in inputs {
-        if let problem = CrashReport.current(bytes, index: index, { target.check(bytes) }) {
-            report(index, bytes, problem)
-        }
-        run += 1
+@MainActor func runOne(_ index: Int, _ bytes: [UInt8]) {
+    switch CrashReport.current(bytes, index: index, { target.check(bytes) }) {
+    case .accepted: accepted += 1
+    case .rejected: break
+    case .finding(let problem): report(index, bytes, problem)
     }
 }
+
+let clock = ContinuousClock()
+let start = clock.now
+if inputs.isEmpty {
+    for index in 0..<count { runOne(index, target.input(seed: seed, index: index)) }
+} else {
+    for (index, bytes) in inputs { runOne(index, bytes) }
+}
+let run = inputs.isEmpty ? count : inputs.count
 let elapsed = clock.now - start
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 let secondsText = String(Int(seconds * 10) / 10) + "." + String(Int(seconds * 10) % 10)
-print("target=\(target.name) seed=\(seed) inputs=\(run) seconds=\(secondsText) findings=\(findings)")
+print(
+    "target=\(target.name) seed=\(seed) inputs=\(run) accepted=\(accepted) seconds=\(secondsText) findings=\(findings)"
+)
 exit(findings == 0 ? 0 : 1)
