@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Upbit", targets: ["Upbit"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Simulator", targets: ["Simulator"]),
+        .executable(name: "ticktape-fuzz", targets: ["TicktapeFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -89,6 +90,19 @@ let package = Package(
         .target(
             name: "TicktapeTestSupport",
             dependencies: ["Primitives", "Exchange", "TapeLog", "Rules", "Upbit", "Wire"]
+        ),
+
+        // Seeded random-input driver over the parsers that take untrusted bytes (`.ci/fuzz`); not
+        // part of CI. It imports Wire @testable (the frame path's handlers are internal), so a
+        // release build of it needs `-Xswiftc -enable-testing`.
+        .executableTarget(
+            name: "TicktapeFuzz",
+            dependencies: [
+                "Primitives", "Exchange", "Upbit", "TapeLog", "Wire", "Simulator", "TicktapeTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
         ),
 
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),

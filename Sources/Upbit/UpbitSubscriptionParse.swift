@@ -91,11 +91,16 @@ extension UpbitSubscription {
             throw UpbitRequestError(.invalidParam, "is_only_snapshot and is_only_realtime are exclusive")
         }
         if type == "orderbook", let level = item["level"] {
+            // A numeric string is kept as the number's own text: the parse allows whitespace around
+            // it, which must neither reach `serialized()` (" 100" would come back as 100) nor hide
+            // a sign (" -5").
             let text = level.numberText ?? level.stringValue ?? ""
-            guard case .number = (try? JSONValue.parse(Array(text.utf8))) ?? .null, !text.hasPrefix("-") else {
+            guard case .number(let number) = (try? JSONValue.parse(Array(text.utf8))) ?? .null,
+                !number.hasPrefix("-")
+            else {
                 throw UpbitRequestError(.invalidParam, "level must be a non-negative number, got \(quoted(level))")
             }
-            t.level = text
+            t.level = number
         }
         return t
     }

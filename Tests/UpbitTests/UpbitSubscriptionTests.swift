@@ -78,6 +78,39 @@ import Upbit
         #expect(e.description.hasPrefix("NO_CODES: "))
     }
 
+    /// Found by `.ci/fuzz` (target subscription, seed 1, inputs 96942 and 110024): a numeric-string
+    /// level with whitespace was kept with it, so `serialized()` wrote `"level": 100` and parsed
+    /// back as a different request; a space also hid the sign of a negative level.
+    @Test func aNumericStringLevelKeepsOnlyTheNumber() throws {
+        let found: [(hex: String, level: String)] = [
+            (
+                "5b7b227469636b6574223a2274227d2c7b2274797065223a226f72646572626f6f6b222c22636f646573223a5b224b72"
+                    + "572d4254432e3330225d2c226c6576656c223a2220313030227d5d",
+                "100"
+            ),
+            (
+                "5b7b227469636b6574223a2274227d2c7b2274797065223a226f72646572626f6f6b222c22636f646573223a5b224b52"
+                    + "572d4254432e3330225d2c226c6576656c223a22313020227d5d",
+                "10"
+            ),
+        ]
+        for (hex, level) in found {
+            let r = try UpbitSubscription.parse(Self.bytes(hex: hex))
+            #expect(r.types[0].level == level)
+            #expect(try UpbitSubscription.parse(r.serialized()) == r)
+        }
+        let tabbed = try parse(#"[{"ticket":"t"},{"type":"orderbook","codes":["A"],"level":"\t7\n"}]"#)
+        #expect(tabbed.types[0].level == "7")
+        #expect(error(#"[{"ticket":"t"},{"type":"orderbook","codes":["A"],"level":" -5"}]"#)?.name == .invalidParam)
+    }
+
+    private static func bytes(hex: String) -> [UInt8] {
+        let digits = Array(hex.utf8)
+        return stride(from: 0, to: digits.count, by: 2).map {
+            UInt8(String(decoding: digits[$0...$0 + 1], as: UTF8.self), radix: 16) ?? 0
+        }
+    }
+
     @Test func serializedRequestsParseBackEqual() throws {
         let r = try parse(
             #"[{"ticket":"a"},{"type":"orderbook","codes":["KRW-BTC.5"],"level":"0.1"},{"type":"trade","#

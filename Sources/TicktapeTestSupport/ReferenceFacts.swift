@@ -4,9 +4,11 @@ import Upbit
 
 /// The slow, obviously-correct reference for ``UpbitScanner``: a full ``JSONValue`` parse, then the
 /// documented rules applied to the parsed members. Written independently of the scanner's code
-/// (own depth-suffix, integer and key-framing logic) so the differential tests can catch it.
-enum ReferenceFacts {
-    static func facts(_ bytes: [UInt8]) -> FrameFacts {
+/// (own depth-suffix, integer and key-framing logic) so the differential tests — and the fuzz
+/// driver, `ticktape-fuzz` — can catch it.
+public enum ReferenceFacts {
+    /// The facts a full parse gives for `bytes`; empty facts when it is not one JSON object.
+    public static func facts(_ bytes: [UInt8]) -> FrameFacts {
         guard let value = try? JSONValue.parse(bytes), case .object(let members) = value else {
             return FrameFacts()
         }
@@ -44,7 +46,7 @@ enum ReferenceFacts {
     }
 
     /// The documented digest: the compact serialization with top-level stream-type values omitted.
-    static func digest(_ members: [(String, JSONValue)]) -> UInt64 {
+    public static func digest(_ members: [(String, JSONValue)]) -> UInt64 {
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (k, (key, value)) in members.enumerated() {
             if k > 0 { out.append(UInt8(ascii: ",")) }
@@ -56,19 +58,22 @@ enum ReferenceFacts {
         return TapeHash64.hash(out)
     }
 
-    static func isMarket(_ type: String) -> Bool {
+    /// Whether `type` is a market type.
+    public static func isMarket(_ type: String) -> Bool {
         ["ticker", "trade", "orderbook", "myOrder", "myAsset"].contains(type)
             || (type.hasPrefix("candle.") && type.count > "candle.".count)
     }
 
-    static func stripDepth(_ code: String) -> String {
+    /// `KRW-BTC.15` → `KRW-BTC`.
+    public static func stripDepth(_ code: String) -> String {
         guard let dot = code.lastIndex(of: "."), dot != code.startIndex else { return code }
         let suffix = code[code.index(after: dot)...]
         guard !suffix.isEmpty, suffix.allSatisfy({ $0.isASCII && $0.isNumber }) else { return code }
         return String(code[..<dot])
     }
 
-    static func le(_ v: UInt64) -> [UInt8] {
+    /// The 8 little-endian bytes of `v`.
+    public static func le(_ v: UInt64) -> [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) }
     }
 }

@@ -4,15 +4,18 @@ import Upbit
 /// Seeded generator of Upbit-like frames for the differential tests: every type, DEFAULT and
 /// SIMPLE keys, with the awkward cases a real feed rarely shows (escapes, whitespace, nested
 /// look-alike keys, duplicates, missing or ill-typed facts, huge integers) — and a mutator.
-struct FuzzFrames {
+/// Shared by the differential tests and the fuzz driver, `ticktape-fuzz`.
+public struct FuzzFrames {
     var rng: SplitMix64
 
-    static let types = [
+    /// Every message class the generator writes, out-of-band and unknown ones included.
+    public static let types = [
         "ticker", "trade", "orderbook", "candle.1s", "candle.240m", "myOrder", "myAsset",
         "status", "error", "list", "unknown",
     ]
 
-    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    /// A generator whose output depends only on `seed`.
+    public init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
     mutating func pick<T>(_ items: [T]) -> T { items[Int(rng.below(UInt64(items.count)))] }
 
@@ -51,7 +54,8 @@ struct FuzzFrames {
         return .array(Array(repeating: unit, count: Int(rng.below(4))))
     }
 
-    mutating func frame(type: String, simple: Bool) -> [UInt8] {
+    /// One frame of `type` (one of ``types``), SIMPLE keys when `simple`.
+    public mutating func frame(type: String, simple: Bool) -> [UInt8] {
         let members: [(String, JSONValue)]
         switch type {
         case "status": members = [("status", rng.below(4) == 0 ? .number("1") : .string("UP"))]
@@ -160,7 +164,7 @@ struct FuzzFrames {
     }
 
     /// One seeded byte-level mutation: flip, structural byte, delete, insert, truncate or splice.
-    mutating func mutate(_ bytes: [UInt8]) -> [UInt8] {
+    public mutating func mutate(_ bytes: [UInt8]) -> [UInt8] {
         var b = bytes
         guard !b.isEmpty else { return [UInt8(ascii: "{")] }
         let at = Int(rng.below(UInt64(b.count)))
