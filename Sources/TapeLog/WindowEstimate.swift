@@ -35,6 +35,9 @@ extension TapeReader {
                 nextEpoch.reset()
                 nextEpoch.bind(1, epoch)
                 guard try nextEpoch.step() else { break }
+                // Strictly increasing, or the scan is over: a damaged row whose epoch is not an
+                // integer (a REAL beyond Int64, read back as Int64.max) would match again forever.
+                guard nextEpoch.int64(0) > epoch else { break }
                 epoch = nextEpoch.int64(0)
                 last.reset()
                 last.bind(1, epoch)
