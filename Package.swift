@@ -72,7 +72,9 @@ let package = Package(
         // modules; they return figures and never print (the CLI's `bench` commands do).
         .target(
             name: "Bench",
-            dependencies: ["Primitives", "Exchange", "TapeLog", "Rules", "Replay", "Wire", "Upbit", "Simulator"]
+            dependencies: [
+                "CZlib", "Primitives", "Exchange", "TapeLog", "Rules", "Replay", "Wire", "Upbit", "Simulator",
+            ]
         ),
 
         // The CLI: commands live in a library so tests can parse and run them in-process.

@@ -1,4 +1,4 @@
--- ticktape tape, format version 1 (TapeLog's documentation states its invariants).
+-- ticktape tape, format version 2 (TapeLog's documentation states its invariants).
 -- This file is the single source of truth for the schema: the writer executes exactly this
 -- text on a new tape (TapeLog's TapeSchema.sql; a test proves the two are identical).
 -- Log tables (session, event, block, frame) are append-only: triggers abort UPDATE and DELETE.
@@ -6,7 +6,7 @@
 -- Read frames through the `frames` view: it restores recv_ns and names streams, opcodes and directions.
 
 PRAGMA application_id = 1414807888; -- 0x54544150, "TTAP"
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE session (
     id           INTEGER PRIMARY KEY CHECK (id = 1),
@@ -37,12 +37,14 @@ CREATE TABLE event (
 
 -- Payload storage: the payloads of one commit window, in blocks of about 512 KiB (a commit
 -- closes the open block). codec 0 = stored as is, 1 = raw deflate (RFC 1951), level 1 by default.
--- Inside a block the payloads are grouped by stream (deflate then finds each message's shape
--- within its window); every frame row says where its bytes are.
+-- crc32 is the CRC-32 (zlib's crc32) of the raw, inflated bytes, so a reader proves every payload
+-- byte (format 1 tapes have no crc32 column). Inside a block the payloads are grouped by stream
+-- (deflate then finds each message's shape within its window); every frame row says where its bytes are.
 CREATE TABLE block (
     id      INTEGER PRIMARY KEY,
     codec   INTEGER NOT NULL,
     raw_len INTEGER NOT NULL,
+    crc32   INTEGER NOT NULL, -- 0 … 4294967295
     data    BLOB    NOT NULL
 );
 

@@ -160,7 +160,7 @@ public struct CheckBench: Sendable {
 }
 
 /// Wall and CPU seconds (user + sys, all threads of the process) of `body`.
-private func timed(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+func timed(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
     func cpuNow() -> Double {
         var usage = rusage()
         #if canImport(Glibc)
@@ -177,7 +177,7 @@ private func timed(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Do
     return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpuNow() - cpu)
 }
 
-private func median(_ values: [Double]) -> Double {
+func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return 0 }
     return sorted.count % 2 == 1

@@ -9,13 +9,15 @@ public enum TapeFileCheck {
     /// Checks the tape at `path`. A file that is not a readable tape gives an `unknown` check
     /// whose reason says why (the caller maps it to exit 2); nothing throws for bad input.
     /// `verify: false` skips the recording invariants (I1–I4 are reported as not checked): for
-    /// `bench check`, which times decode + rules + fan-out + oracle on its own.
+    /// `bench check`, which times decode + rules + fan-out + oracle on its own. `provePayloads:
+    /// false` (`check --quick`) verifies I1–I4 but inflates no block: the report says so.
     public static func check(
         path: String,
         name: String? = nil,
         replay: ReplayOptions,
         options: CheckOptions = CheckOptions(),
         verify: Bool = true,
+        provePayloads: Bool = true,
         progress: ((Int) -> Void)? = nil
     ) -> TapeCheckResult {
         let label = name ?? path
@@ -46,7 +48,10 @@ public enum TapeFileCheck {
         // reported in the order a sequential check meets them: verify first, then the options,
         // then reading.
         let verification: Background<VerifyReport>? =
-            verify ? Background { () throws(TapeError) in try TapeVerifier.verify(TapeReader(path: path)) } : nil
+            verify
+            ? Background { () throws(TapeError) in
+                try TapeVerifier.verify(TapeReader(path: path), payloads: provePayloads)
+            } : nil
         let run = RunInfo(seed: chaos?.seed, chaos: chaos?.schedule, replay: replay, check: options)
         var checker: CheckPipeline
         do {
@@ -74,7 +79,9 @@ public enum TapeFileCheck {
         case .failure(let error): return unreadable(error)
         case .success(let report):
             if let readError { return unreadable(readError) }
-            return checker.finish(integrity: IntegrityResults(problems: report.problems))
+            return checker.finish(
+                integrity: IntegrityResults(problems: report.problems, payloads: report.payloads, notes: report.notes)
+            )
         case nil:
             if let readError { return unreadable(readError) }
             return checker.finish(integrity: .skipped("verification was switched off (verify: false)"))

@@ -24,7 +24,10 @@ extension TapeCheckResult {
             ("verdict", .string(verdict.rawValue)),
             ("reason", reason.map { .string($0) } ?? .null),
             ("run", runJSON),
-            ("integrity", .object([("checked", .bool(integrity.checked))])),
+            (
+                "integrity",
+                .object([("checked", .bool(integrity.checked)), ("payloads", .string(integrity.payloads))])
+            ),
             ("violation_counts", .object(violations.map { ($0.kind.rawValue, .int($0.count)) })),
             ("finding_counts", .object(findings.map { ($0.kind.rawValue, .int($0.count)) })),
             ("violations", .array(violations.flatMap { $0.witnesses.map(Self.violationJSON) })),

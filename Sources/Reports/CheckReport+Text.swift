@@ -106,7 +106,15 @@ extension TapeCheckResult {
     var integritySummary: String {
         guard integrity.checked else { return "not checked" }
         let failing = IntegrityResults.classes.filter { !integrity.problems(of: $0).isEmpty }
-        return failing.isEmpty ? "I1–I4 ok" : "problems in " + failing.map(\.rawValue).joined(separator: ", ")
+        let invariants = failing.isEmpty ? "I1–I4 ok" : "problems in " + failing.map(\.rawValue).joined(separator: ", ")
+        let payloads: String
+        switch integrity.payloads {
+        case "crc32": payloads = "payloads proven (inflated, CRC-32)"
+        case "length": payloads = "payloads checked by length only (format 1)"
+        case "skipped": payloads = "payloads not proven (--quick)"
+        default: payloads = "payloads not checked"
+        }
+        return invariants + "; " + payloads
     }
 
     static func describe(_ d: DeliveryWitness) -> String {

@@ -20,6 +20,8 @@ struct PackedBlock {
     /// 0 stored as is, 1 raw deflate (see `block.codec` in Schemas/tape.sql).
     var codec: Int64 = 0
     var rawLength = 0
+    /// CRC-32 of the raw bytes (`block.crc32`), computed here on the compressor thread.
+    var crc32: UInt32 = 0
     var data: [UInt8] = []
     var items: [PackedItem] = []
     var frames = 0
@@ -63,6 +65,7 @@ struct BlockPacker {
         guard block.frames > 0 else { return block }
         layOut(&block, items: items, payloadBytes: payloadBytes)
         let compressed = raw.withUnsafeBytes { deflater.compress($0) }
+        block.crc32 = raw.withUnsafeBytes { BlockChecksum.crc32($0) }
         block.rawLength = raw.count
         if compressed.count < raw.count {
             block.codec = 1

@@ -51,26 +51,64 @@ struct Inflater {
 
     /// Inflates `input` into exactly `rawLength` bytes; nil when the data is corrupt or the length differs.
     mutating func inflate(_ input: UnsafeRawBufferPointer, rawLength: Int) -> [UInt8]? {
+        var output: [UInt8] = []
+        return inflate(input, rawLength: rawLength, into: &output) ? output : nil
+    }
+
+    /// Inflates `input` into `output`, which ends up holding exactly `rawLength` bytes (its
+    /// storage is reused from call to call); false when the data is corrupt, the length
+    /// differs, or either length is beyond what zlib takes in one call.
+    mutating func inflate(_ input: UnsafeRawBufferPointer, rawLength: Int, into output: inout [UInt8]) -> Bool {
+        guard rawLength >= 0, let outLength = uInt(exactly: rawLength), let inLength = uInt(exactly: input.count)
+        else { return false }
         if !initialised {
-            guard czlib_inflateInit2(&stream, -15) == Z_OK else { return nil }
+            guard czlib_inflateInit2(&stream, -15) == Z_OK else { return false }
             initialised = true
         } else {
             inflateReset(&stream)
         }
-        var output = [UInt8](repeating: 0, count: rawLength)
-        let ok = output.withUnsafeMutableBytes { out -> Bool in
-            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-            stream.avail_in = uInt(input.count)
-            stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
-            stream.avail_out = uInt(out.count)
-            let rc = CZlib.inflate(&stream, Z_FINISH)
-            return rc == Z_STREAM_END && stream.avail_out == 0
+        if output.count != rawLength {
+            output.removeAll(keepingCapacity: true)
+            output.append(contentsOf: repeatElement(0, count: rawLength))
         }
-        return ok ? output : nil
+        return output.withUnsafeMutableBytes { out -> Bool in
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = inLength
+            stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.avail_out = outLength
+            if outLength == 0 {
+                // An empty block: the stream must still end, with no output and no input left over.
+                var probe: UInt8 = 0
+                let rc = withUnsafeMutablePointer(to: &probe) { byte -> Int32 in
+                    stream.next_out = byte
+                    stream.avail_out = 1
+                    return CZlib.inflate(&stream, Z_FINISH)
+                }
+                return rc == Z_STREAM_END && stream.avail_out == 1 && stream.avail_in == 0
+            }
+            let rc = CZlib.inflate(&stream, Z_FINISH)
+            return rc == Z_STREAM_END && stream.avail_out == 0 && stream.avail_in == 0
+        }
     }
 
     mutating func end() {
         if initialised { inflateEnd(&stream) }
         initialised = false
+    }
+}
+
+/// CRC-32 (zlib's `crc32`: the ISO-HDLC polynomial, as in gzip and PNG) of a block's raw bytes,
+/// stored in `block.crc32` from format 2 on so that a reader proves a payload byte for byte.
+enum BlockChecksum {
+    /// The CRC-32 of `bytes`, fed to zlib in pieces its `uInt` length takes.
+    static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var crc = CZlib.crc32(0, nil, 0)
+        var rest = bytes
+        while let base = rest.baseAddress, !rest.isEmpty {
+            let piece = min(rest.count, 1 << 30)
+            crc = CZlib.crc32(crc, base.assumingMemoryBound(to: Bytef.self), uInt(piece))
+            rest = UnsafeRawBufferPointer(rebasing: rest[piece...])
+        }
+        return UInt32(truncatingIfNeeded: crc)
     }
 }

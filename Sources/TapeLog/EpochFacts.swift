@@ -23,6 +23,8 @@ final class EpochFacts {
     /// The seq of the row `factRows` holds; `needsStep` before reading one, `Int64.max` at the end.
     private var factsSeq: Int64 = needsStep
     private static let needsStep: Int64 = -1
+    /// The facts rows are all read (`factsSeq` is `Int64.max`, which is also a valid seq).
+    private var factsEnded = false
 
     /// Opens epoch `epoch` of the tape `db` with its lifecycle events (in tape order).
     init(
@@ -43,10 +45,10 @@ final class EpochFacts {
             )
             frameRows.bind(1, Int64(epoch))
             factRows.bind(1, Int64(epoch))
-            try stepFrame()
         } catch {
             throw TapeFile.classify(error, path: path)
         }
+        try stepFrame()
         settle()
     }
 
@@ -86,11 +88,15 @@ final class EpochFacts {
         }
         let seq = frameSeq ?? 0
         do {
+            let epoch = self.epoch
+            func place() -> String { "frame (\(epoch), \(seq))" }
+            let dir = try RowChecks.inRange(frameRows.int64(1), 0...1, column: "dir", path: path, at: place())
+            let opcode = try RowChecks.inRange(frameRows.int64(2), 0...15, column: "opcode", path: path, at: place())
             let frame = FactFrame(
                 epoch: epoch,
                 seq: UInt64(bitPattern: seq),
-                direction: sqlite3_column_int64(frameRows.handle, 1) == 0 ? .inbound : .outbound,
-                opcode: FrameOpcode(rawValue: UInt8(truncatingIfNeeded: sqlite3_column_int64(frameRows.handle, 2))),
+                direction: dir == 0 ? .inbound : .outbound,
+                opcode: FrameOpcode(rawValue: UInt8(opcode)),
                 monoNs: frameMonoNs,
                 facts: try facts(for: seq)
             )
@@ -104,10 +110,15 @@ final class EpochFacts {
         }
     }
 
-    private func stepFrame() throws(SQLiteError) {
-        if try frameRows.step() {
-            frameSeq = sqlite3_column_int64(frameRows.handle, 0)
-            frameMonoNs = sqlite3_column_int64(frameRows.handle, 3)
+    private func stepFrame() throws(TapeError) {
+        let more: Bool
+        do { more = try frameRows.step() } catch { throw TapeFile.classify(error, path: path) }
+        if more {
+            let seq = sqlite3_column_int64(frameRows.handle, 0)
+            let epoch = self.epoch
+            func place() -> String { "frame (\(epoch), \(seq))" }
+            frameSeq = Int64(try RowChecks.seq(seq, path: path, at: place()))
+            frameMonoNs = try RowChecks.monoNs(sqlite3_column_int64(frameRows.handle, 3), path: path, at: place())
         } else {
             frameSeq = nil
         }
@@ -126,13 +137,19 @@ final class EpochFacts {
     private func facts(for seq: Int64) throws -> FrameFacts {
         while true {
             if factsSeq == Self.needsStep {
-                factsSeq = try factRows.step() ? sqlite3_column_int64(factRows.handle, 0) : Int64.max
+                if try factRows.step() {
+                    let stored = sqlite3_column_int64(factRows.handle, 0)
+                    factsSeq = Int64(try RowChecks.seq(stored, path: path, at: "frame_facts (\(epoch), \(stored))"))
+                } else {
+                    factsSeq = Int64.max
+                    factsEnded = true
+                }
             }
             if factsSeq < seq {
                 factsSeq = Self.needsStep
                 continue
             }
-            guard factsSeq == seq else { return FrameFacts() }
+            guard factsSeq == seq, !factsEnded else { return FrameFacts() }
             factsSeq = Self.needsStep
             let h = factRows.handle
             guard var result = streams[sqlite3_column_int64(h, 1)] else {
@@ -141,7 +158,14 @@ final class EpochFacts {
             // One API call per nullable column: the value's type and integer come from the same
             // sqlite3_value (valid until the next step), not from two column lookups.
             result.eventTimeMs = Self.optionalInt(h, 2)
-            result.streamType = Self.optionalInt(h, 3).map { $0 == 1 ? .snapshot : .realtime }
+            let snapshot = Self.optionalInt(h, 3)
+            if let snapshot, snapshot != 0 && snapshot != 1 {
+                throw TapeError.corrupt(
+                    path: path,
+                    reason: "frame_facts (\(epoch), \(seq)): snapshot \(snapshot) is out of range"
+                )
+            }
+            result.streamType = snapshot.map { $0 == 1 ? .snapshot : .realtime }
             result.sequentialID = Self.optionalInt(h, 4).map { UInt64(bitPattern: $0) }
             result.idempotencyKey = Self.optionalInt(h, 5).map { UInt64(bitPattern: $0) }
             return result

@@ -1,3 +1,5 @@
+import CSQLite
+
 /// What a tape holds, for `ticktape inspect`.
 public struct InspectReport: Sendable, Encodable {
     /// One connection.
@@ -45,9 +47,11 @@ public enum TapeInspector {
             var epochs: [UInt32: InspectReport.Epoch] = [:]
             let counts = try db.prepare("SELECT epoch, dir, count(*) FROM frame GROUP BY epoch, dir")
             while try counts.step() {
-                let e = UInt32(truncatingIfNeeded: counts.int64(0))
+                let place = "frames of epoch \(counts.int64(0))"
+                let e = try RowChecks.epoch(counts.int64(0), path: reader.path, at: place)
+                let dir = try RowChecks.inRange(counts.int64(1), 0...1, column: "dir", path: reader.path, at: place)
                 var entry = epochs[e] ?? .init(epoch: e, framesIn: 0, framesOut: 0)
-                if counts.int64(1) == 0 { entry.framesIn = counts.int64(2) } else { entry.framesOut = counts.int64(2) }
+                if dir == 0 { entry.framesIn = counts.int64(2) } else { entry.framesOut = counts.int64(2) }
                 epochs[e] = entry
             }
             for event in events where event.epoch > 0 {
@@ -74,10 +78,56 @@ public enum TapeInspector {
                     .init(type: byStream.string(0) ?? "", code: byStream.string(1), count: byStream.int64(2))
                 )
             }
+            // total() and not sum(): sum() fails on an integer overflow, and a damaged length must be
+            // reported as such, not as an SQLite failure. The time sums turn REAL when they overflow.
             let range = try db.prepare(
-                "SELECT min(mono_ns + recv_off), max(mono_ns + recv_off), count(*), coalesce(sum(length), 0) FROM frame"
+                """
+                SELECT min(mono_ns + recv_off), max(mono_ns + recv_off), count(*), total(length),
+                       min(mono_ns), max(mono_ns), min(length), max(length)
+                FROM frame
+                """
             )
             try range.step()
+            let frameCount = range.int64(2)
+            if frameCount > 0 {
+                let place = "frame"
+                _ = try RowChecks.monoNs(range.int64(4), path: reader.path, at: place)
+                _ = try RowChecks.monoNs(range.int64(5), path: reader.path, at: place)
+                _ = try RowChecks.inRange(
+                    range.int64(6),
+                    0...RowChecks.maxRawLength,
+                    column: "length",
+                    path: reader.path,
+                    at: place
+                )
+                _ = try RowChecks.inRange(
+                    range.int64(7),
+                    0...RowChecks.maxRawLength,
+                    column: "length",
+                    path: reader.path,
+                    at: place
+                )
+            }
+            // recv_ns = started_ns + mono_ns + recv_off modulo 2^64, as the writer stored it. SQLite's
+            // sums turn REAL when they leave Int64's range: then the times are taken row by row.
+            var firstRecvNs: Int64?
+            var lastRecvNs: Int64?
+            if frameCount > 0 {
+                let started = reader.session.startedNs
+                if sqlite3_column_type(range.handle, 0) == SQLITE_INTEGER,
+                    sqlite3_column_type(range.handle, 1) == SQLITE_INTEGER
+                {
+                    firstRecvNs = started &+ range.int64(0)
+                    lastRecvNs = started &+ range.int64(1)
+                } else {
+                    let rows = try db.prepare("SELECT mono_ns, recv_off FROM frame")
+                    while try rows.step() {
+                        let recv = started &+ rows.int64(0) &+ rows.int64(1)
+                        firstRecvNs = min(firstRecvNs ?? recv, recv)
+                        lastRecvNs = max(lastRecvNs ?? recv, recv)
+                    }
+                }
+            }
             return InspectReport(
                 path: reader.path,
                 toolVersion: reader.session.toolVersion,
@@ -87,13 +137,13 @@ public enum TapeInspector {
                 commitMs: reader.session.commitMs,
                 chaos: reader.session.chaos,
                 startedNs: reader.session.startedNs,
-                firstRecvNs: range.optionalInt64(0).map { reader.session.startedNs &+ $0 },
-                lastRecvNs: range.optionalInt64(1).map { reader.session.startedNs &+ $0 },
-                frames: range.int64(2),
+                firstRecvNs: firstRecvNs,
+                lastRecvNs: lastRecvNs,
+                frames: frameCount,
                 events: Int64(events.count),
                 epochs: epochs.values.sorted { $0.epoch < $1.epoch },
                 streams: streams,
-                rawBytes: range.int64(3),
+                rawBytes: Int64(range.double(3)),
                 storedBytes: try db.scalarInt("SELECT coalesce(sum(length(data)), 0) FROM block") ?? 0,
                 sessionEnded: events.contains { $0.kind == .sessionEnd }
             )

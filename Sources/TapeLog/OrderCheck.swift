@@ -13,6 +13,9 @@ struct OrderCheck {
     mutating func check(_ item: TapeWriter.Item) throws(TapeError) {
         switch item {
         case .frame(let frame):
+            guard (0...RowChecks.maxMonoNs).contains(frame.monoNs) else {
+                throw .outOfOrder("frame (\(frame.epoch), \(frame.seq)) at mono_ns \(frame.monoNs), outside 0 … 2^62")
+            }
             guard frame.epoch >= 1, frame.epoch <= epoch else {
                 throw .outOfOrder("frame (\(frame.epoch), \(frame.seq)) but epoch \(frame.epoch) was never opened")
             }
@@ -22,6 +25,9 @@ struct OrderCheck {
             }
             nextSeqs[Int(frame.epoch)] = due + 1
         case .event(let event):
+            guard (0...RowChecks.maxMonoNs).contains(event.monoNs) else {
+                throw .outOfOrder("\(event.kind.rawValue) event at mono_ns \(event.monoNs), outside 0 … 2^62")
+            }
             if event.kind == .connect {
                 guard event.epoch == epoch + 1, event.afterSeq == 0 else {
                     throw .outOfOrder("connect for epoch \(event.epoch) after epoch \(epoch)")
@@ -40,8 +46,8 @@ struct OrderCheck {
                 )
             }
             if event.kind == .loss {
-                guard let count = event.count, count > 0 else {
-                    throw .outOfOrder("loss event without a positive count")
+                guard let count = event.count, count > 0, count <= RowChecks.maxLossCount else {
+                    throw .outOfOrder("loss event without a count in 1 … 2^32 - 1")
                 }
                 nextSeqs[Int(event.epoch)] += UInt64(count)
             }

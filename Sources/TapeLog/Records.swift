@@ -4,8 +4,11 @@ import Exchange
 public enum TapeFormat {
     /// `PRAGMA application_id`: 0x54544150, "TTAP".
     public static let applicationID: Int64 = 1_414_807_888
-    /// `PRAGMA user_version` this build writes and the newest it reads.
-    public static let version: Int64 = 1
+    /// `PRAGMA user_version` this build writes and the newest it reads. Format 2 added
+    /// `block.crc32`; format 1 tapes are still read, their payloads checked by length only.
+    public static let version: Int64 = 2
+    /// The first format whose blocks carry a CRC-32 of their raw bytes.
+    public static let checksumVersion: Int64 = 2
 }
 
 /// Direction of a frame relative to the recorder.

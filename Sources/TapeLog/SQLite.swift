@@ -141,12 +141,14 @@ public final class Statement {
     /// The 0-based `column` of the current row as an integer.
     public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
     func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
     func string(_ column: Int32) -> String? {
         guard let text = sqlite3_column_text(handle, column) else { return nil }
         return String(cString: text)
     }
-    /// The blob's bytes, valid until the next step/reset/finalize.
-    func blob(_ column: Int32) -> UnsafeRawBufferPointer {
+    /// The 0-based `column` of the current row as a blob's bytes, valid until the next step,
+    /// reset or finalize (no copy: for measurements that read blocks as the reader does).
+    public func blob(_ column: Int32) -> UnsafeRawBufferPointer {
         let count = Int(sqlite3_column_bytes(handle, column))
         guard let base = sqlite3_column_blob(handle, column), count > 0 else {
             return UnsafeRawBufferPointer(start: nil, count: 0)

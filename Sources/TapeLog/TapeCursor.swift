@@ -23,7 +23,7 @@ public final class TapeCursor {
     private var streams: [Int64: (type: String, code: String?)] = [:]
     private var cachedBlockID: Int64 = -1
     private var cachedBlock: [UInt8] = []
-    private var inflater = Inflater()
+    private var proof = BlockProof()
 
     init(
         reader: TapeReader,
@@ -60,13 +60,13 @@ public final class TapeCursor {
                 let all = try reader.db.prepare("SELECT id, type, code FROM stream")
                 while try all.step() { streams[all.int64(0)] = (all.string(1) ?? "", all.string(2)) }
             }
-            blockQuery = try reader.db.prepare("SELECT codec, raw_len, data FROM block WHERE id = ?")
+            blockQuery = try reader.db.prepare(BlockRow.query(format: reader.format))
         } catch {
             throw TapeFile.classify(error, path: reader.path)
         }
     }
 
-    deinit { inflater.end() }
+    deinit { proof.end() }
 
     /// The next entry, or nil at the end.
     public func next() throws(TapeError) -> TapeEntry? {
@@ -99,28 +99,13 @@ public final class TapeCursor {
 
     private func readFrame() throws -> TapeFrame? {
         while try frames.step() {
-            let epoch = frames.int64(0)
-            let seq = frames.int64(1)
-            let facts = try factsFor(epoch: epoch, seq: seq)
+            let row = try StoredFrame.read(frames, startedNs: reader.session.startedNs, path: reader.path)
+            let facts = try factsFor(epoch: frames.int64(0), seq: frames.int64(1))
             if filter.types != nil || filter.codes != nil, !filter.matches(facts) { continue }
-            var payload: [UInt8] = []
+            var record = row.record
             if payloads {
-                payload = try self.payload(
-                    block: frames.int64(7),
-                    offset: Int(frames.int64(8)),
-                    length: Int(frames.int64(9))
-                )
+                record.payload = try self.payload(block: row.block, offset: row.offset, length: row.length, frame: row)
             }
-            let record = FrameRecord(
-                epoch: UInt32(truncatingIfNeeded: epoch),
-                seq: UInt64(truncatingIfNeeded: seq),
-                direction: frames.int64(2) == 0 ? .inbound : .outbound,
-                opcode: FrameOpcode(rawValue: UInt8(truncatingIfNeeded: frames.int64(3))),
-                fragments: UInt16(truncatingIfNeeded: frames.int64(4)),
-                recvNs: reader.session.startedNs &+ frames.int64(5) &+ frames.int64(6),
-                monoNs: frames.int64(5),
-                payload: payload
-            )
             return TapeFrame(record: record, facts: facts)
         }
         framesDone = true
@@ -134,6 +119,9 @@ public final class TapeCursor {
                     factsDone = true
                     break
                 }
+                let place = "frame_facts (\(facts.int64(0)), \(facts.int64(1)))"
+                _ = try RowChecks.epoch(facts.int64(0), path: reader.path, at: place)
+                _ = try RowChecks.seq(facts.int64(1), path: reader.path, at: place)
                 factsRow = (facts.int64(0), facts.int64(1))
             }
             guard let row = factsRow else { break }
@@ -146,11 +134,18 @@ public final class TapeCursor {
                 guard let stream = streams[facts.int64(2)] else {
                     throw TapeError.corrupt(path: reader.path, reason: "frame (\(epoch), \(seq)) names no known stream")
                 }
+                let snapshot = facts.optionalInt64(4)
+                if let snapshot, snapshot != 0 && snapshot != 1 {
+                    throw TapeError.corrupt(
+                        path: reader.path,
+                        reason: "frame_facts (\(epoch), \(seq)): snapshot \(snapshot) is out of range"
+                    )
+                }
                 return FrameFacts(
                     type: stream.type,
                     code: stream.code,
                     eventTimeMs: facts.optionalInt64(3),
-                    streamType: StreamTable.streamType(snapshot: facts.optionalInt64(4)),
+                    streamType: StreamTable.streamType(snapshot: snapshot),
                     sequentialID: facts.optionalInt64(5).map { UInt64(bitPattern: $0) },
                     idempotencyKey: facts.optionalInt64(6).map { UInt64(bitPattern: $0) }
                 )
@@ -160,33 +155,36 @@ public final class TapeCursor {
         return FrameFacts()
     }
 
-    private func payload(block: Int64, offset: Int, length: Int) throws -> [UInt8] {
+    private func payload(block: Int64, offset: Int64, length: Int64, frame: StoredFrame) throws -> [UInt8] {
         if block != cachedBlockID {
+            cachedBlockID = -1
             blockQuery.reset()
             blockQuery.bind(1, block)
             guard try blockQuery.step() else {
-                throw TapeError.corrupt(path: reader.path, reason: "block \(block) is missing")
+                throw TapeError.corrupt(path: reader.path, reason: "\(frame.place): block \(block) is missing")
             }
-            let codec = blockQuery.int64(0)
-            let rawLength = Int(blockQuery.int64(1))
-            let data = blockQuery.blob(2)
-            switch codec {
-            case 0:
-                cachedBlock = Array(data)
-            case 1:
-                guard let inflated = inflater.inflate(data, rawLength: rawLength) else {
-                    throw TapeError.corrupt(path: reader.path, reason: "block \(block) does not inflate")
-                }
-                cachedBlock = inflated
-            default:
-                throw TapeError.corrupt(path: reader.path, reason: "block \(block) has unknown codec \(codec)")
+            // Proven as verify proves it: the codec, the length, and the checksum (format 2).
+            do {
+                try proof.prove(
+                    BlockRow(blockQuery, id: block, format: reader.format),
+                    into: &cachedBlock,
+                    path: reader.path
+                )
+            } catch {
+                guard case .corrupt(let path, let reason) = error else { throw error }
+                throw TapeError.corrupt(path: path, reason: "\(frame.place): \(reason)")
             }
             cachedBlockID = block
         }
-        guard offset >= 0, length >= 0, offset + length <= cachedBlock.count else {
-            throw TapeError.corrupt(path: reader.path, reason: "frame points outside block \(block)")
+        let (end, overflow) = offset.addingReportingOverflow(length)
+        guard !overflow, end <= Int64(cachedBlock.count) else {
+            throw TapeError.corrupt(
+                path: reader.path,
+                reason:
+                    "\(frame.place): bytes \(offset)+\(length) lie outside block \(block) (\(cachedBlock.count) bytes)"
+            )
         }
-        return Array(cachedBlock[offset..<(offset + length)])
+        return Array(cachedBlock[Int(offset)..<Int(end)])
     }
 }
 

@@ -5,8 +5,9 @@ import Foundation
 enum TapeFile {
     /// Opens `path` as a tape: exists, is a file, is SQLite, has our application_id and a
     /// format we read. Opened read-write (never written by readers) so that a WAL left by a
-    /// crashed writer is recovered; read-only when the file is not writable.
-    static func open(_ path: String) throws(TapeError) -> Database {
+    /// crashed writer is recovered; read-only when the file is not writable. Returns the
+    /// connection and the tape's format version.
+    static func open(_ path: String) throws(TapeError) -> (db: Database, format: Int64) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw TapeError.missing(path: path)
@@ -23,6 +24,7 @@ enum TapeFile {
             throw TapeError.notSQLite(path: path, reason: header.isEmpty ? "empty file" : "no SQLite header")
         }
         let db: Database
+        let version: Int64
         do {
             if let writable = try? Database(path: path, create: false) {
                 db = writable
@@ -43,7 +45,7 @@ enum TapeFile {
                 )
             }
             guard applicationID == TapeFormat.applicationID else { throw TapeError.foreign(path: path) }
-            let version = try db.scalarInt("PRAGMA user_version") ?? 0
+            version = try db.scalarInt("PRAGMA user_version") ?? 0
             guard version <= TapeFormat.version else {
                 throw TapeError.newerVersion(path: path, found: version, supported: TapeFormat.version)
             }
@@ -55,12 +57,18 @@ enum TapeFile {
                 """
             )
             guard tables == 6 else { throw TapeError.corrupt(path: path, reason: "tables are missing") }
+            if version >= TapeFormat.checksumVersion {
+                let crcColumn = try db.scalarInt("SELECT count(*) FROM pragma_table_info('block') WHERE name = 'crc32'")
+                guard crcColumn == 1 else {
+                    throw TapeError.corrupt(path: path, reason: "format \(version) but block has no crc32 column")
+                }
+            }
         } catch let error as TapeError {
             throw error
         } catch {
             throw classify(error, path: path)
         }
-        return db
+        return (db, version)
     }
 
     /// Maps an SQLite failure while reading to bad input (damaged file) or a runtime failure.

@@ -9,23 +9,30 @@ public final class TapeReader {
     public let path: String
     /// The session row.
     public let session: SessionInfo
+    /// The tape's format (`PRAGMA user_version`): 1, or 2 from when blocks carry a CRC-32.
+    public let format: Int64
     let db: Database
 
     /// Opens an existing tape, refusing anything that is not one (exit 2 at the CLI).
     public init(path: String) throws(TapeError) {
         self.path = path
-        db = try TapeFile.open(path)
+        let opened = try TapeFile.open(path)
+        db = opened.db
+        format = opened.format
         do {
             let s = try db.prepare(
                 "SELECT tool_version, url, subscription, started_ns, sync, commit_ms, chaos FROM session WHERE id = 1"
             )
             guard try s.step() else { throw TapeError.corrupt(path: path, reason: "the session row is missing") }
+            guard let sync = SyncLevel(rawValue: s.string(4) ?? "") else {
+                throw TapeError.corrupt(path: path, reason: "session: sync \(RowChecks.quoted(s.string(4))) is unknown")
+            }
             session = SessionInfo(
                 toolVersion: s.string(0) ?? "",
                 url: s.string(1) ?? "",
                 subscription: s.string(2),
                 startedNs: s.int64(3),
-                sync: SyncLevel(rawValue: s.string(4) ?? "") ?? .normal,
+                sync: sync,
                 commitMs: s.int64(5),
                 chaos: s.string(6)
             )
@@ -46,29 +53,47 @@ public final class TapeReader {
                 """
             )
             var result: [LifecycleRecord] = []
-            while try s.step() {
-                guard let kind = LifecycleKind(rawValue: s.string(2) ?? "") else {
-                    throw TapeError.corrupt(path: path, reason: "unknown event kind \(s.string(2) ?? "NULL")")
-                }
-                result.append(
-                    LifecycleRecord(
-                        kind: kind,
-                        epoch: UInt32(truncatingIfNeeded: s.int64(0)),
-                        afterSeq: UInt64(truncatingIfNeeded: s.int64(1)),
-                        wallNs: s.int64(3),
-                        monoNs: s.int64(4),
-                        closeCode: s.optionalInt64(5),
-                        count: s.optionalInt64(6),
-                        detail: s.string(7)
-                    )
-                )
-            }
+            while try s.step() { result.append(try event(s)) }
             return result
         } catch let error as TapeError {
             throw error
         } catch {
             throw TapeFile.classify(error, path: path)
         }
+    }
+
+    /// One `event` row (columns as `events()` selects them), checked against the format's ranges.
+    private func event(_ s: Statement) throws(TapeError) -> LifecycleRecord {
+        let rawEpoch = s.int64(0)
+        let rawAfter = s.int64(1)
+        let place = "event (\(rawEpoch), \(rawAfter))"
+        guard let kind = LifecycleKind(rawValue: s.string(2) ?? "") else {
+            throw TapeError.corrupt(path: path, reason: "\(place): kind \(RowChecks.quoted(s.string(2))) is unknown")
+        }
+        let epoch = try RowChecks.epoch(rawEpoch, allowZero: kind != .connect, path: path, at: place)
+        let afterSeq = UInt64(
+            try RowChecks.inRange(rawAfter, 0...Int64.max, column: "after_seq", path: path, at: place)
+        )
+        if kind == .connect, afterSeq != 0 {
+            throw TapeError.corrupt(path: path, reason: "\(place): a connect event must have after_seq 0")
+        }
+        var count = s.optionalInt64(6)
+        if kind == .loss {
+            guard let declared = count else {
+                throw TapeError.corrupt(path: path, reason: "\(place): a loss event without a count")
+            }
+            count = try RowChecks.inRange(declared, 1...RowChecks.maxLossCount, column: "count", path: path, at: place)
+        }
+        return LifecycleRecord(
+            kind: kind,
+            epoch: epoch,
+            afterSeq: afterSeq,
+            wallNs: s.int64(3),
+            monoNs: try RowChecks.monoNs(s.int64(4), path: path, at: place),
+            closeCode: s.optionalInt64(5),
+            count: count,
+            detail: s.string(7)
+        )
     }
 
     /// Frames and events interleaved in session order, filtered. `payloads: false` skips

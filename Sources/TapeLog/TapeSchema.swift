@@ -1,8 +1,8 @@
-/// The tape schema, format version 1: exactly the text of `Schemas/tape.sql` (a test compares
+/// The tape schema, format version 2: exactly the text of `Schemas/tape.sql` (a test compares
 /// them byte for byte). Edit both together; bump `TapeFormat.version` for incompatible changes.
 enum TapeSchema {
     static let sql = #"""
-        -- ticktape tape, format version 1 (TapeLog's documentation states its invariants).
+        -- ticktape tape, format version 2 (TapeLog's documentation states its invariants).
         -- This file is the single source of truth for the schema: the writer executes exactly this
         -- text on a new tape (TapeLog's TapeSchema.sql; a test proves the two are identical).
         -- Log tables (session, event, block, frame) are append-only: triggers abort UPDATE and DELETE.
@@ -10,7 +10,7 @@ enum TapeSchema {
         -- Read frames through the `frames` view: it restores recv_ns and names streams, opcodes and directions.
 
         PRAGMA application_id = 1414807888; -- 0x54544150, "TTAP"
-        PRAGMA user_version = 1;
+        PRAGMA user_version = 2;
 
         CREATE TABLE session (
             id           INTEGER PRIMARY KEY CHECK (id = 1),
@@ -41,12 +41,14 @@ enum TapeSchema {
 
         -- Payload storage: the payloads of one commit window, in blocks of about 512 KiB (a commit
         -- closes the open block). codec 0 = stored as is, 1 = raw deflate (RFC 1951), level 1 by default.
-        -- Inside a block the payloads are grouped by stream (deflate then finds each message's shape
-        -- within its window); every frame row says where its bytes are.
+        -- crc32 is the CRC-32 (zlib's crc32) of the raw, inflated bytes, so a reader proves every payload
+        -- byte (format 1 tapes have no crc32 column). Inside a block the payloads are grouped by stream
+        -- (deflate then finds each message's shape within its window); every frame row says where its bytes are.
         CREATE TABLE block (
             id      INTEGER PRIMARY KEY,
             codec   INTEGER NOT NULL,
             raw_len INTEGER NOT NULL,
+            crc32   INTEGER NOT NULL, -- 0 … 4294967295
             data    BLOB    NOT NULL
         );
 

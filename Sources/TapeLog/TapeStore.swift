@@ -53,7 +53,7 @@ final class TapeStore {
             )
             insertFacts = try db.prepare(StreamTable.insertFactsSQL)
             insertStream = try db.prepare(StreamTable.insertStreamSQL)
-            insertBlock = try db.prepare("INSERT INTO block (id, codec, raw_len, data) VALUES (?, ?, ?, ?)")
+            insertBlock = try db.prepare("INSERT INTO block (id, codec, raw_len, crc32, data) VALUES (?, ?, ?, ?, ?)")
             insertEvent = try db.prepare(
                 """
                 INSERT INTO event (epoch, after_seq, kind, wall_ns, mono_ns, close_code, count, detail)
@@ -108,7 +108,8 @@ final class TapeStore {
             insertBlock.bind(1, blockID)
             insertBlock.bind(2, block.codec)
             insertBlock.bind(3, Int64(block.rawLength))
-            block.data.withUnsafeBytes { insertBlock.bind(4, blob: $0) }
+            insertBlock.bind(4, Int64(block.crc32))
+            block.data.withUnsafeBytes { insertBlock.bind(5, blob: $0) }
             try run(insertBlock)
             stats.rawBytes += Int64(block.rawLength)
             stats.storedBytes += Int64(block.data.count)

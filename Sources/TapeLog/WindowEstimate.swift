@@ -8,6 +8,10 @@ extension TapeReader {
     /// For sizing only: R3's and C1's tables hold about this many keys at their fullest, and
     /// allocating them once at that size spares the rebuilds (and the page zeroing) of growing
     /// there from small. A wrong estimate costs time or memory, never a different result.
+    /// The largest estimate ``windowFrameEstimate(windowMs:)`` returns (8 Mi frames): a window
+    /// of a busy feed holds well under a million.
+    public static let maxWindowEstimate = 1 << 23
+
     public func windowFrameEstimate(windowMs: Int64) throws(TapeError) -> Int {
         do {
             let nextEpoch = try db.prepare("SELECT epoch FROM frame_facts WHERE epoch > ? ORDER BY epoch LIMIT 1")
@@ -31,6 +35,9 @@ extension TapeReader {
                 nextEpoch.reset()
                 nextEpoch.bind(1, epoch)
                 guard try nextEpoch.step() else { break }
+                // Strictly increasing, or the scan is over: a damaged row whose epoch is not an
+                // integer (a REAL beyond Int64, read back as Int64.max) would match again forever.
+                guard nextEpoch.int64(0) > epoch else { break }
                 epoch = nextEpoch.int64(0)
                 last.reset()
                 last.bind(1, epoch)
@@ -48,9 +55,12 @@ extension TapeReader {
                 }
                 spanMs += Double(max(0, q.ms &- p.ms)) * count / Double(q.seq &- p.seq)
             }
-            guard frames > 0 else { return 0 }
-            guard spanMs > Double(windowMs), windowMs >= 0 else { return Int(frames) }
-            return Int((frames * Double(windowMs) / spanMs).rounded(.up))
+            // Seqs and times come from the file: a damaged one must not size a table beyond reason
+            // (nor trap converting a Double out of Int's range).
+            let limit = Double(Self.maxWindowEstimate)
+            guard frames > 0, frames.isFinite else { return 0 }
+            guard spanMs > Double(windowMs), windowMs >= 0, spanMs.isFinite else { return Int(min(frames, limit)) }
+            return Int(min((frames * Double(windowMs) / spanMs).rounded(.up), limit))
         } catch {
             throw TapeFile.classify(error, path: path)
         }

@@ -10,13 +10,17 @@ import Upbit
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure write, check, record or serve throughput against a baseline measured in the same run.",
+        abstract:
+            "Measure write, check, verify, record or serve throughput against a baseline measured in the same run.",
         discussion: """
             Build in release first for meaningful figures: swift build -c release, then .build/release/ticktape.
             Example: ticktape bench check --frames 20000 --json
             Example: ticktape bench record --seconds 2 --symbols 4 --rate 2000
             """,
-        subcommands: [BenchWriteCommand.self, BenchCheckCommand.self, BenchRecordCommand.self, BenchServeCommand.self]
+        subcommands: [
+            BenchWriteCommand.self, BenchCheckCommand.self, BenchVerifyCommand.self, BenchRecordCommand.self,
+            BenchServeCommand.self,
+        ]
     )
 }
 
@@ -35,7 +39,7 @@ struct BenchOutputOptions: ParsableArguments {
     }
 }
 
-/// The generated feed the write, check and serve benchmarks measure on.
+/// The generated feed the write, check, verify and serve benchmarks measure on.
 struct GeneratedFeedOptions: ParsableArguments {
     @Option(help: "Frames to generate.") var frames = 300_000
     @Option(help: "Markets in the generated feed.") var markets = 100

@@ -33,7 +33,10 @@ struct InspectCommand: ParsableCommand {
         if let subscription = r.subscription { Console.out("subscribe \(subscription)") }
         if let chaos = r.chaos { Console.out("chaos     \(chaos)") }
         if let first = r.firstRecvNs, let last = r.lastRecvNs {
-            Console.out("time      \(Format.utc(first)) … \(Format.utc(last)) (\(Format.seconds(last - first)))")
+            // Times are in range (the reader checked) but may lie far apart: never trap on the span.
+            let (span, overflow) = last.subtractingReportingOverflow(first)
+            let duration = overflow ? "span out of range" : Format.seconds(span)
+            Console.out("time      \(Format.utc(first)) … \(Format.utc(last)) (\(duration))")
         }
         Console.out(
             "frames    \(r.frames) in \(r.epochs.count) epochs, \(r.events) lifecycle events\(r.sessionEnded ? "" : " (no session_end: torn tail)")"
@@ -43,7 +46,14 @@ struct InspectCommand: ParsableCommand {
         Console.out("epochs")
         for e in r.epochs {
             let close = e.closeCode.map { " close \($0)" } ?? ""
-            let span = e.startNs.map { start in e.endNs.map { " \(Format.seconds($0 - start))" } ?? "" } ?? ""
+            // Wall times are kept as recorded, any 64-bit value: their difference may not fit in one.
+            let span =
+                e.startNs.map { start in
+                    e.endNs.map { end in
+                        let (ns, overflow) = end.subtractingReportingOverflow(start)
+                        return overflow ? " span out of range" : " \(Format.seconds(ns))"
+                    } ?? ""
+                } ?? ""
             Console.out("  \(e.epoch): \(e.framesIn) in, \(e.framesOut) out\(span)\(close)")
         }
         Console.out("streams")
@@ -55,10 +65,14 @@ struct InspectCommand: ParsableCommand {
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check a tape's recording integrity: SQLite integrity, epochs, seq holes, torn tail.",
+        abstract:
+            "Check a tape's recording integrity and payloads: SQLite integrity, epochs, seq holes, checksums, torn tail.",
         discussion: """
-            Exit 0 when consistent (a torn tail after a crash is a warning), 1 when problems are found, \
-            2 when the file is not a tape.
+            Every payload block is inflated and compared with its CRC-32 (format 2; a format 1 tape is checked \
+            by length only), and every frame must lie inside its block.
+            Exit 0 when consistent (a torn tail after a crash is a warning), 1 when an invariant is broken \
+            (problems), 2 when the file is not a tape or is damaged (a row out of range, a payload that fails \
+            its proof): one line on stderr says what and where.
             Example: ticktape verify session.tape --json
             """
     )
@@ -76,6 +90,7 @@ struct VerifyCommand: ParsableCommand {
             )
             for p in report.problems { Console.out("problem: \(p)") }
             for w in report.warnings { Console.out("warning: \(w)") }
+            for n in report.notes { Console.out("note: \(n)") }
         }
         Console.flush()
         if !report.consistent { throw ExitCode(CLIExit.checkFailed.rawValue) }

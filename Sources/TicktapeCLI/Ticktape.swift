@@ -33,7 +33,8 @@ public struct Ticktape: AsyncParsableCommand {
             Console.flush()
             return 0
         } catch let error as CLIError {
-            Console.error(error.message)
+            // One line, whatever the message quotes (a reason may carry text read from a damaged file).
+            Console.error(error.message.split(whereSeparator: \.isNewline).joined(separator: " "))
             return error.code.rawValue
         } catch let error as ExitCode {
             Console.flush()

@@ -7,9 +7,11 @@ enum CheckExplain {
     }
 
     static func c2(_ consumer: String, _ earlier: DeliveryWitness, _ now: DeliveryWitness) -> String {
-        "consumer \(consumer) received \(now.streamKey) at \(now.eventTimeMs) ms \(now.frame) after "
+        // Event times are the exchange's, any 64-bit value: the difference may not fit in one.
+        let (back, overflow) = earlier.eventTimeMs.subtractingReportingOverflow(now.eventTimeMs)
+        return "consumer \(consumer) received \(now.streamKey) at \(now.eventTimeMs) ms \(now.frame) after "
             + "\(earlier.eventTimeMs) ms \(earlier.frame): its state went back "
-            + "\(earlier.eventTimeMs - now.eventTimeMs) ms"
+            + (overflow ? "more than 2^63 ms" : "\(back) ms")
     }
 
     static func c3(_ consumer: String, _ earlier: DeliveryWitness, _ now: DeliveryWitness) -> String {

@@ -13,6 +13,13 @@ public struct IntegrityResults: Sendable, Hashable {
     /// Why nothing was verified, when ``checked`` is false (for the report's note).
     public private(set) var notCheckedBecause = "the input was not read from a tape file"
 
+    /// How the payloads were proven, as TapeLog's verifier reports it: `crc32` (inflated and
+    /// compared with their checksums), `length` (inflated to their lengths: a format 1 tape has no
+    /// checksums), `skipped` (`check --quick`), or `not_checked` when nothing was verified.
+    public var payloads = "not_checked"
+    /// What the verifier noted about its proof (format 1, a skipped proof), for the report's notes.
+    public var notes: [String] = []
+
     /// Nothing verified.
     public init() { checked = false }
 
@@ -26,8 +33,10 @@ public struct IntegrityResults: Sendable, Hashable {
     /// A verified recording with these problems, each a plain-language line starting with its
     /// invariant (`I1 seq hole in epoch 2: …`), as TapeLog's verifier writes them. A line with no
     /// I1–I3 prefix is counted under I4 (the tape as a whole). No problems: all four hold.
-    public init(problems: [String]) {
+    public init(problems: [String], payloads: String = "not_checked", notes: [String] = []) {
         checked = true
+        self.payloads = payloads
+        self.notes = notes
         for problem in problems {
             let kind = Self.classes.first { problem.hasPrefix($0.rawValue + " ") || problem == $0.rawValue } ?? .i4
             add(kind, problem)

@@ -59,6 +59,7 @@ public struct TapeCheckResult: Sendable {
             reason = outcome.reason
         }
         if !integrity.checked { notes.append("I1–I4 were not checked: \(integrity.notCheckedBecause)") }
+        notes.append(contentsOf: integrity.notes)
     }
 
     /// A tape that could not be read: nothing was checked, the verdict is unknown.
