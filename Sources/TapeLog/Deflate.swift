@@ -68,8 +68,9 @@ struct Inflater {
             inflateReset(&stream)
         }
         if output.count != rawLength {
-            output.removeAll(keepingCapacity: true)
-            output.append(contentsOf: repeatElement(0, count: rawLength))
+            // One allocation, zero-filled by the standard library (an element-by-element append
+            // would cost a loop per byte in unoptimised builds).
+            output = [UInt8](repeating: 0, count: rawLength)
         }
         return output.withUnsafeMutableBytes { out -> Bool in
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
