@@ -17,7 +17,7 @@ import TicktapeTestSupport
 @Suite(.timeLimit(.minutes(3))) struct TapeMutationTests {
     static let fixtures: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Fixtures").standardized.path
-    static let budgetSeconds = 45.0
+    static let budgetSeconds = 75.0
     static let maxCases = 5_000
     static let commandSeconds = 30.0
 
