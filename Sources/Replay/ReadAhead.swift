@@ -89,8 +89,9 @@ public enum ReadAhead {
 }
 
 /// A bounded single-producer, single-consumer hand-off of reusable batches. Each slot is owned
-/// by exactly one side at a time (the semaphores pass it over), so the buffers are reused
-/// without copying or locking per element.
+/// by exactly one side at a time (the semaphores pass it over, and order its memory), so the
+/// buffers are reused without copying or locking per element. Sendable by that protocol, which
+/// the compiler cannot check.
 final class BatchChannel<Element: Sendable>: @unchecked Sendable {
     struct Batch {
         var items: [Element] = []
@@ -100,8 +101,12 @@ final class BatchChannel<Element: Sendable>: @unchecked Sendable {
         var failure: TapeError?
     }
 
-    private let slots: UnsafeMutablePointer<Batch>
-    private let depth: Int
+    /// One reusable buffer.
+    private final class Slot {
+        var batch = Batch()
+    }
+
+    private let slots: [Slot]
     private let filled = DispatchSemaphore(value: 0)
     private let vacant: DispatchSemaphore
     /// Touched only by the producer / only by the consumer.
@@ -109,39 +114,32 @@ final class BatchChannel<Element: Sendable>: @unchecked Sendable {
     private var receiveIndex = 0
 
     init(depth: Int, batchSize: Int) {
-        self.depth = depth
         vacant = DispatchSemaphore(value: depth)
-        slots = .allocate(capacity: depth)
-        for i in 0..<depth {
-            var batch = Batch()
-            batch.items.reserveCapacity(batchSize)
-            (slots + i).initialize(to: batch)
+        slots = (0..<depth).map { _ in
+            let slot = Slot()
+            slot.batch.items.reserveCapacity(batchSize)
+            return slot
         }
-    }
-
-    deinit {
-        slots.deinitialize(count: depth)
-        slots.deallocate()
     }
 
     /// Producer: fills the next free batch (emptied, capacity kept) and hands it over.
     func send(_ fill: (inout Batch) -> Void) {
         vacant.wait()
-        let slot = slots + sendIndex
-        sendIndex = (sendIndex + 1) % depth
-        slot.pointee.items.removeAll(keepingCapacity: true)
-        slot.pointee.last = false
-        slot.pointee.failure = nil
-        fill(&slot.pointee)
+        let slot = slots[sendIndex]
+        sendIndex = (sendIndex + 1) % slots.count
+        slot.batch.items.removeAll(keepingCapacity: true)
+        slot.batch.last = false
+        slot.batch.failure = nil
+        fill(&slot.batch)
         filled.signal()
     }
 
     /// Consumer: waits for the next batch, reads it, and gives the buffer back.
     func receive(_ read: (Batch) -> Void) {
         filled.wait()
-        let slot = slots + receiveIndex
-        receiveIndex = (receiveIndex + 1) % depth
-        read(slot.pointee)
+        let slot = slots[receiveIndex]
+        receiveIndex = (receiveIndex + 1) % slots.count
+        read(slot.batch)
         vacant.signal()
     }
 }

@@ -34,9 +34,6 @@ package final class SlotMemory<Slot: BitwiseCopyable>: @unchecked Sendable {
         return other
     }
 
-    /// Sets every slot back to all zero (empty).
-    package func clear() { UnsafeMutableRawPointer(base).initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
-
     package subscript(index: Int) -> Slot {
         get { base[index] }
         set { base[index] = newValue }

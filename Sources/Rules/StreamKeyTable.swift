@@ -48,7 +48,9 @@ public struct StreamKeyTable: Sendable {
         return id
     }
 
-    /// The cache line of (type, code): a mix of the two `String` values' 16 bytes each.
+    /// The cache line of (type, code): a mix of the two `String` values' 16 bytes each. The bits
+    /// serve only as an index: a hit is always confirmed by comparing the strings, so equal
+    /// strings stored differently (on the heap, bridged) at worst miss and take the table.
     private static func cacheLine(_ type: String, _ code: String, mask: Int) -> Int {
         let (t0, t1) = unsafeBitCast(type, to: (UInt64, UInt64).self)
         let (c0, c1) = unsafeBitCast(code, to: (UInt64, UInt64).self)
@@ -105,33 +107,23 @@ public struct StreamKeyTable: Sendable {
         return h
     }
 
+    /// Folds a string's length and UTF-8 bytes into `seed`: the bytes are gathered into 64-bit
+    /// words, each mixed in with one multiply.
     private static func mix(_ seed: UInt64, utf8 string: String) -> UInt64 {
-        if let h = string.utf8.withContiguousStorageIfAvailable({ mix(seed, UnsafeRawBufferPointer($0)) }) {
-            return h
-        }
-        return mix(seed, bytes: Array(string.utf8))
-    }
-
-    private static func mix(_ seed: UInt64, bytes: [UInt8]) -> UInt64 {
-        bytes.withUnsafeBytes { mix(seed, $0) }
-    }
-
-    private static func mix(_ seed: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h = (seed ^ UInt64(bytes.count)) &* 0x9E37_79B9_7F4A_7C15
-        var i = 0
-        while i + 8 <= bytes.count {
-            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 29
-            i += 8
-        }
-        var tail: UInt64 = 0
+        var h = (seed ^ UInt64(string.utf8.count)) &* 0x9E37_79B9_7F4A_7C15
+        var word: UInt64 = 0
         var shift: UInt64 = 0
-        while i < bytes.count {
-            tail |= UInt64(bytes[i]) << shift
+        for byte in string.utf8 {
+            word |= UInt64(byte) << shift
             shift += 8
-            i += 1
+            if shift == 64 {
+                h = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
+                h ^= h >> 29
+                word = 0
+                shift = 0
+            }
         }
-        h = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
+        h = (h ^ word) &* 0x9E37_79B9_7F4A_7C15
         return h ^ (h >> 31)
     }
 }

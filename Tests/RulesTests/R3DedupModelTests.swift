@@ -63,6 +63,43 @@ struct R3DedupModelTests {
         #expect(dedup.rememberedKeys == live)
     }
 
+    /// A copy shares the table's memory until one side writes: both must then go on as two
+    /// independent windows, each equal to its own copy of the model.
+    @Test("a copy taken mid-stream and the original each go on as their own model", arguments: [5, 6])
+    func copiesAreIndependent(seed: UInt64) {
+        var random = Random(state: seed)
+        let windowMs: Int64 = 200
+        var dedups = [R3Dedup(windowMs: windowMs)]
+        var models = [NaiveWindow(windowMs: windowMs)]
+        var clock: Int64 = 0
+        var duplicates = 0
+        for seq in 1..<40_000 {
+            if seq % 10_000 == 0 {
+                dedups.append(dedups[dedups.count - 1])
+                models.append(models[models.count - 1])
+            }
+            clock += Int64(random.next(3))
+            let which = Int(random.next(UInt64(dedups.count)))
+            let stream = Int32(random.next(5))
+            let key = random.next(400)
+            let time = clock - Int64(random.next(300))
+            let got = dedups[which].check(keyID: stream, key: key, timeMs: time, epoch: 1, seq: UInt64(seq))
+            let want = models[which].check(stream: stream, key: key, timeMs: time, epoch: 1, seq: UInt64(seq))
+            #expect(got == want, "copy \(which), seq \(seq)")
+            if got != want { return }
+            if got != nil { duplicates += 1 }
+        }
+        #expect(dedups.count == 4)
+        #expect(duplicates > 500)
+        for (dedup, model) in zip(dedups, models) {
+            let live = model.latest.reduce(0) { total, entry in
+                let horizon = model.newest[entry.key]! - windowMs
+                return total + entry.value.values.filter { $0.timeMs >= horizon }.count
+            }
+            #expect(dedup.rememberedKeys == live)
+        }
+    }
+
     @Test("storage follows the window, not the input length")
     func storageIsBounded() {
         var dedup = R3Dedup(windowMs: 1_000)

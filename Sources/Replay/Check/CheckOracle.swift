@@ -11,58 +11,50 @@ import Rules
 /// window (per consumer and stream key, ``CheckOptions/dedupWindowMs`` of event time), plus one
 /// timeline bucket per second per consumer.
 public final class CheckOracle: DeliveryObserver {
-    /// Everything the oracle knows, in one value the class owns through a pointer: callbacks
-    /// work on it in place, without the dynamic exclusivity check (a thread-local access set)
-    /// that every access to a class's stored `var` costs. Like any observer, the oracle is used
-    /// from one thread at a time.
-    private let core: UnsafeMutablePointer<OracleCore>
+    /// Everything the oracle knows, in one value: the callbacks mutate it in place. Like any
+    /// observer, the oracle is used from one thread at a time.
+    private var core: OracleCore
 
-    public var consumers: [ConsumerSpec] { core.pointee.consumers }
-    public var options: CheckOptions { core.pointee.options }
+    public var consumers: [ConsumerSpec] { core.consumers }
+    public var options: CheckOptions { core.options }
     /// Market events accepted by the rules.
-    public var acceptedCount: Int { core.pointee.acceptedCount }
+    public var acceptedCount: Int { core.acceptedCount }
 
     public init(consumers: [ConsumerSpec], options: CheckOptions = CheckOptions()) {
-        core = .allocate(capacity: 1)
-        core.initialize(to: OracleCore(consumers: consumers, options: options))
+        core = OracleCore(consumers: consumers, options: options)
     }
 
-    deinit {
-        core.deinitialize(count: 1)
-        core.deallocate()
-    }
-
-    public func accepted(_ event: MarketEvent) { core.pointee.accepted(event) }
+    public func accepted(_ event: MarketEvent) { core.accepted(event) }
 
     public func delivered(_ event: MarketEvent, to consumer: Int, atNs: Int64) {
-        core.pointee.delivered(event, to: consumer, atNs: atNs)
+        core.delivered(event, to: consumer, atNs: atNs)
     }
 
     public func dropped(_ event: MarketEvent, from consumer: Int, atNs: Int64) {
-        core.pointee.dropped(event, from: consumer, atNs: atNs)
+        core.dropped(event, from: consumer, atNs: atNs)
     }
 
     public func coalesced(_ replaced: MarketEvent, by newer: MarketEvent, in consumer: Int, atNs: Int64) {
-        core.pointee.coalesced(replaced, by: newer, in: consumer, atNs: atNs)
+        core.coalesced(replaced, by: newer, in: consumer, atNs: atNs)
     }
 
-    public func discarded(_ input: RuleInput, reason: DiscardReason) { core.pointee.discarded(input, reason: reason) }
+    public func discarded(_ input: RuleInput, reason: DiscardReason) { core.discarded(input, reason: reason) }
 
     /// A hint for an event a few places ahead: starts loading the C1 window slots its delivery
     /// will touch, in every consumer's window. Changes nothing.
-    public func prefetch(idempotencyKey key: UInt64) { core.pointee.prefetch(key: key) }
+    public func prefetch(idempotencyKey key: UInt64) { core.prefetch(key: key) }
 
     /// Tells the oracle about the next input before the engine sees it: its session time (the
     /// recorded monotonic clock, to which callbacks are attributed), lifecycle events (epoch
     /// spans, disconnect markers) and inbound data for gap findings and the message rate.
     /// Optional: without it, session time is the arrival time of each judged frame.
-    public func observe(_ input: ReplayInput) { core.pointee.observe(input) }
+    public func observe(_ input: ReplayInput) { core.observe(input) }
 
     /// The final evaluation, after the queues drained: C5's "no stale value survives" and C6's
     /// conservation, on top of everything found while streaming. When `metrics` (the hub's own
     /// figures, in consumer order) are given, C6 also checks that its counted drops and
     /// deliveries match what the oracle saw. Does not change the oracle.
-    public func outcome(metrics: [ConsumerMetrics]? = nil) -> OracleOutcome { core.pointee.outcome(metrics: metrics) }
+    public func outcome(metrics: [ConsumerMetrics]? = nil) -> OracleOutcome { core.outcome(metrics: metrics) }
 }
 
 /// The oracle's state and logic (see ``CheckOracle``).
