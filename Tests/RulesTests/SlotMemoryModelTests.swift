@@ -1,3 +1,4 @@
+import Primitives
 import Testing
 import Upbit
 
@@ -30,7 +31,7 @@ struct SlotMemoryModelTests {
         arguments: [(UInt64(1), 100), (2, 3_000), (3, 131_072), (4, 200_001)]
     )
     func matchesTheModel(seed: UInt64, count: Int) {
-        var random = Upbit.SplitMix64(seed: seed)
+        var random = Primitives.SplitMix64(seed: seed)
         let fresh = SlotMemory<Cell>(zeroedCount: count)
         #expect(fresh.count == count)
         #expect((0..<count).allSatisfy { fresh[$0] == .zero })

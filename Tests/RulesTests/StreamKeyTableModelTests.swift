@@ -1,3 +1,4 @@
+import Primitives
 import Rules
 import Testing
 import Upbit
@@ -44,7 +45,7 @@ struct StreamKeyTableModelTests {
         arguments: [UInt64(31), 32, 33]
     )
     func matchesTheModel(seed: UInt64) {
-        var random = Upbit.SplitMix64(seed: seed)
+        var random = Primitives.SplitMix64(seed: seed)
         var table = StreamKeyTable()
         var model: [StreamKey: Int32] = [:]
         var order: [StreamKey] = []
