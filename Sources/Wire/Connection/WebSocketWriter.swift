@@ -20,18 +20,11 @@ public struct WebSocketWriter: Sendable {
     private let closeState: Locked<Bool>
     private var observer: Observer?
 
-    /// `closeState` is shared with whatever else may send the connection's close frame (the
-    /// server's unwritable watchdog), so that no data frame follows it.
-    init(
-        outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
-        masks: Bool,
-        clock: WireClock,
-        closeState: Locked<Bool> = Locked(false)
-    ) {
+    init(outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>, masks: Bool, clock: WireClock) {
         self.outbound = outbound
         self.masks = masks
         self.clock = clock
-        self.closeState = closeState
+        self.closeState = Locked(false)
     }
 
     /// A writer that reports every outbound message to `observer` (shares the close state).

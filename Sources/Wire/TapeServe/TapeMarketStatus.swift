@@ -66,10 +66,8 @@ public struct TapeMarketStatus: Sendable, Equatable {
     /// `{"tape":…,"speed":"10","loop":false,"replay_disconnects":false,"started":true,
     /// "finished":false,"pass":1,"epoch":2,"position":{"epoch":2,"seq":41,"mono_ns":…} or null,
     /// "frames_sent":…,"disconnects":…,"streams":…,"clients":…,"listeners":…,"listeners_cut":…,
-    /// "clients_closed_budget":…,"clients_closed_unwritable":…,"failure":null}`. The two
-    /// `clients_closed_*` figures are the server's (clients closed with 1008 for passing their
-    /// send budget, or for a socket unwritable past the deadline).
-    public func json(tape: String, clients: Int, closedBudget: Int = 0, closedUnwritable: Int = 0) -> String {
+    /// "failure":null}`.
+    public func json(tape: String, clients: Int) -> String {
         var out: [UInt8] = []
         func key(_ name: String) {
             out.append(out.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
@@ -111,10 +109,6 @@ public struct TapeMarketStatus: Sendable, Equatable {
         raw("\(self.listeners)")
         key("listeners_cut")
         raw("\(self.listenersCut)")
-        key("clients_closed_budget")
-        raw("\(closedBudget)")
-        key("clients_closed_unwritable")
-        raw("\(closedUnwritable)")
         key("failure")
         if let failure = self.failure { JSONValue.writeString(failure, to: &out) } else { raw("null") }
         out.append(UInt8(ascii: "}"))
