@@ -60,15 +60,16 @@ final class Monitor: @unchecked Sendable {
     }
 }
 
-/// CLOCK_MONOTONIC in nanoseconds.
-func monotonicNs() -> UInt64 {
+/// CLOCK_MONOTONIC in nanoseconds: the clock the writer's commit windows and stamps use (the
+/// benchmarks time with it too).
+public func monotonicNs() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
 /// Wall clock in Unix nanoseconds.
-func wallClockNs() -> Int64 {
+public func wallClockNs() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
