@@ -17,6 +17,88 @@ extension JSONValue {
     }
 }
 
+/// One member of a top-level JSON object, with where its bytes are.
+public struct JSONMemberSpan: Sendable, Equatable {
+    /// The member's name, unescaped.
+    public var key: String
+    /// The member's value.
+    public var value: JSONValue
+    /// The byte range of the value's text, exactly as written.
+    public var valueRange: Range<Int>
+    /// The byte range of the whole member: from its key's opening quote through the value and the
+    /// comma after it (or, for the last member, the comma before it), so that removing it leaves
+    /// a well-formed object.
+    public var memberRange: Range<Int>
+}
+
+extension JSONValue {
+    /// Parses one JSON object (as ``parse(_:maxDepth:)`` does) and returns its members with the
+    /// byte ranges of their text, for callers that must keep a member's bytes exactly as written
+    /// (a number's spelling, escapes) or cut a member out. Throws when the input is not one object.
+    public static func objectMembers(
+        _ bytes: [UInt8],
+        maxDepth: Int = JSONValue.defaultMaxDepth
+    ) throws(JSONError) -> [JSONMemberSpan] {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.skipWS()
+        let open = try parser.peek()
+        guard open == UInt8(ascii: "{") else { throw .unexpectedByte(open, offset: parser.i) }
+        parser.i += 1
+        parser.skipWS()
+        var members: [JSONMemberSpan] = []
+        if try parser.peek() == UInt8(ascii: "}") {
+            parser.i += 1
+        } else {
+            while true {
+                let keyStart = parser.i
+                let c = try parser.peek()
+                guard c == UInt8(ascii: "\"") else { throw .unexpectedByte(c, offset: parser.i) }
+                let key = try parser.string()
+                parser.skipWS()
+                try parser.expect(UInt8(ascii: ":"))
+                parser.skipWS()
+                let valueStart = parser.i
+                let value = try parser.value(depth: 1)
+                let valueEnd = parser.i
+                parser.skipWS()
+                let sep = try parser.peek()
+                parser.i += 1
+                if sep == UInt8(ascii: "}") {
+                    members.append(
+                        JSONMemberSpan(
+                            key: key,
+                            value: value,
+                            valueRange: valueStart..<valueEnd,
+                            memberRange: keyStart..<valueEnd
+                        )
+                    )
+                    break
+                }
+                guard sep == UInt8(ascii: ",") else { throw .unexpectedByte(sep, offset: parser.i - 1) }
+                parser.skipWS()
+                members.append(
+                    JSONMemberSpan(
+                        key: key,
+                        value: value,
+                        valueRange: valueStart..<valueEnd,
+                        memberRange: keyStart..<parser.i
+                    )
+                )
+            }
+            // The last member takes the comma before it instead, when there is one.
+            if members.count > 1 {
+                let last = members.count - 1
+                var k = members[last - 1].valueRange.upperBound
+                while k < bytes.count, bytes[k] != UInt8(ascii: ",") { k += 1 }
+                members[last].memberRange = k..<members[last].memberRange.upperBound
+            }
+        }
+        parser.skipWS()
+        guard parser.i == bytes.count else { throw .trailingData(offset: parser.i) }
+        return members
+    }
+}
+
 /// Recursive-descent parser over a byte array.
 private struct JSONParser {
     let bytes: [UInt8]

@@ -72,6 +72,50 @@ public enum JSONValue: Sendable, Equatable {
         return UInt64(s)
     }
 
+    /// A number denoting a whole number that fits Int64, read exactly: besides plain integers
+    /// this takes `1618678262712.0` and `1.618678262712E12`, which some encoders write for
+    /// integers. Nil for a fraction, an overflow or a non-number.
+    public var wholeInt64Value: Int64? {
+        guard case .number(let s) = self, let (negative, digits) = Self.wholeDigits(s) else { return nil }
+        return Int64(negative ? "-" + digits : digits)
+    }
+
+    /// A non-negative number denoting a whole number that fits UInt64, read exactly (see
+    /// ``wholeInt64Value``).
+    public var wholeUInt64Value: UInt64? {
+        guard case .number(let s) = self, let (negative, digits) = Self.wholeDigits(s), !negative || digits == "0"
+        else { return nil }
+        return UInt64(digits)
+    }
+
+    /// The sign and plain decimal digits of a whole-number literal, or nil when it has a
+    /// fractional part (or needs more than 40 digits, beyond any 64-bit integer).
+    private static func wholeDigits(_ text: String) -> (negative: Bool, digits: String)? {
+        var body = Substring(text)
+        let negative = body.first == "-"
+        if negative { body = body.dropFirst() }
+        var exponent = 0
+        if let e = body.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            guard let value = Int(body[body.index(after: e)...]), abs(value) < 1_000 else { return nil }
+            exponent = value
+            body = body[..<e]
+        }
+        var digits = Array(body.utf8)
+        if let dot = digits.firstIndex(of: UInt8(ascii: ".")) {
+            exponent -= digits.count - dot - 1
+            digits.remove(at: dot)
+        }
+        while exponent < 0, let last = digits.last {
+            guard last == UInt8(ascii: "0") else { return nil }
+            digits.removeLast()
+            exponent += 1
+        }
+        let significant = digits.drop { $0 == UInt8(ascii: "0") }
+        if significant.isEmpty { return (negative, "0") }
+        guard exponent >= 0, significant.count + exponent <= 40 else { return nil }
+        return (negative, String(decoding: significant, as: UTF8.self) + String(repeating: "0", count: exponent))
+    }
+
     /// The elements of an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let items) = self { return items }

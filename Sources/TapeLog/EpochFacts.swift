@@ -157,7 +157,7 @@ final class EpochFacts {
             }
             // One API call per nullable column: the value's type and integer come from the same
             // sqlite3_value (valid until the next step), not from two column lookups.
-            result.eventTimeMs = Self.optionalInt(h, 2)
+            result.eventTime = Self.optionalInt(h, 2)
             let snapshot = Self.optionalInt(h, 3)
             if let snapshot, snapshot != 0 && snapshot != 1 {
                 throw TapeError.corrupt(

@@ -46,7 +46,7 @@ struct StreamTable {
         s.bind(1, Int64(epoch))
         s.bind(2, Int64(bitPattern: seq))
         s.bind(3, id)
-        s.bind(4, facts.eventTimeMs)
+        s.bind(4, facts.eventTime)
         s.bind(5, facts.streamType.map { $0 == .snapshot ? 1 : 0 })
         s.bind(6, facts.sequentialID.map { Int64(bitPattern: $0) })
         s.bind(7, facts.idempotencyKey.map { Int64(bitPattern: $0) })

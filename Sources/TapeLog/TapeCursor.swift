@@ -144,7 +144,7 @@ public final class TapeCursor {
                 return FrameFacts(
                     type: stream.type,
                     code: stream.code,
-                    eventTimeMs: facts.optionalInt64(3),
+                    eventTime: facts.optionalInt64(3),
                     streamType: StreamTable.streamType(snapshot: snapshot),
                     sequentialID: facts.optionalInt64(5).map { UInt64(bitPattern: $0) },
                     idempotencyKey: facts.optionalInt64(6).map { UInt64(bitPattern: $0) }

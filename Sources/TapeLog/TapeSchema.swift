@@ -80,8 +80,9 @@ enum TapeSchema {
 
         -- Extracted at record time from inbound data frames (Upbit DEFAULT or SIMPLE keys), so that
         -- plain SQL and the checks need no decompression. snapshot: 1 SNAPSHOT, 0 REALTIME, NULL when
-        -- the message has no stream type. idem is the 64-bit idempotency key, stored as its
-        -- two's-complement signed value.
+        -- the message has no stream type. event_ms is the event time as sent: milliseconds, or
+        -- microseconds or nanoseconds when the exchange sent those (readers tell by magnitude). idem is
+        -- the 64-bit idempotency key, stored as its two's-complement signed value.
         CREATE TABLE frame_facts (
             epoch    INTEGER NOT NULL,
             seq      INTEGER NOT NULL,

@@ -1,3 +1,5 @@
+import Exchange
+
 extension TapeReader {
     /// About how many data frames one window of `windowMs` event time holds on this tape, from
     /// a few index seeks per epoch (no scan): the epoch's frames with an event time, and their
@@ -26,7 +28,7 @@ extension TapeReader {
                 atOrAfter.reset()
                 atOrAfter.bind(1, epoch)
                 atOrAfter.bind(2, seq)
-                return try atOrAfter.step() ? (atOrAfter.int64(0), atOrAfter.int64(1)) : nil
+                return try atOrAfter.step() ? (atOrAfter.int64(0), Self.milliseconds(atOrAfter.int64(1))) : nil
             }
             var frames = 0.0
             var spanMs = 0.0
@@ -42,7 +44,7 @@ extension TapeReader {
                 last.reset()
                 last.bind(1, epoch)
                 guard let first = try point(epoch, Int64.min), try last.step() else { continue }
-                let end = (seq: last.int64(0), ms: last.int64(1))
+                let end = (seq: last.int64(0), ms: Self.milliseconds(last.int64(1)))
                 let count = Double(max(0, end.seq &- first.seq) &+ 1)
                 frames += count
                 // The density between the 5 % and 95 % points, applied to the whole epoch.
@@ -65,4 +67,7 @@ extension TapeReader {
             throw TapeFile.classify(error, path: path)
         }
     }
+
+    /// A stored event time in milliseconds, whatever unit the exchange sent it in.
+    private static func milliseconds(_ stored: Int64) -> Int64 { EventTimeUnit(of: stored).milliseconds(stored) }
 }

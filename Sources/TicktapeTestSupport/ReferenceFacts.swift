@@ -18,16 +18,16 @@ public enum ReferenceFacts {
         if let type = first(["type", "ty"])?.stringValue, isMarket(type) {
             var f = FrameFacts(type: type)
             f.code = first(["code", "cd"])?.stringValue.map(stripDepth)
-            f.eventTimeMs = first(["timestamp", "tms"])?.numberText.flatMap { Int64($0) }
+            f.eventTime = first(["timestamp", "tms"])?.numberText.flatMap { wholeNumber($0).flatMap { Int64($0) } }
             f.streamType = first(["stream_type", "st"])?.stringValue.flatMap { StreamType(name: $0) }
             if type == "trade" {
                 f.sequentialID = first(["sequential_id", "sid"])?.numberText.flatMap {
-                    $0.first == "-" ? nil : UInt64($0)
+                    $0.first == "-" ? nil : wholeNumber($0).flatMap { UInt64($0) }
                 }
                 if let code = f.code, let sid = f.sequentialID {
                     f.idempotencyKey = TapeHash64.hash([0x54] + Array(code.utf8) + [0] + le(sid))
                 }
-            } else if let ts = f.eventTimeMs {
+            } else if let ts = f.eventTime {
                 var framed: [UInt8] = [0x45] + Array(type.utf8) + [0]
                 if let code = f.code {
                     framed += [1] + Array(code.utf8)
@@ -43,6 +43,37 @@ public enum ReferenceFacts {
         if first(["error"])?.objectValue != nil { return FrameFacts(type: "error") }
         if first(["method", "mthd"])?.stringValue != nil { return FrameFacts(type: "list") }
         return FrameFacts()
+    }
+
+    /// The whole number a JSON number literal denotes, as plain decimal digits (`1.5E3` →
+    /// `1500`, `-2.0` → `-2`), or nil when it has a fractional part. Text arithmetic only, so it
+    /// shares nothing with the scanner's digit loop.
+    public static func wholeNumber(_ text: String) -> String? {
+        var body = Substring(text)
+        let negative = body.first == "-"
+        if negative { body = body.dropFirst() }
+        var exponent = 0
+        if let e = body.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            guard let value = Int(body[body.index(after: e)...].prefix(6)) else { return nil }
+            exponent = value
+            body = body[..<e]
+        }
+        var digits = String(body)
+        if let dot = digits.firstIndex(of: ".") {
+            exponent -= digits.distance(from: dot, to: digits.endIndex) - 1
+            digits.remove(at: dot)
+        }
+        while exponent < 0 {
+            guard let last = digits.last else { break }
+            guard last == "0" else { return nil }
+            digits.removeLast()
+            exponent += 1
+        }
+        if digits.isEmpty { digits = "0" }
+        let trimmed = digits.drop { $0 == "0" }
+        if trimmed.isEmpty { return "0" }
+        guard exponent < 40 else { return nil }
+        return (negative ? "-" : "") + trimmed + String(repeating: "0", count: exponent)
     }
 
     /// The documented digest: the compact serialization with top-level stream-type values omitted.

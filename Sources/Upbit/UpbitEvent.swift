@@ -6,6 +6,9 @@ import Primitives
 /// Decoding is for consumers and tools, off the hot path (the rules work on `FrameFacts`).
 /// Numbers keep their exact text in ``UpbitNumber`` — prices like `100473000.00000000` and
 /// balances with 20 decimals survive unchanged — and `sequential_id` is an exact `UInt64`.
+/// Every `…TimestampMs` is in milliseconds whatever unit Upbit sent (it sent microseconds for a
+/// while in 2023; see `EventTimeUnit`), and integers written as `1.6E12` read as the integers
+/// they are.
 public enum UpbitEvent: Sendable, Equatable {
     case ticker(UpbitTicker)
     case trade(UpbitTrade)
@@ -97,11 +100,21 @@ struct UpbitFields {
     func optionalNumber(_ name: String) -> UpbitNumber? { raw(name)?.numberText.map(UpbitNumber.init) }
 
     func int(_ name: String) throws(UpbitDecodeError) -> Int64 {
-        guard let n = raw(name)?.int64Value else { throw UpbitDecodeError(reason: "\(name) is not an integer") }
+        guard let n = raw(name)?.wholeInt64Value else { throw UpbitDecodeError(reason: "\(name) is not an integer") }
         return n
     }
 
-    func optionalInt(_ name: String) -> Int64? { raw(name)?.int64Value }
+    func optionalInt(_ name: String) -> Int64? { raw(name)?.wholeInt64Value }
+
+    /// An event time in milliseconds, whatever unit it was sent in (see `EventTimeUnit`).
+    func time(_ name: String) throws(UpbitDecodeError) -> Int64 {
+        let raw = try int(name)
+        return EventTimeUnit(of: raw).milliseconds(raw)
+    }
+
+    func optionalTime(_ name: String) -> Int64? {
+        optionalInt(name).map { EventTimeUnit(of: $0).milliseconds($0) }
+    }
 
     func streamType() -> StreamType { optionalString("stream_type").flatMap(StreamType.init(name:)) ?? .realtime }
 

@@ -25,8 +25,8 @@ public struct UpbitTicker: Sendable, Hashable {
         tradeVolume = try f.number("trade_volume")
         accTradeVolume24h = f.optionalNumber("acc_trade_volume_24h")
         accTradePrice24h = f.optionalNumber("acc_trade_price_24h")
-        tradeTimestampMs = f.optionalInt("trade_timestamp")
-        timestampMs = try f.int("timestamp")
+        tradeTimestampMs = f.optionalTime("trade_timestamp")
+        timestampMs = try f.time("timestamp")
         streamType = f.streamType()
     }
 }
@@ -48,12 +48,12 @@ public struct UpbitTrade: Sendable, Hashable {
         tradePrice = try f.number("trade_price")
         tradeVolume = try f.number("trade_volume")
         askBid = try f.string("ask_bid")
-        guard let sid = f.raw("sequential_id")?.uint64Value else {
+        guard let sid = f.raw("sequential_id")?.wholeUInt64Value else {
             throw UpbitDecodeError(reason: "sequential_id is not an unsigned integer")
         }
         sequentialID = sid
-        tradeTimestampMs = try f.int("trade_timestamp")
-        timestampMs = try f.int("timestamp")
+        tradeTimestampMs = try f.time("trade_timestamp")
+        timestampMs = try f.time("timestamp")
         bestAskPrice = f.optionalNumber("best_ask_price")
         bestAskSize = f.optionalNumber("best_ask_size")
         bestBidPrice = f.optionalNumber("best_bid_price")
@@ -88,7 +88,7 @@ public struct UpbitOrderbook: Sendable, Hashable {
             )
         }
         level = f.optionalNumber("level")
-        timestampMs = try f.int("timestamp")
+        timestampMs = try f.time("timestamp")
         streamType = f.streamType()
     }
 }
@@ -114,7 +114,7 @@ public struct UpbitCandle: Sendable, Hashable {
         tradePrice = try f.number("trade_price")
         accTradeVolume = try f.number("candle_acc_trade_volume")
         accTradePrice = try f.number("candle_acc_trade_price")
-        timestampMs = try f.int("timestamp")
+        timestampMs = try f.time("timestamp")
         streamType = f.streamType()
     }
 }
@@ -147,9 +147,9 @@ public struct UpbitMyOrder: Sendable, Hashable {
         remainingVolume = f.optionalNumber("remaining_volume")
         executedVolume = f.optionalNumber("executed_volume")
         tradesCount = f.optionalInt("trades_count")
-        orderTimestampMs = f.optionalInt("order_timestamp")
-        tradeTimestampMs = f.optionalInt("trade_timestamp")
-        timestampMs = try f.int("timestamp")
+        orderTimestampMs = f.optionalTime("order_timestamp")
+        tradeTimestampMs = f.optionalTime("trade_timestamp")
+        timestampMs = try f.time("timestamp")
         streamType = f.streamType()
     }
 }
@@ -172,8 +172,8 @@ public struct UpbitMyAsset: Sendable, Hashable {
         assets = try f.items("assets").map { (a) throws(UpbitDecodeError) in
             Asset(currency: try a.string("currency"), balance: try a.number("balance"), locked: try a.number("locked"))
         }
-        assetTimestampMs = f.optionalInt("asset_timestamp")
-        timestampMs = try f.int("timestamp")
+        assetTimestampMs = f.optionalTime("asset_timestamp")
+        timestampMs = try f.time("timestamp")
         streamType = f.streamType()
     }
 }

@@ -7,7 +7,7 @@ import Upbit
 @Suite("Findings: anomalies the rules handled, counted with samples")
 struct CheckFindingsTests {
     private func input(_ seq: UInt64, type: String? = "trade", ms: Int64 = 100, epoch: UInt32 = 1) -> RuleInput {
-        let facts = FrameFacts(type: type, code: "KRW-BTC", eventTimeMs: ms, streamType: .realtime)
+        let facts = FrameFacts(type: type, code: "KRW-BTC", eventTime: ms, streamType: .realtime)
         return RuleInput(epoch: epoch, seq: seq, arrivalNs: ms * 1_000_000, facts: facts)
     }
 

@@ -67,7 +67,7 @@ func checkFacts(
     return FrameFacts(
         type: type,
         code: code,
-        eventTimeMs: ms,
+        eventTime: ms,
         streamType: stream,
         sequentialID: sid,
         idempotencyKey: key

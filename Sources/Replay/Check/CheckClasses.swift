@@ -78,6 +78,9 @@ public enum FindingClass: String, Sendable, Hashable, CaseIterable, Comparable {
     case unknown
     /// A market message lacking its event time or idempotency key.
     case decodeError = "decode_error"
+    /// A market message whose event time was not sent in milliseconds (microseconds or
+    /// nanoseconds, told by magnitude): read in milliseconds, delivered as usual, counted.
+    case timeUnit = "time_unit"
     /// No inbound data for longer than the gap threshold within one epoch.
     case gap
 

@@ -1,3 +1,5 @@
+import Exchange
+
 /// The oracle's catalogue of plain-language explanations, one per violation and finding shape,
 /// so that they read alike and tests can assert them.
 enum CheckExplain {
@@ -66,6 +68,11 @@ enum CheckExplain {
             + "\(DurationText.seconds(from.ns)) to \(end) at \(DurationText.seconds(toNs))"
     }
 
+    static func timeUnit(_ key: String, raw: Int64, unit: EventTimeUnit, ms: Int64) -> String {
+        "\(key) event time \(raw) was sent in \(unit == .microseconds ? "microseconds" : "nanoseconds"); "
+            + "read as \(ms) ms"
+    }
+
     static func reordered(_ key: String, timeMs: Int64, newestMs: Int64) -> String {
         "\(key) at \(timeMs) ms arrived after \(newestMs) ms; delivered as a fact"
     }
@@ -82,7 +89,7 @@ enum CheckExplain {
         case .serverError: return "server error message kept from market consumers (R2)"
         case .unknown: return "not a recognisable Upbit message"
         case .decodeError: return "\(key) message lacks its event time or idempotency key"
-        case .reordered, .gap: return key
+        case .reordered, .gap, .timeUnit: return key
         }
     }
 }

@@ -1,3 +1,4 @@
+import Exchange
 import Rules
 import TapeLog
 
@@ -10,6 +11,7 @@ extension OracleCore {
             cursorNs = frame.monoNs
             if frame.direction == .inbound, frame.opcode.isData {
                 noteInboundData(epoch: frame.epoch, seq: frame.seq, ns: frame.monoNs)
+                if let unit = frame.facts.eventTimeUnit, unit != .milliseconds { noteTimeUnit(frame, unit) }
             } else {
                 timeline.noteEpoch(frame.epoch, at: frame.monoNs)
             }
@@ -68,6 +70,32 @@ extension OracleCore {
                 idempotencyKey: facts.idempotencyKey,
                 sessionNs: sessionNs,
                 explanation: CheckExplain.discard(kind, key, timeMs: facts.eventTimeMs)
+            )
+        }
+    }
+
+    /// A frame whose event time came in another unit than milliseconds: counted, with a sample.
+    private mutating func noteTimeUnit(_ frame: ReplayFrame, _ unit: EventTimeUnit) {
+        let facts = frame.facts
+        findings.record(FindingClass.timeUnit.index) {
+            let type = facts.type ?? "?"
+            let key = facts.code.map { $0.isEmpty ? type : "\(type) \($0)" } ?? type
+            return FindingSample(
+                kind: .timeUnit,
+                epoch: frame.epoch,
+                seq: frame.seq,
+                type: facts.type,
+                code: facts.code,
+                eventTimeMs: facts.eventTimeMs,
+                streamType: facts.streamType,
+                idempotencyKey: facts.idempotencyKey,
+                sessionNs: frame.monoNs,
+                explanation: CheckExplain.timeUnit(
+                    key,
+                    raw: facts.eventTime ?? 0,
+                    unit: unit,
+                    ms: facts.eventTimeMs ?? 0
+                )
             )
         }
     }
