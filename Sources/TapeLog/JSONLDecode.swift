@@ -45,17 +45,23 @@ extension JSONLCodec {
         let kind = try string("kind")
         switch kind {
         case "session":
-            guard let sync = SyncLevel(rawValue: try string("sync")) else {
-                throw JSONLError(line: line, reason: "unknown sync level")
+            // Only the start time is required: the writer settings and the tool that wrote the
+            // capture default (normal sync, 50 ms commits), since a foreign capture has none.
+            var sync = SyncLevel.normal
+            if value["sync"] != nil {
+                guard let level = SyncLevel(rawValue: try string("sync")) else {
+                    throw JSONLError(line: line, reason: "unknown sync level")
+                }
+                sync = level
             }
             return .session(
                 SessionInfo(
-                    toolVersion: try string("tool_version"),
-                    url: try string("url"),
+                    toolVersion: value["tool_version"] == nil ? "unknown" : try string("tool_version"),
+                    url: value["url"] == nil ? "unknown" : try string("url"),
                     subscription: value["subscription"]?.stringValue,
                     startedNs: try int("started_ns"),
                     sync: sync,
-                    commitMs: try int("commit_ms"),
+                    commitMs: try optionalInt("commit_ms") ?? 50,
                     chaos: value["chaos"]?.stringValue
                 )
             )
@@ -76,7 +82,7 @@ extension JSONLCodec {
             }
             let epoch = try int("epoch")
             let seq = try int("seq")
-            let fragments = try int("fragments")
+            let fragments = try optionalInt("fragments") ?? 1
             guard epoch > 0, epoch <= Int64(UInt32.max), seq > 0, fragments > 0, fragments <= Int64(UInt16.max) else {
                 throw JSONLError(line: line, reason: "epoch, seq and fragments must be positive")
             }

@@ -38,6 +38,18 @@ enum ExportFormat: String, CaseIterable, ExpressibleByArgument, Sendable {
     case jsonl
 }
 
+/// `import --from`: which capture shape to read, or `auto` to tell by the first line.
+enum ImportSource: String, CaseIterable, ExpressibleByArgument, Sendable {
+    /// A `kind` member: ticktape's export; `localTimestamp` and `message`: tardis-machine; else raw.
+    case auto
+    /// ticktape's own export (`ticktape export`).
+    case ticktape
+    /// tardis-machine replay output: `{"localTimestamp": …, "message": {…}}` per line.
+    case tardis
+    /// One raw exchange message per line.
+    case raw
+}
+
 /// `--format` of Upbit messages: full key names (DEFAULT) or abbreviated ones (SIMPLE), in any
 /// case (as `record --format` has always taken them).
 enum MessageFormat: String, CaseIterable, ExpressibleByArgument, Sendable {
