@@ -139,6 +139,30 @@ func checkJSON(_ bytes: [UInt8]) -> Verdict {
     do { again = try JSONValue.parse(text) } catch { return .finding("the serialized form does not parse (\(error))") }
     if again != value { return .finding("parse → serialized → parse changed the value: \(preview(text))") }
     if again.serialized() != text { return .finding("serialization is not stable") }
+    return checkMembers(bytes, value)
+}
+
+/// `objectMembers` (import's byte-exact member cutter) agrees with the parser: the same members
+/// in order, each value range parsing to the member's value, and cutting any one member out
+/// leaving an object of the others.
+func checkMembers(_ bytes: [UInt8], _ value: JSONValue) -> Verdict {
+    let members: [JSONMemberSpan]
+    do { members = try JSONValue.objectMembers(bytes) } catch {
+        return value.objectValue == nil ? .accepted : .finding("objectMembers rejects an object the parser took")
+    }
+    guard let parsed = value.objectValue else { return .finding("objectMembers took a non-object") }
+    guard members.map(\.key) == parsed.map(\.0) else { return .finding("objectMembers' keys differ") }
+    for (index, member) in members.enumerated() {
+        guard (try? JSONValue.parse(bytes[member.valueRange])) == parsed[index].1 else {
+            return .finding("member \(index)'s value range does not parse to its value")
+        }
+        let cut = Array(bytes[..<member.memberRange.lowerBound]) + bytes[member.memberRange.upperBound...]
+        var rest = parsed
+        rest.remove(at: index)
+        guard let left = try? JSONValue.parse(cut), left == .object(rest) else {
+            return .finding("cutting member \(index) out does not leave the other members: \(preview(cut))")
+        }
+    }
     return .accepted
 }
 
