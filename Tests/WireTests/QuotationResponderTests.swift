@@ -74,6 +74,17 @@ import Upbit
         #expect(!reply.body.contains("market_state") && !reply.body.contains("acc_ask_volume"))
     }
 
+    @Test func kstTimesReadTradeTimesInAnyUnitAndNumberStyle() async throws {
+        // 2023-08-08T21:40:05.062Z, as milliseconds, microseconds and an exponent-form number.
+        for time in ["1691530805062", "1691530805062000", "1.691530805062E12"] {
+            let ticker = #"{"type":"ticker","code":"KRW-ETC","trade_timestamp":\#(time),"timestamp":1}"#
+            let responder = quotationResponder(FakeQuotations(markets: ["KRW-ETC"], messages: [ticker]))
+            let reply = try #require(await responder.get("/v1/ticker?markets=KRW-ETC"))
+            #expect(reply.body.contains(#""trade_date_kst":"20230809","trade_time_kst":"064005","#), "\(time)")
+            #expect(reply.body.contains(#""trade_timestamp":\#(time),"#), "copied as sent")
+        }
+    }
+
     @Test func aSimpleTickerGivesTheSameAnswerAsItsDefaultSpelling() async throws {
         let simple = FakeQuotations(markets: ["KRW-BTC"], messages: [ReferenceExamples.tickerSimpleOld])
         let converted = String(

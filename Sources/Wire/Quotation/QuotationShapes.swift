@@ -1,3 +1,4 @@
+import Exchange
 import Primitives
 import Upbit
 
@@ -109,11 +110,11 @@ enum QuotationShapes {
         String(decoding: JSONValue.array(items).serialized(), as: UTF8.self)
     }
 
-    /// An event time in milliseconds; a value above 10^14 is taken as microseconds (Upbit has
-    /// sent some in microseconds) and scaled down.
+    /// An event time in milliseconds, whatever unit it was sent in (`EventTimeUnit`: Upbit has
+    /// sent some in microseconds) and however the whole number is written (`1.6E12`).
     static func milliseconds(_ value: JSONValue?) -> Int64? {
-        guard let raw = value?.int64Value else { return nil }
-        return raw > 100_000_000_000_000 ? raw / 1_000 : raw
+        guard let raw = value?.wholeInt64Value else { return nil }
+        return EventTimeUnit(of: raw).milliseconds(raw)
     }
 
     /// `yyyyMMdd`, or `yyyy-MM-dd` with `dashes`.

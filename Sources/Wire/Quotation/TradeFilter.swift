@@ -24,7 +24,7 @@ struct TradeFilter: Sendable, Equatable {
             kept.append(trade)
         }
         if let cursor = self.cursor {
-            let ids = kept.map { $0["sequential_id"]?.uint64Value }
+            let ids = kept.map { $0["sequential_id"]?.wholeUInt64Value }
             if let index = ids.firstIndex(of: cursor) {
                 kept = Array(kept[(index + 1)...])
             } else {
