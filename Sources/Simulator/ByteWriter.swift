@@ -1,3 +1,5 @@
+import Primitives
+
 /// Appends JSON text fragments to a growable raw buffer without going through `String` or
 /// per-byte `Array.append` (the synthetic feed writes hundreds of thousands of ~1 KB payloads per
 /// second). Non-copyable, so the buffer has exactly one owner and is freed exactly once. Internal.
@@ -142,24 +144,5 @@ struct ByteWriter: ~Copyable {
         unsigned(UInt64(s / 60 % 60), minDigits: 2)
         if colons { byte(0x3A) }
         unsigned(UInt64(s % 60), minDigits: 2)
-    }
-}
-
-/// Proleptic Gregorian calendar arithmetic (Howard Hinnant's `civil_from_days`), no Foundation.
-enum CivilTime {
-    static func days(_ ms: Int64) -> Int64 { ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000 }
-
-    static func secondOfDay(_ ms: Int64) -> Int64 { (ms - days(ms) * 86_400_000) / 1000 }
-
-    static func date(_ ms: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days(ms) + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }

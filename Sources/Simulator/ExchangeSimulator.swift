@@ -56,6 +56,9 @@ public struct ExchangeSimulator: Sendable {
         let handler = UpbitExchangeHandler(source: market, options: handlerOptions, counters: counters)
 
         var configuration = WebSocketServerConfiguration()
+        var quotations = QuotationResponder.Options()
+        quotations.clock = options.market.clock
+        configuration.httpResponder = QuotationResponder(source: market, options: quotations)
         configuration.host = options.host
         configuration.port = options.port
         configuration.idleTimeout = options.idleTimeout

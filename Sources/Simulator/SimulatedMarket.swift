@@ -10,7 +10,8 @@ import Wire
 ///
 /// The message sequence depends only on the seed and options, never on timing: the N-th message
 /// produced is the same in every run (``produce(count:)`` makes them on demand for tests). The
-/// latest payload of every stream is the SNAPSHOT a subscription gets. Events fan out to every
+/// latest payload of every stream is the SNAPSHOT a subscription gets, and with each market's
+/// recent trades (`RecentTrades`) what the REST quotation endpoints answer (`QuotationSource`). Events fan out to every
 /// listener without waiting: each listener's stream holds at most `listenerBuffer` events, and a
 /// listener that falls that far behind is dropped (its stream ends).
 ///
@@ -19,7 +20,7 @@ import Wire
 /// `stale-snapshot P` makes a snapshot after the first cut carry the stream's previous state with
 /// probability P. Message faults (drop, dup, reorder, delay) are per connection, in the handler.
 /// `stale-epoch` has no server-side meaning (a closed connection cannot deliver) and is ignored.
-public final class SimulatedMarket: MarketSource {
+public final class SimulatedMarket: MarketSource, QuotationSource {
     /// What to simulate.
     public struct Options: Sendable {
         public var seed: UInt64 = 1
@@ -45,6 +46,7 @@ public final class SimulatedMarket: MarketSource {
         var feed: SyntheticFeed
         var latest: [[UInt8]]
         var previous: [[UInt8]]
+        var trades: RecentTrades
         var listeners: [Int: AsyncStream<ExchangeEvent>.Continuation] = [:]
         var nextListener = 0
         var schedule: ChaosSchedule
@@ -78,14 +80,23 @@ public final class SimulatedMarket: MarketSource {
         self.typeIndex = Dictionary(uniqueKeysWithValues: feed.types.enumerated().map { ($1, $0) })
         self.marketIndex = Dictionary(uniqueKeysWithValues: feed.markets.enumerated().map { ($1, $0) })
         var latest: [[UInt8]] = []
+        var trades = RecentTrades(markets: feed.markets.count)
         for type in feed.types {
-            for code in feed.markets { latest.append(feed.snapshot(type: type, code: code) ?? []) }
+            for code in feed.markets {
+                let snapshot = feed.snapshot(type: type, code: code) ?? []
+                latest.append(snapshot)
+                if type == "trade", !snapshot.isEmpty {
+                    let message = ExchangeMessage(type: type, code: code, format: .default, payload: snapshot)
+                    trades.append(message, code: code, sequentialID: nil)
+                }
+            }
         }
         self.state = Locked(
             State(
                 feed: feed,
                 latest: latest,
                 previous: Array(repeating: [], count: latest.count),
+                trades: trades,
                 schedule: ChaosSchedule(spec: options.chaos),
                 staleRNG: SplitMix64(seed: options.seed ^ 0x5743_4C45_534E_4150)
             )
@@ -119,6 +130,23 @@ public final class SimulatedMarket: MarketSource {
         }
     }
 
+    /// Every simulated market, in order (`/v1/market/all`).
+    public func listedMarkets() async -> [String] { self.markets }
+
+    /// The latest message of (`type`, `code`), without the chaos of a WebSocket snapshot: a
+    /// REST answer never draws on the stale-snapshot randomness, so it cannot change which
+    /// snapshots a recording gets.
+    public func latest(type: String, code: String) async -> ExchangeMessage? {
+        guard let stream = self.stream(type: type, code: code) else { return nil }
+        let payload = self.state.withLock { $0.latest[stream] }
+        return payload.isEmpty ? nil : ExchangeMessage(type: type, code: code, format: .default, payload: payload)
+    }
+
+    /// The market's recent trades, newest first.
+    public func recentTrades(code: String) async -> [ExchangeMessage] {
+        self.state.withLock { $0.trades.newestFirst(code: code) }
+    }
+
     public func events() async -> AsyncStream<ExchangeEvent> {
         let (stream, continuation) = AsyncStream<ExchangeEvent>.makeStream(
             bufferingPolicy: .bufferingOldest(max(1, self.options.listenerBuffer))
@@ -146,11 +174,12 @@ public final class SimulatedMarket: MarketSource {
                     state.previous[stream] = state.latest[stream]
                     state.latest[stream] = m.bytes
                 }
-                if silent != true {
-                    events.append(
-                        .message(ExchangeMessage(type: m.type, code: m.code, format: .default, payload: m.bytes))
-                    )
+                let message = ExchangeMessage(type: m.type, code: m.code, format: .default, payload: m.bytes)
+                if m.type == "trade", let code = m.code {
+                    // Trade ids are unique per market here: no need to check for repeats.
+                    state.trades.append(message, code: code, sequentialID: nil)
                 }
+                if silent != true { events.append(.message(message)) }
             }
             state.produced += Int64(count)
             return (events, Array(state.listeners))

@@ -12,7 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             The replay clock starts with the first client and runs at --speed times the recorded pace;
             clients connecting later join at the current position. GET /status on the same port
-            returns the position as JSON. Runs until SIGINT or SIGTERM.
+            returns the position as JSON; GET /v1/market/all, /v1/ticker, /v1/orderbook and /v1/trades/ticks
+            answer as Upbit's REST API would, from the state at the replay position (10 requests/s per
+            group, then HTTP 429). Runs until SIGINT or SIGTERM.
             Then point a client at ws://127.0.0.1:9001/websocket/v1.
             Example: ticktape serve session.tape --port 9001 --speed 10 --loop --replay-disconnects
             """
@@ -50,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         defer { market.stop() }
 
         var configuration = WebSocketServerConfiguration()
+        configuration.httpResponder = QuotationResponder(source: market)
         configuration.host = host
         configuration.port = port
         configuration.maxClients = maxClients

@@ -15,6 +15,8 @@ struct SimulateCommand: AsyncParsableCommand {
             Speaks Upbit's WebSocket protocol on /websocket/v1 (and /websocket/v1/private) with Upbit's limits:
             5 connects/s (HTTP 429), 5 messages/s and 100/min per connection, 120 s idle timeout.
             The first stdout line is `listening on ws://HOST:PORT/websocket/v1`. GET /status answers JSON.
+            The same port answers Upbit's REST quotation endpoints (GET /v1/market/all, /v1/ticker,
+            /v1/orderbook, /v1/trades/ticks) from the simulated markets, 10 requests/s per group (then 429).
             --chaos takes the vocabulary of `ticktape chaos` (cut, blackhole, gap, drop, dup, reorder, delay,
             stale-snapshot); --truth writes one JSON line per frame sent (connection, index, SHA-256).
             Example: ticktape simulate --port 9000 --symbols 100 --rate 5000 --seed 7 \\

@@ -57,6 +57,8 @@ public final class TapeMarket: MarketSource {
     public let session: SessionInfo
     let lifecycle: [LifecycleRecord]
     let fallbackFormat: UpbitFormat.Format
+    /// The tape's market codes, sorted: what `/v1/market/all` lists.
+    let codes: [String]
     let core: Locked<Core>
 
     enum Phase: Equatable {
@@ -90,10 +92,13 @@ public final class TapeMarket: MarketSource {
         let fallbackFormat = subscription?.format?.keys ?? .default
         self.lifecycle = lifecycle
         self.fallbackFormat = fallbackFormat
+        let codes = try reader.codes(where: UpbitScanner.isMarketType)
+        self.codes = codes
         let replay = TapeReplayState(
             events: lifecycle,
             replayDisconnects: options.replayDisconnects,
-            fallbackFormat: fallbackFormat
+            fallbackFormat: fallbackFormat,
+            markets: codes.count
         )
         self.core = Locked(Core(replay: replay))
     }
@@ -102,7 +107,8 @@ public final class TapeMarket: MarketSource {
         TapeReplayState(
             events: self.lifecycle,
             replayDisconnects: self.options.replayDisconnects,
-            fallbackFormat: self.fallbackFormat
+            fallbackFormat: self.fallbackFormat,
+            markets: self.codes.count
         )
     }
 

@@ -17,7 +17,8 @@ public struct ReplayPosition: Sendable, Hashable {
 }
 
 /// The pure core of ``TapeMarket``: applies tape entries in arrival order, keeps the latest
-/// payload per stream (type, code) and says what to broadcast. No clock, no I/O, no locks.
+/// payload per stream (type, code) and each market's recent trades, and says what to broadcast.
+/// No clock, no I/O, no locks.
 ///
 /// - Inbound text/binary frames that are Upbit market messages (`UpbitScanner.isMarketType(_:)`)
 ///   are broadcast as ``ExchangeEvent/message(_:)`` with the payload exactly as recorded; control
@@ -26,6 +27,8 @@ public struct ReplayPosition: Sendable, Hashable {
 /// - A frame of an epoch lower than the current one (a stale-epoch tail) is broadcast at its
 ///   arrival, as the recorder received it, but does not update the snapshot state: the state
 ///   follows the newest connection, as Upbit's own state never goes back (the rules' R1).
+/// - Trades of the newest connection are kept per market (``RecentTrades``), each
+///   `sequential_id` once: a trade a reconnect's snapshot repeats is not listed twice.
 /// - With `replayDisconnects`, the connect event of an epoch > 1 yields a
 ///   ``ExchangeEvent/disconnectAll(code:reason:abrupt:)`` made by ``disconnect(after:epoch:)`` from the
 ///   previous epoch's recorded disconnect.
@@ -52,14 +55,22 @@ public struct TapeReplayState: Sendable {
     /// Inbound frames not broadcast in this pass.
     public private(set) var skipped = 0
     private(set) var latest: [StreamKey: ExchangeMessage] = [:]
+    private var trades: RecentTrades
 
-    /// `events` are the tape's lifecycle events (`TapeReader.events()`), for the close codes.
-    public init(events: [LifecycleRecord], replayDisconnects: Bool, fallbackFormat: UpbitFormat.Format = .default) {
+    /// `events` are the tape's lifecycle events (`TapeReader.events()`), for the close codes;
+    /// `markets`, the number of market codes in the tape, sizes the recent trades kept per market.
+    public init(
+        events: [LifecycleRecord],
+        replayDisconnects: Bool,
+        fallbackFormat: UpbitFormat.Format = .default,
+        markets: Int = 0
+    ) {
         var disconnects: [UInt32: LifecycleRecord] = [:]
         for event in events where event.kind == .disconnect { disconnects[event.epoch] = event }
         self.disconnects = disconnects
         self.replayDisconnects = replayDisconnects
         self.fallbackFormat = fallbackFormat
+        self.trades = RecentTrades(markets: markets)
     }
 
     /// Applies the next entry in arrival order; returns what every listener must be told, if anything.
@@ -88,6 +99,9 @@ public struct TapeReplayState: Sendable {
             )
             if record.epoch >= self.epoch {
                 self.latest[StreamKey(type: type, code: frame.facts.code)] = message
+                if type == "trade", let code = frame.facts.code {
+                    self.trades.append(message, code: code, sequentialID: frame.facts.sequentialID)
+                }
             }
             self.messages += 1
             return .message(message)
@@ -101,6 +115,9 @@ public struct TapeReplayState: Sendable {
         if let hit = self.latest[StreamKey(type: type, code: plain)] { return hit }
         return type == "myAsset" ? self.latest[StreamKey(type: type, code: nil)] : nil
     }
+
+    /// The recent trades of market `code` at the current position, newest first.
+    public func recentTrades(code: String) -> [ExchangeMessage] { self.trades.newestFirst(code: code) }
 
     /// Number of streams with state.
     public var streams: Int { self.latest.count }

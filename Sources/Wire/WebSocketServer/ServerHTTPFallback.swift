@@ -2,8 +2,9 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers requests that did not upgrade: a refused upgrade with its refusal (429, 503, 404),
-/// `GET /status` with the status closure, a plain request on a WebSocket path with 426
-/// (RFC 7231 §6.5.15: Upgrade Required), anything else with 404. One answer, then close.
+/// `GET /status` with the status closure, then whatever the configuration's `httpResponder`
+/// answers (the REST endpoints), a plain request on a WebSocket path with 426 (RFC 7231
+/// §6.5.15: Upgrade Required), anything else with 404. One answer, then close.
 enum ServerHTTPFallback {
     static func serve(
         _ channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
@@ -22,7 +23,13 @@ enum ServerHTTPFallback {
                 let reply: HTTPReply
                 switch part {
                 case .head(let head):
-                    reply = await Self.route(head, configuration, status: status)
+                    let request = PlainHTTPRequest(
+                        method: head.method,
+                        uri: head.uri,
+                        headers: head.headers,
+                        remoteAddress: channel.channel.remoteAddress
+                    )
+                    reply = await Self.route(request, configuration, status: status)
                 case .end:
                     // An upgrade to a protocol we do not speak: its head was consumed too.
                     reply = HTTPReply(status: .badRequest, body: "unsupported upgrade")
@@ -36,13 +43,16 @@ enum ServerHTTPFallback {
     }
 
     private static func route(
-        _ head: HTTPRequestHead,
+        _ request: PlainHTTPRequest,
         _ configuration: WebSocketServerConfiguration,
         status: (@Sendable () async -> HTTPReply)?
     ) async -> HTTPReply {
-        let path = String(head.uri.prefix { $0 != "?" })
-        if head.method == .GET, path == "/status", let status {
+        let path = request.path
+        if request.method == .GET, path == "/status", let status {
             return await status()
+        }
+        if let responder = configuration.httpResponder, let reply = await responder.reply(to: request) {
+            return reply
         }
         if configuration.paths.contains(path) {
             return HTTPReply(status: .upgradeRequired, body: "websocket upgrade required")
@@ -56,7 +66,7 @@ enum ServerHTTPFallback {
         upgradeRequired: Bool
     ) async throws {
         let body = ByteBuffer(string: reply.body)
-        var headers = HTTPHeaders()
+        var headers = reply.headers
         headers.add(name: "Content-Type", value: reply.contentType)
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         headers.add(name: "Connection", value: "close")

@@ -20,16 +20,25 @@ public struct UpgradeRequest: Sendable {
     }
 }
 
-/// A plain HTTP answer (a refused upgrade, `/status`, 404/426).
+/// A plain HTTP answer (a refused upgrade, `/status`, a REST reply, 404/426).
 public struct HTTPReply: Sendable, Equatable {
     public var status: HTTPResponseStatus
     public var contentType: String
     public var body: String
+    /// Headers besides `Content-Type`, `Content-Length` and `Connection`, which the server
+    /// writes itself (e.g. `Remaining-Req`).
+    public var headers: HTTPHeaders
 
-    public init(status: HTTPResponseStatus, contentType: String = "text/plain; charset=utf-8", body: String = "") {
+    public init(
+        status: HTTPResponseStatus,
+        contentType: String = "text/plain; charset=utf-8",
+        body: String = "",
+        headers: HTTPHeaders = HTTPHeaders()
+    ) {
         self.status = status
         self.contentType = contentType
         self.body = body
+        self.headers = headers
     }
 
     /// Upbit's answer to too many connects (its 429 body is plain text, per pyupbit).

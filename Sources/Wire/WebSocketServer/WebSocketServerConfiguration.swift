@@ -27,6 +27,9 @@ public struct WebSocketServerConfiguration: Sendable {
     public var group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     /// Told about errors that ended one connection (the server itself keeps running).
     public var onConnectionError: (@Sendable (any Error) -> Void)?
+    /// Answers plain HTTP requests other than `GET /status` (Upbit's REST quotation endpoints,
+    /// ``QuotationResponder``); nil answers them 404.
+    public var httpResponder: (any PlainHTTPResponder)?
 
     public init() {}
 }
