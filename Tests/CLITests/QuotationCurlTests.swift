@@ -108,9 +108,16 @@ import Wire
             Set(markets.objects.compactMap { $0["market"] as? String }) == ["KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-SOL"]
         )
         #expect(markets.objects.allSatisfy { $0["market_event"] is [String: Any] })
-        // Nothing replayed yet (the clock starts with the first subscription): no state.
+        // Nothing replayed yet (the clock starts with the first subscription): ticker and
+        // orderbook are the state the recorded session opened with, trades are none yet.
         let before = try HTTPResponse(port: server.port, path: "/v1/ticker?markets=KRW-BTC")
-        #expect(before.status == 200 && before.body == "[]")
+        #expect(before.status == 200 && before.objects.count == 1)
+        #expect(before.objects.allSatisfy { Set($0.keys) == Self.tickerFields })
+        let openedAt = (before.objects.first?["timestamp"] as? NSNumber)?.int64Value ?? 0
+        let book = try HTTPResponse(port: server.port, path: "/v1/orderbook?markets=KRW-BTC,KRW-ETH")
+        #expect(book.status == 200 && book.objects.count == 2)
+        let noTrades = try HTTPResponse(port: server.port, path: "/v1/trades/ticks?market=KRW-BTC")
+        #expect(noTrades.status == 200 && noTrades.body == "[]")
 
         // A client subscribes; the replay runs; REST follows it.
         let connection = try await WebSocketClient.connect(url: try WebSocketURL(server.url))
@@ -125,6 +132,7 @@ import Wire
         let ticker = try HTTPResponse(port: server.port, path: "/v1/ticker?markets=KRW-BTC")
         #expect(ticker.status == 200 && ticker.objects.count == 1)
         #expect(ticker.objects.allSatisfy { Set($0.keys) == Self.tickerFields })
+        #expect((ticker.objects.first?["timestamp"] as? NSNumber)?.int64Value ?? 0 >= openedAt)
         let trades = try HTTPResponse(port: server.port, path: "/v1/trades/ticks?market=KRW-BTC&count=500")
         #expect(trades.status == 200 && trades.objects.count >= 20)
         let ids = trades.objects.compactMap { ($0["sequential_id"] as? NSNumber)?.int64Value }

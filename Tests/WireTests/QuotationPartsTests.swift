@@ -78,7 +78,9 @@ import Upbit
         let market = try TapeMarket(path: try script.write(), options: options)
         defer { market.stop() }
         #expect(await market.listedMarkets() == ["KRW-BTC", "KRW-ETH"])
-        #expect(await market.latest(type: "ticker", code: "KRW-ETH") == nil, "nothing before the replay starts")
+        // Before the replay starts: the state the session opened with, the first of each stream.
+        #expect(await market.latest(type: "ticker", code: "KRW-ETH")?.payload == tickerPayload("KRW-ETH", price: 7))
+        #expect(await market.latest(type: "orderbook", code: "KRW-ETH") == nil, "the tape has none")
         #expect(await market.recentTrades(code: "KRW-BTC").isEmpty)
     }
 

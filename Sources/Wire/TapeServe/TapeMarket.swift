@@ -59,6 +59,8 @@ public final class TapeMarket: MarketSource {
     let fallbackFormat: UpbitFormat.Format
     /// The tape's market codes, sorted: what `/v1/market/all` lists.
     let codes: [String]
+    /// Each market's first ticker and orderbook: what REST answers before the replay has state.
+    let opening: [TapeReplayState.StreamKey: ExchangeMessage]
     let core: Locked<Core>
 
     enum Phase: Equatable {
@@ -94,6 +96,7 @@ public final class TapeMarket: MarketSource {
         self.fallbackFormat = fallbackFormat
         let codes = try reader.codes(where: UpbitScanner.isMarketType)
         self.codes = codes
+        self.opening = try TapeReplayState.openingState(reader, markets: codes.count)
         let replay = TapeReplayState(
             events: lifecycle,
             replayDisconnects: options.replayDisconnects,

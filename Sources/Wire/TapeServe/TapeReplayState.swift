@@ -149,6 +149,37 @@ public struct TapeReplayState: Sendable {
         (1000...1003).contains(code) || (1007...1014).contains(code) || (3000...4999).contains(code)
     }
 
+    /// The first ticker and orderbook of every market in the tape's first connection: the state
+    /// the session opened with (a recording's first message of a stream is the SNAPSHOT its
+    /// subscription got). Read up to the end of that connection, or until every market has both.
+    static func openingState(
+        _ reader: TapeReader,
+        markets: Int
+    ) throws(TapeError) -> [StreamKey: ExchangeMessage] {
+        let cursor = try reader.entries(TapeFilter(types: ["ticker", "orderbook"]))
+        var opening: [StreamKey: ExchangeMessage] = [:]
+        var firstEpoch: UInt32?
+        while opening.count < 2 * markets, let entry = try cursor.next() {
+            guard case .frame(let frame) = entry else { continue }
+            let record = frame.record
+            if let first = firstEpoch, record.epoch > first { break }
+            firstEpoch = firstEpoch ?? record.epoch
+            guard record.direction == .inbound, record.opcode.isData, let type = frame.facts.type,
+                let code = frame.facts.code
+            else { continue }
+            let key = StreamKey(type: type, code: code)
+            if opening[key] == nil {
+                opening[key] = ExchangeMessage(
+                    type: type,
+                    code: code,
+                    format: keySpelling(of: record.payload) ?? .default,
+                    payload: record.payload
+                )
+            }
+        }
+        return opening
+    }
+
     /// The key spelling of an Upbit payload from its first key (`type` → DEFAULT, `ty` → SIMPLE),
     /// as Upbit writes `type` first in both; nil when the first key is neither.
     public static func keySpelling(of payload: [UInt8]) -> UpbitFormat.Format? {
