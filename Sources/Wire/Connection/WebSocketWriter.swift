@@ -20,11 +20,18 @@ public struct WebSocketWriter: Sendable {
     private let closeState: Locked<Bool>
     private var observer: Observer?
 
-    init(outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>, masks: Bool, clock: WireClock) {
+    /// `closeState` is shared with whatever else may send the connection's close frame (the
+    /// server's unwritable watchdog), so that no data frame follows it.
+    init(
+        outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
+        masks: Bool,
+        clock: WireClock,
+        closeState: Locked<Bool> = Locked(false)
+    ) {
         self.outbound = outbound
         self.masks = masks
         self.clock = clock
-        self.closeState = Locked(false)
+        self.closeState = closeState
     }
 
     /// A writer that reports every outbound message to `observer` (shares the close state).
