@@ -25,9 +25,12 @@ enum OutboxOverflow: Sendable, Equatable {
 ///
 /// Everything queued for the client (market data, snapshots, replies, errors) also counts
 /// against one byte budget, from the moment it is queued until its write has returned (a batch
-/// being written is still counted). A frame that would take the total past `byteBudget` is
-/// refused, whatever its kind, and the connection closed; a frame is always admitted into an
-/// empty queue, so a single frame larger than the budget is not an overflow.
+/// being written is still counted). A write returns once the channel has taken the batch, and
+/// the channel itself then holds at most its high watermark and that batch (see
+/// ``WebSocketWriter``), so the budget bounds what waits for the client. A frame that would take
+/// the total past `byteBudget` is refused, whatever its kind, and the connection closed; a frame
+/// is always admitted into an empty queue, so a single frame larger than the budget is not an
+/// overflow.
 final class ConnectionOutbox: Sendable {
     private struct State {
         var subscription: ActiveSubscription?

@@ -93,6 +93,7 @@ public struct WebSocketServer: Sendable {
         try await channel.executeThenClose { inbound, outbound in
             let writer = WebSocketWriter(
                 outbound: outbound,
+                eventLoop: channel.channel.eventLoop,
                 masks: false,
                 clock: configuration.clock,
                 closeState: closeState
