@@ -8,8 +8,11 @@ import Wire
 /// connects/s (HTTP 429 at the upgrade), 5 messages/s and 100/min per connection, 120 s idle
 /// timeout; during a chaos `gap` upgrades get HTTP 503. `GET /status` answers JSON:
 /// `{"connections":1,"connections_total":2,"messages_sent":…,"messages_produced":…,"rate":1000,
-/// "send_rate":…,"epoch":2,"uptime_s":…}` (`rate` is the configured production rate, `send_rate`
-/// the frames written per second since start, all connections together).
+/// "send_rate":…,"epoch":2,"uptime_s":…,"clients_closed_budget":0,"clients_closed_unwritable":0}`
+/// (`rate` is the configured production rate, `send_rate` the frames written per second since
+/// start, all connections together; the last two count clients closed with 1008 for passing
+/// their send budget, `UpbitExchangeHandler.Options.byteBudget`, or for a socket unwritable
+/// past ``Options/unwritableTimeout``).
 public struct ExchangeSimulator: Sendable {
     public struct Options: Sendable {
         /// 127.0.0.1 unless another address is asked for explicitly.
@@ -23,12 +26,19 @@ public struct ExchangeSimulator: Sendable {
         /// Per-connection options; `faults` and `seed` are taken from the market's chaos and seed.
         public var handler = UpbitExchangeHandler.Options()
         public var maxClients = 256
+        /// A client whose socket stays unwritable this long (it stopped reading) is closed with
+        /// 1008 (`WebSocketServerConfiguration.unwritableTimeout`).
+        public var unwritableTimeout: TimeAmount = .seconds(10)
+        /// SO_SNDBUF of client sockets; nil leaves the kernel's autotuning.
+        public var socketSendBufferSize: Int?
 
         public init() {}
     }
 
     public let market: SimulatedMarket
     public let counters: ExchangeCounters
+    /// What the server closed on its own (handshake deadline, unwritable clients).
+    public let serverCounters: WebSocketServerCounters
     public let host: String
     /// The bound port (the real one when asked for port 0).
     public let port: Int
@@ -64,6 +74,9 @@ public struct ExchangeSimulator: Sendable {
         configuration.idleTimeout = options.idleTimeout
         configuration.maxClients = options.maxClients
         configuration.clock = options.market.clock
+        configuration.unwritableTimeout = options.unwritableTimeout
+        configuration.socketSendBufferSize = options.socketSendBufferSize
+        let serverCounters = configuration.counters
         let rateGate = ConnectRateGate(limiter: options.connectLimiter, clock: options.market.clock)
         let started = options.market.clock.monotonicNanos()
         let rate = options.market.rate
@@ -83,7 +96,13 @@ public struct ExchangeSimulator: Sendable {
                     return HTTPReply(
                         status: .ok,
                         contentType: "application/json",
-                        body: Self.statusJSON(market: market, counters: counters, rate: rate, uptime: uptime)
+                        body: Self.statusJSON(
+                            market: market,
+                            counters: counters,
+                            server: serverCounters,
+                            rate: rate,
+                            uptime: uptime
+                        )
                     )
                 }
             )
@@ -94,6 +113,7 @@ public struct ExchangeSimulator: Sendable {
         return ExchangeSimulator(
             market: market,
             counters: counters,
+            serverCounters: serverCounters,
             host: options.host,
             port: server.port,
             server: server,
@@ -113,12 +133,19 @@ public struct ExchangeSimulator: Sendable {
         }
     }
 
-    static func statusJSON(market: SimulatedMarket, counters: ExchangeCounters, rate: Double, uptime: Double) -> String
-    {
+    static func statusJSON(
+        market: SimulatedMarket,
+        counters: ExchangeCounters,
+        server: WebSocketServerCounters,
+        rate: Double,
+        uptime: Double
+    ) -> String {
         let sent = counters.framesSent
         let sendRate = uptime > 0 ? (Double(sent) / uptime * 10).rounded() / 10 : 0
         return #"{"connections":\#(counters.openConnections),"connections_total":\#(counters.totalConnections),"#
             + #""messages_sent":\#(sent),"messages_produced":\#(market.produced),"rate":\#(rate),"#
-            + #""send_rate":\#(sendRate),"epoch":\#(market.epoch),"uptime_s":\#((uptime * 10).rounded() / 10)}"#
+            + #""send_rate":\#(sendRate),"epoch":\#(market.epoch),"uptime_s":\#((uptime * 10).rounded() / 10),"#
+            + #""clients_closed_budget":\#(counters.closedOverBudget),"#
+            + #""clients_closed_unwritable":\#(server.closedUnwritable)}"#
     }
 }

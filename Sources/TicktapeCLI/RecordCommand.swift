@@ -114,6 +114,8 @@ struct RecordCommand: AsyncParsableCommand {
         var credentials: UpbitCredentials?
         if privateChannel {
             do {
+                // Before the keys are read and before any network I/O: no token in clear.
+                try UpbitCredentials.checkTransport(websocketURL)
                 credentials = try UpbitCredentials.fromEnvironment(environment)
             } catch {
                 throw .badInput(error.description)

@@ -29,6 +29,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most simultaneous WebSocket clients; more get HTTP 503.") var maxClients = 256
     @Option(help: "Largest client message: bytes, or with KiB/MiB (larger gets close 1009).")
     var maxMessage = "64KiB"
+    @Option(help: "Bytes that may wait for one client (market data, snapshots, replies); past it close 1008.")
+    var clientBuffer = "8MiB"
+    @Option(help: "Close a client whose socket stays unwritable this long (1008), e.g. 10s; max speed then goes on.")
+    var unwritableTimeout = DurationArgument(nanoseconds: 10_000_000_000)
 
     func validate() throws {
         guard ServeSpeed(speed) != nil else {
@@ -39,6 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard Self.byteCount(maxMessage) != nil else {
             throw ValidationError("--max-message must be 1 byte to 64MiB, e.g. 65536 or 64KiB, got '\(maxMessage)'")
         }
+        guard Self.byteCount(clientBuffer) != nil else {
+            throw ValidationError("--client-buffer must be 1 byte to 64MiB, e.g. 8MiB, got '\(clientBuffer)'")
+        }
+        guard unwritableTimeout.nanoseconds > 0 else { throw ValidationError("--unwritable-timeout must be positive") }
     }
 
     func run() async throws {
@@ -57,13 +65,26 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.maxClients = maxClients
         configuration.maxMessageSize = Self.byteCount(maxMessage) ?? 1 << 16
+        configuration.unwritableTimeout = .nanoseconds(unwritableTimeout.nanoseconds)
+        let serverCounters = configuration.counters
+        let exchangeCounters = ExchangeCounters()
+        var handlerOptions = UpbitExchangeHandler.Options()
+        handlerOptions.byteBudget = Self.byteCount(clientBuffer) ?? handlerOptions.byteBudget
         let clients = ConnectionCounter()
         let path = self.tape
         let server: WebSocketServer
         do {
             server = try await WebSocketServer.bind(
                 configuration: configuration,
-                status: { serveStatusReply(market: market, clients: clients, tape: path) }
+                status: {
+                    serveStatusReply(
+                        market: market,
+                        clients: clients,
+                        tape: path,
+                        exchange: exchangeCounters,
+                        server: serverCounters
+                    )
+                }
             )
         } catch {
             throw CLIError(.runtime, "cannot listen on \(host):\(port): \(error)")
@@ -73,7 +94,9 @@ struct ServeCommand: AsyncParsableCommand {
         Console.out("serving \(tape) on ws://\(shownHost):\(server.port)/websocket/v1")
         Console.flush()
 
-        let handler = clients.counting(makeServeHandler(source: market))
+        let handler = clients.counting(
+            makeServeHandler(source: market, options: handlerOptions, counters: exchangeCounters)
+        )
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.run(handler: handler) }

@@ -32,6 +32,10 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Server-side faults, e.g. 'cut every:20s; dup 0.01; reorder 5'.") var chaos: String?
     @Option(help: "Write what was sent to FILE (JSONL).") var truth: String?
     @Option(help: "Stop after this long, e.g. 30s (default: until SIGINT/SIGTERM).") var duration: DurationArgument?
+    @Option(help: "Bytes that may wait for one client (market data, snapshots, replies); past it close 1008.")
+    var clientBuffer = "8MiB"
+    @Option(help: "Close a client whose socket stays unwritable this long (1008), e.g. 10s.")
+    var unwritableTimeout = DurationArgument(nanoseconds: 10_000_000_000)
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
@@ -39,6 +43,10 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ValidationError("--symbols must be 1…10000, got \(symbols)")
         }
         guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be > 0 and ≤ 1000000") }
+        guard ServeCommand.byteCount(clientBuffer) != nil else {
+            throw ValidationError("--client-buffer must be 1 byte to 64MiB, e.g. 8MiB, got '\(clientBuffer)'")
+        }
+        guard unwritableTimeout.nanoseconds > 0 else { throw ValidationError("--unwritable-timeout must be positive") }
         _ = try self.chaosSpec()
     }
 
@@ -60,6 +68,8 @@ struct SimulateCommand: AsyncParsableCommand {
         options.market.rate = rate
         options.market.chaos = try self.chaosSpec()
         options.truthPath = truth
+        options.handler.byteBudget = ServeCommand.byteCount(clientBuffer) ?? options.handler.byteBudget
+        options.unwritableTimeout = .nanoseconds(unwritableTimeout.nanoseconds)
         let simulator: ExchangeSimulator
         do {
             simulator = try await ExchangeSimulator.bind(options: options)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TapeLog
 import Upbit
+import Wire
 
 /// `ticktape inspect`: what a tape holds.
 struct InspectCommand: ParsableCommand {
@@ -26,7 +27,9 @@ struct InspectCommand: ParsableCommand {
 
     private func printText(_ r: InspectReport) {
         Console.out("tape      \(r.path)")
-        Console.out("session   \(r.url) (ticktape \(r.toolVersion), sync \(r.sync), commit \(r.commitMs) ms)")
+        Console.out(
+            "session   \(WebSocketURL.redacting(r.url)) (ticktape \(r.toolVersion), sync \(r.sync), commit \(r.commitMs) ms)"
+        )
         if let subscription = r.subscription { Console.out("subscribe \(subscription)") }
         if let chaos = r.chaos { Console.out("chaos     \(chaos)") }
         if let first = r.firstRecvNs, let last = r.lastRecvNs {

@@ -27,6 +27,7 @@ import TicktapeTestSupport
             #expect(json?["epoch"] as? Int == 0 && json?["started"] as? Bool == false)
             #expect(json?.keys.contains("position") == true)
             #expect(json?["loop"] as? Bool == true)
+            #expect(json?["clients_closed_budget"] as? Int == 0 && json?["clients_closed_unwritable"] as? Int == 0)
 
             server.send(signal)
             #expect(await server.wait(seconds: 60), "serve must exit on signal \(signal)")

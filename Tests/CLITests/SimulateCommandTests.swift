@@ -13,7 +13,10 @@ import TicktapeTestSupport
     }
 
     @Test func badFlagsExitWith2AndOneLine() async throws {
-        for flags in [["--rate", "0"], ["--symbols", "0"], ["--chaos", "nonsense 1"], ["--port", "70000"]] {
+        for flags in [
+            ["--rate", "0"], ["--symbols", "0"], ["--chaos", "nonsense 1"], ["--port", "70000"],
+            ["--client-buffer", "0"], ["--client-buffer", "lots"], ["--unwritable-timeout", "0s"],
+        ] {
             let result = try await runTicktape(["simulate"] + flags)
             #expect(result.status == 2, "\(flags)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(flags): \(result.stderr)")
@@ -49,6 +52,7 @@ import TicktapeTestSupport
         }
         let status = try #require(report["status"] as? [String: Any])
         #expect(status["connections"] as? Int == 1)
+        #expect(status["clients_closed_budget"] as? Int == 0 && status["clients_closed_unwritable"] as? Int == 0)
 
         let (code, stdout) = await simulator.stop(signal: SIGINT)
         #expect(code == 0)

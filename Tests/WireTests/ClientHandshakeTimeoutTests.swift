@@ -34,6 +34,27 @@ import Testing
         #expect(await log.epochs.isEmpty)
         #expect(await log.events.last == .stopped(epochs: 0))
     }
+
+    /// The deadline covers the whole connect: one that passes before TCP has even connected (as
+    /// on a loaded machine) is a handshake failure too, not a connect failure.
+    @Test func aDeadlinePassingDuringTheTCPConnectIsAHandshakeFailure() async throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let url = try WebSocketURL("ws://127.0.0.1:\(listener.port)/websocket/v1")
+        var options = WebSocketClient.Options()
+        options.handshakeTimeout = .nanoseconds(1)
+        for _ in 0..<10 {
+            do {
+                _ = try await WebSocketClient.connect(url: url, options: options)
+                Issue.record("nobody answered the upgrade: connect must fail")
+            } catch let error as WebSocketClientError {
+                guard case .handshakeFailed = error else {
+                    Issue.record("expected a handshake failure, got \(error)")
+                    return
+                }
+            }
+        }
+    }
 }
 
 /// A listening socket on 127.0.0.1 that never accepts: connects complete in the kernel, nothing

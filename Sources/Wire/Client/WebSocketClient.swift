@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import Primitives
 
 /// Opens client WebSocket connections (RFC 6455) over TCP or TLS.
 ///
@@ -70,6 +71,9 @@ public enum WebSocketClient {
             lowWatermark: options.lowWatermark,
             highWatermark: options.highWatermark
         )
+        // Set when the handshake deadline closed the channel: then even a TCP connect that had
+        // not finished yet failed because the whole connect took too long.
+        let deadlinePassed = Locked(false)
         let upgrade: EventLoopFuture<ClientUpgradeOutcome>
         do {
             upgrade = try await ClientBootstrap(group: options.group)
@@ -93,6 +97,7 @@ public enum WebSocketClient {
                             refused: { channel in .refused(try NIOAsyncChannel(wrappingChannelSynchronously: channel)) }
                         )
                         let deadline = channel.eventLoop.scheduleTask(in: options.handshakeTimeout) {
+                            deadlinePassed.withLock { $0 = true }
                             channel.close(promise: nil)
                         }
                         outcome.whenComplete { _ in deadline.cancel() }
@@ -102,6 +107,11 @@ public enum WebSocketClient {
         } catch let error as WebSocketClientError {
             throw error
         } catch {
+            if deadlinePassed.withLock({ $0 }) {
+                throw WebSocketClientError.handshakeFailed(
+                    "no complete handshake within \(options.handshakeTimeout.nanoseconds / 1_000_000) ms"
+                )
+            }
             throw WebSocketClientError.connectFailed(String(describing: error))
         }
         let outcome: ClientUpgradeOutcome

@@ -22,7 +22,12 @@ public struct WebSocketClientConnection: Sendable {
         _ body: (WebSocketInbound, WebSocketWriter) async throws -> Result
     ) async throws -> Result {
         try await self.channel.executeThenClose { inbound, outbound in
-            let writer = WebSocketWriter(outbound: outbound, masks: true, clock: self.clock)
+            let writer = WebSocketWriter(
+                outbound: outbound,
+                eventLoop: self.channel.channel.eventLoop,
+                masks: true,
+                clock: self.clock
+            )
             return try await body(WebSocketInbound(stream: inbound, writer: writer), writer)
         }
     }

@@ -7,7 +7,8 @@ public enum WebSocketClientError: Error, CustomStringConvertible, Equatable, Sen
     /// The server answered the upgrade with a non-101 status, e.g. 429 (too many connects),
     /// 401/403 (bad JWT). `body` is the start of the response body.
     case upgradeRejected(status: Int, body: String)
-    /// TLS or the WebSocket handshake failed after TCP connected.
+    /// TLS or the WebSocket handshake failed after TCP connected, or the whole connect outlasted
+    /// ``WebSocketClient/Options/handshakeTimeout`` (whatever stage it was in).
     case handshakeFailed(String)
 
     public var description: String {

@@ -1,8 +1,11 @@
+import NIOCore
+
 /// A `ws://` or `wss://` URL, split into what the connection needs.
 ///
 /// Parsed by hand (no Foundation) so that IPv6 literals, default ports and the `Host` header
 /// are exactly as RFC 6455 §3 and RFC 7230 §5.4 want them. User info (`user:pass@`) is refused:
-/// credentials in a URL would end up in the tape's session row.
+/// credentials in a URL would end up in the tape's session row; the refusal (like every error
+/// about a URL) quotes the URL with its password redacted (``redacting(_:)``).
 public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     /// `wss` (TLS) or `ws`.
     public var isSecure: Bool
@@ -14,6 +17,37 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     public var pathAndQuery: String
 
     public init(_ string: String) throws(WebSocketClientError) {
+        do {
+            try self.init(parsing: string)
+        } catch .invalidURL(_, let reason) {
+            throw .invalidURL(Self.redacting(string), reason: reason)
+        }
+    }
+
+    /// A URL as it may be shown (terminal, log, error, tape): the password of its user info
+    /// replaced by `***` (`ws://user:***@host/…`), or the whole user info when it has no `:`
+    /// (a bare token). Conservative: the user info runs to the last `@` of the URL, so that a
+    /// password containing `/`, `?` or `#` is hidden too. URLs without `@` are returned as given.
+    public static func redacting(_ url: String) -> String {
+        let start = url.range(of: "://")?.upperBound ?? url.startIndex
+        guard let at = url[start...].lastIndex(of: "@") else { return url }
+        let userinfo = url[start..<at]
+        let shown = userinfo.firstIndex(of: ":").map { "\(userinfo[..<$0]):***" } ?? "***"
+        return String(url[..<start]) + shown + String(url[at...])
+    }
+
+    /// Whether the host is a loopback address: `localhost`, 127.0.0.0/8 or ::1 (also written as
+    /// an IPv4-mapped 127.x address). Plain `ws://` may carry a bearer token only there.
+    public var hostIsLoopback: Bool {
+        let host = self.host.lowercased()
+        if host == "localhost" || host == "localhost." { return true }
+        guard let address = try? SocketAddress(ipAddress: host, port: 0), let text = address.ipAddress else {
+            return false
+        }
+        return text.hasPrefix("127.") || text == "::1" || text.hasPrefix("::ffff:127.")
+    }
+
+    private init(parsing string: String) throws(WebSocketClientError) {
         let lower = string.lowercased()
         let rest: Substring
         if lower.hasPrefix("wss://") {

@@ -10,21 +10,35 @@ import Primitives
 /// just before it is written: the recorder uses it to put every outbound frame on the tape
 /// (direction out), automatic pongs and close replies included. Once a close frame has been sent,
 /// further data frames throw ``WebSocketWriterError/closeAlreadySent``.
+///
+/// A write returns once the channel's event loop has taken the frames, so the writer's
+/// writability is up to date before the caller sends again: a caller that sends in a loop waits
+/// while the socket is unwritable instead of piling frames up in the channel's buffer.
 public struct WebSocketWriter: Sendable {
     /// Called with each outbound message before it is written; an error aborts the write.
     public typealias Observer = @Sendable (WebSocketMessage) async throws -> Void
 
     private let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
+    private let eventLoop: any EventLoop
     private let masks: Bool
     private let clock: WireClock
     private let closeState: Locked<Bool>
     private var observer: Observer?
 
-    init(outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>, masks: Bool, clock: WireClock) {
+    /// `closeState` is shared with whatever else may send the connection's close frame (the
+    /// server's unwritable watchdog), so that no data frame follows it.
+    init(
+        outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
+        eventLoop: any EventLoop,
+        masks: Bool,
+        clock: WireClock,
+        closeState: Locked<Bool> = Locked(false)
+    ) {
         self.outbound = outbound
+        self.eventLoop = eventLoop
         self.masks = masks
         self.clock = clock
-        self.closeState = Locked(false)
+        self.closeState = closeState
     }
 
     /// A writer that reports every outbound message to `observer` (shares the close state).
@@ -60,6 +74,7 @@ public struct WebSocketWriter: Sendable {
         for data in binaries { try await self.observe(opcode: .binary, rsv: 0, data: data) }
         let frames = binaries.map { self.frame(fin: true, opcode: .binary, rsv: 0, data: $0) }
         try await self.outbound.write(contentsOf: frames)
+        try await self.settle()
     }
 
     /// Sends a ping frame (payload at most 125 bytes, RFC 6455 §5.5).
@@ -93,6 +108,16 @@ public struct WebSocketWriter: Sendable {
         }
         try await self.observe(opcode: opcode, rsv: rsv, data: data)
         try await self.outbound.write(self.frame(fin: fin, opcode: opcode, rsv: rsv, data: data))
+        try await self.settle()
+    }
+
+    /// Waits until the event loop has run what was just written. A write reaches the channel as
+    /// a task on its event loop, and NIO's async writer hears that the channel became unwritable
+    /// only when that task has run. A sender that did not wait would run ahead of the loop: its
+    /// writes would queue up there and then all land in the channel's buffer, far past the high
+    /// watermark, and the socket would stay unwritable until the peer had read every one of them.
+    private func settle() async throws {
+        try await self.eventLoop.submit {}.get()
     }
 
     /// Answers a peer's close (echoing its status code, RFC 6455 §5.5.1). The peer may already

@@ -5,8 +5,11 @@ import Upbit
 /// One exchange connection's three tasks and how they end.
 ///
 /// - requests: reads client messages, answers them and replaces the subscription;
-/// - pump: takes the source's events into the bounded outbox (never waits for the client);
-/// - writer: writes queued frames in order (honouring chaos due times) and reports each.
+/// - pump: takes the source's events into the bounded outbox (waits for the client only when the
+///   source asks for it, ``MarketSource/waitsForSlowClients``);
+/// - writer: writes queued frames in order (honouring chaos due times) and reports each;
+/// - and a watch on the outbox that ends the connection on an overflow, whichever task caused it
+///   (the reader keeps reading meanwhile, so that the client's close answer is still seen).
 ///
 /// The first task to finish decides the ending; a graceful one drains the queue, sends the close
 /// frame and waits for the client's answer, all within ``UpbitExchangeHandler/Options/closeTimeout``.
@@ -19,7 +22,10 @@ struct ExchangeConnection: Sendable {
     private enum Exit: Sendable {
         case clientGone
         case disconnect(code: UInt16, reason: String, abrupt: Bool)
-        case slowConsumer
+        /// The outbox refused a frame: too many market frames or too many bytes waiting.
+        case overflow(OutboxOverflow)
+        /// The overflow watch ended without one.
+        case noOverflow
         case sourceEnded
         case writeFailed
         case drained
@@ -41,6 +47,7 @@ struct ExchangeConnection: Sendable {
             group.addTask { await self.readRequests(inbound) }
             group.addTask { await self.pump(events) }
             group.addTask { await self.writeFrames() }
+            group.addTask { await self.outbox.overflowed().map(Exit.overflow) ?? .noOverflow }
             var closing: (code: UInt16, reason: String)?
             var closeStarted = false
             func startClose(_ code: UInt16, _ reason: String) {
@@ -87,11 +94,12 @@ struct ExchangeConnection: Sendable {
                     beginClosing(code, reason, drain: true)
                 case .sourceEnded:
                     beginClosing(1001, "going away", drain: true)
-                case .slowConsumer:
-                    beginClosing(1008, "slow consumer", drain: false)
+                case .overflow(let overflow):
+                    if closing == nil { self.counters.countOverBudget() }
+                    beginClosing(1008, overflow.reason, drain: false)
                 case .drained:
                     if let closing { startClose(closing.code, closing.reason) }
-                case .closeSent:
+                case .closeSent, .noOverflow:
                     continue  // the client's answer ends `readRequests` (.clientGone)
                 case .timeout:
                     self.outbox.finish()
@@ -109,15 +117,18 @@ struct ExchangeConnection: Sendable {
         do {
             for try await message in inbound where message.opcode == .text || message.opcode == .binary {
                 guard limiter.tryAcquire(now: self.options.clock.monotonicNanos()) else {
-                    self.outbox.reply(.reply(ExchangePayloads.tooManyRequests, type: "error"))
+                    // Counted like every other reply: a client that floods and never reads
+                    // fills its budget and is closed (the overflow watch ends the connection),
+                    // instead of growing the server.
+                    _ = self.outbox.reply(.reply(ExchangePayloads.tooManyRequests, type: "error"))
                     continue
                 }
                 let bytes = Array(message.payload.readableBytesView)
                 if bytes.elementsEqual("PING".utf8) {
-                    self.outbox.reply(.reply(ExchangePayloads.statusUp, type: "status"))
+                    _ = self.outbox.reply(.reply(ExchangePayloads.statusUp, type: "status"))
                     continue
                 }
-                await self.handle(request: bytes)
+                _ = await self.handle(request: bytes)
             }
         } catch {
             // A broken or oversize inbound ends the connection like a close.
@@ -131,8 +142,8 @@ struct ExchangeConnection: Sendable {
             switch event {
             case .message(let message):
                 if waits { await self.outbox.waitForRoom() }
-                guard self.outbox.offer(message, now: self.options.clock.monotonicNanos()) else {
-                    return .slowConsumer
+                if let overflow = self.outbox.offer(message, now: self.options.clock.monotonicNanos()) {
+                    return .overflow(overflow)
                 }
             case .disconnectAll(let code, let reason, let abrupt):
                 return .disconnect(code: code, reason: reason, abrupt: abrupt)
@@ -162,6 +173,7 @@ struct ExchangeConnection: Sendable {
             } catch {
                 return .writeFailed
             }
+            self.outbox.written(bytes: batch.reduce(0) { $0 + $1.payload.count })
             for frame in batch {
                 index += 1
                 self.counters.sent()
@@ -183,24 +195,22 @@ struct ExchangeConnection: Sendable {
 
     // MARK: - Requests
 
-    private func handle(request bytes: [UInt8]) async {
+    /// Answers one request; the outbox overflow, if queuing its answer overflowed.
+    private func handle(request bytes: [UInt8]) async -> OutboxOverflow? {
         let request: UpbitSubscription
         do {
             request = try UpbitSubscription.parse(bytes)
         } catch {
-            self.outbox.reply(.reply(error.errorPayload(), type: "error"))
-            return
+            return self.outbox.reply(.reply(error.errorPayload(), type: "error"))
         }
         if request.needsPrivateEndpoint {
             guard self.request.path == self.options.privatePath else {
                 let message = "myOrder and myAsset need the private endpoint \(self.options.privatePath)"
-                self.outbox.reply(.reply(ExchangePayloads.invalidAuth(message), type: "error"))
-                return
+                return self.outbox.reply(.reply(ExchangePayloads.invalidAuth(message), type: "error"))
             }
             guard self.hasBearerToken else {
                 let message = "the private endpoint needs an Authorization: Bearer header"
-                self.outbox.reply(.reply(ExchangePayloads.invalidAuth(message), type: "error"))
-                return
+                return self.outbox.reply(.reply(ExchangePayloads.invalidAuth(message), type: "error"))
             }
         }
         let current = self.outbox.subscription
@@ -214,11 +224,12 @@ struct ExchangeConnection: Sendable {
                     OutboundFrame(payload: payload, type: wanted.type, code: wanted.code, streamType: .snapshot)
                 )
             }
-            self.outbox.install(subscription, snapshots: snapshots, now: self.options.clock.monotonicNanos())
+            let now = self.options.clock.monotonicNanos()
+            if let overflow = self.outbox.install(subscription, snapshots: snapshots, now: now) { return overflow }
             await self.source.subscribed()
         } else if let format = request.format, let current {
             // A LIST_SUBSCRIPTIONS request with a format switches the running streams to it.
-            self.outbox.install(ActiveSubscription(current.request, format: format), snapshots: [], now: 0)
+            _ = self.outbox.install(ActiveSubscription(current.request, format: format), snapshots: [], now: 0)
         }
         if request.listSubscriptions {
             let now = self.outbox.subscription
@@ -228,8 +239,9 @@ struct ExchangeConnection: Sendable {
                 current: now?.request.types ?? [],
                 keys: keys
             )
-            self.outbox.reply(.reply(reply, type: "list"))
+            return self.outbox.reply(.reply(reply, type: "list"))
         }
+        return nil
     }
 
     private var hasBearerToken: Bool {

@@ -44,7 +44,8 @@ public protocol MarketSource: Sendable {
     /// of closing it (1008 "slow consumer"). True for a tape served at `max` speed, which runs
     /// "as fast as the slowest listener takes the frames" (`ServeSpeed.max`): the wait then
     /// reaches the source through its listener buffer. False (the default) for live-paced sources,
-    /// which never wait for anyone.
+    /// which never wait for anyone. The wait is bounded by the server: a client whose socket stays
+    /// unwritable past ``WebSocketServerConfiguration/unwritableTimeout`` is closed.
     var waitsForSlowClients: Bool { get }
 }
 

@@ -43,6 +43,8 @@ public final class ExchangeCounters: Sendable {
         var open = 0
         var total = 0
         var framesSent: Int64 = 0
+        var closedOverBudget = 0
+        var peakQueuedBytes = 0
     }
 
     private let counts = Locked(Counts())
@@ -55,6 +57,19 @@ public final class ExchangeCounters: Sendable {
     public var totalConnections: Int { self.counts.withLock { $0.total } }
     /// Data frames written so far, all connections together.
     public var framesSent: Int64 { self.counts.withLock { $0.framesSent } }
+
+    /// Connections closed with 1008 because what waited for them passed their budget: the byte
+    /// budget (``UpbitExchangeHandler/Options/byteBudget``) or the market frame cap
+    /// (``UpbitExchangeHandler/Options/bufferCapacity``).
+    public var closedOverBudget: Int { self.counts.withLock { $0.closedOverBudget } }
+    /// The most bytes that ever waited for one connection (queued or being written), over all
+    /// connections so far: the server's own accounting, never above the byte budget unless a
+    /// single frame was larger.
+    public var peakQueuedBytes: Int { self.counts.withLock { $0.peakQueuedBytes } }
+
+    func countOverBudget() { self.counts.withLock { $0.closedOverBudget += 1 } }
+
+    func queued(peak: Int) { self.counts.withLock { $0.peakQueuedBytes = max($0.peakQueuedBytes, peak) } }
 
     /// Counts an accepted connection and returns its number (1, 2, 3 …).
     func opened() -> Int {

@@ -29,6 +29,12 @@ import Upbit
 /// - A slow client never blocks the source: at most ``Options/bufferCapacity`` market frames
 ///   wait per connection; past that the queue is dropped and the client closed with 1008
 ///   "slow consumer".
+/// - One connection never costs more than ``Options/byteBudget`` bytes of queued frames: market
+///   data, snapshots and replies (rate-limit errors included) all count, until written; past it
+///   the client is closed with 1008 "send queue over budget". Both closes are counted in
+///   ``ExchangeCounters/closedOverBudget``. (A source that waits for slow clients waits for
+///   room in both bounds instead; a client that stops reading altogether is closed by the
+///   server's unwritable deadline, ``WebSocketServerConfiguration/unwritableTimeout``.)
 ///
 /// An abrupt end is signalled to ``WebSocketServer`` by throwing ``ExchangeConnectionAbort``
 /// (the server then closes the channel without a close frame and reports it to
@@ -38,6 +44,11 @@ public struct UpbitExchangeHandler: WebSocketServerHandler {
     public struct Options: Sendable {
         /// Market frames that may wait for one slow client before it is closed (1008).
         public var bufferCapacity = 8_192
+        /// Bytes that may wait for one client, everything it is sent counted (default 8 MiB:
+        /// about 8192 typical Upbit frames, so the frame cap usually binds first for market data,
+        /// while replies and oversized orderbooks cannot grow a connection past it). Past it the
+        /// client is closed (1008).
+        public var byteBudget = 8 << 20
         /// The per-connection limit on client messages (default Upbit's 5/s and 100/min).
         public var messageLimiter = RateLimiter.upbitMessages()
         /// The clock of the rate limiter and of chaos delays.
@@ -86,11 +97,14 @@ public struct UpbitExchangeHandler: WebSocketServerHandler {
             outbound: outbound,
             outbox: ConnectionOutbox(
                 capacity: self.options.bufferCapacity,
+                byteBudget: self.options.byteBudget,
                 faults: ConnectionFaults(spec: self.options.faults, seed: seed)
             )
         )
         let events = await self.source.events()
-        if case .abort(let reason) = await connection.run(inbound: inbound, events: events) {
+        let outcome = await connection.run(inbound: inbound, events: events)
+        self.counters.queued(peak: connection.outbox.peakQueuedBytes)
+        if case .abort(let reason) = outcome {
             throw ExchangeConnectionAbort(connection: id, reason: reason)
         }
     }

@@ -56,6 +56,7 @@ public final class RecordingRun: Sendable {
         var recorder = configuration.recorder
         var scrubber: SecretScrubber?
         if let credentials = configuration.credentials {
+            try UpbitCredentials.checkTransport(recorder.url)
             let secrets = SecretScrubber(secrets: [credentials.secretKey, credentials.accessKey])
             recorder.url = UpbitCredentials.privateEndpoint(for: recorder.url)
             recorder.headers = {

@@ -6,6 +6,9 @@ public enum RecordingError: Error, CustomStringConvertible, Sendable {
     case tape(TapeError)
     /// `--private` without `UPBIT_ACCESS_KEY`/`UPBIT_SECRET_KEY` (the names missing).
     case missingCredentials([String])
+    /// `--private` over plain `ws://` to a host that is not loopback: the bearer token would
+    /// cross the network in clear. Carries the URL as shown (no user info).
+    case privateNeedsTLS(String)
     /// The TLS context (system trust roots) could not be built.
     case tls(String)
     /// The recorder failed for another reason.
@@ -16,6 +19,9 @@ public enum RecordingError: Error, CustomStringConvertible, Sendable {
         case .tape(let error): error.description
         case .missingCredentials(let names):
             "--private needs \(names.joined(separator: " and ")) in the environment"
+        case .privateNeedsTLS(let url):
+            "--private sends a bearer token and needs wss:// (plain ws:// only to a loopback host: "
+                + "127.0.0.0/8, ::1, localhost), got \(url)"
         case .tls(let reason): "cannot set up TLS: \(reason)"
         case .recorder(let reason): "recorder failed: \(reason)"
         }
@@ -25,7 +31,7 @@ public enum RecordingError: Error, CustomStringConvertible, Sendable {
     public var isBadInput: Bool {
         switch self {
         case .tape(let error): error.isBadInput
-        case .missingCredentials: true
+        case .missingCredentials, .privateNeedsTLS: true
         case .tls, .recorder: false
         }
     }

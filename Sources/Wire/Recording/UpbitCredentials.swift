@@ -33,6 +33,13 @@ public struct UpbitCredentials: Sendable {
         return ("Authorization", "Bearer " + token, token)
     }
 
+    /// Refuses to send credentials in clear: a private stream needs `wss://`, except to a
+    /// loopback host (127.0.0.0/8, ::1, `localhost`), where nothing crosses the network. Checked
+    /// before any connection is made.
+    public static func checkTransport(_ url: WebSocketURL) throws(RecordingError) {
+        guard url.isSecure || url.hostIsLoopback else { throw .privateNeedsTLS(url.description) }
+    }
+
     /// The private endpoint for `url`: Upbit's public path `/websocket/v1` becomes
     /// `/websocket/v1/private` (reference §1); any other path is kept as given.
     public static func privateEndpoint(for url: WebSocketURL) -> WebSocketURL {

@@ -3,9 +3,14 @@ import Primitives
 import Upbit
 
 /// The per-connection handler `ticktape serve` runs over `source`: the Upbit protocol
-/// (requests, snapshots, formats, PING, errors) shared with `ticktape simulate`.
-public func makeServeHandler(source: some MarketSource) -> any WebSocketServerHandler {
-    UpbitExchangeHandler(source: source)
+/// (requests, snapshots, formats, PING, errors) shared with `ticktape simulate`. `counters`
+/// receive what `/status` reports about its connections.
+public func makeServeHandler(
+    source: some MarketSource,
+    options: UpbitExchangeHandler.Options = UpbitExchangeHandler.Options(),
+    counters: ExchangeCounters = ExchangeCounters()
+) -> any WebSocketServerHandler {
+    UpbitExchangeHandler(source: source, options: options, counters: counters)
 }
 
 /// Counts the WebSocket connections a handler is serving (the `clients` of `/status`).
@@ -36,11 +41,24 @@ private struct CountingHandler: WebSocketServerHandler {
     }
 }
 
-/// The `GET /status` answer of `ticktape serve`: ``TapeMarketStatus/json(tape:clients:)``.
-public func serveStatusReply(market: TapeMarket, clients: ConnectionCounter, tape: String) -> HTTPReply {
+/// The `GET /status` answer of `ticktape serve`:
+/// ``TapeMarketStatus/json(tape:clients:closedBudget:closedUnwritable:)``, with the clients the
+/// handler (`exchange`) and the server (`server`) closed to bound what one client costs.
+public func serveStatusReply(
+    market: TapeMarket,
+    clients: ConnectionCounter,
+    tape: String,
+    exchange: ExchangeCounters? = nil,
+    server: WebSocketServerCounters? = nil
+) -> HTTPReply {
     HTTPReply(
         status: .ok,
         contentType: "application/json",
-        body: market.status.json(tape: tape, clients: clients.current)
+        body: market.status.json(
+            tape: tape,
+            clients: clients.current,
+            closedBudget: exchange?.closedOverBudget ?? 0,
+            closedUnwritable: server?.closedUnwritable ?? 0
+        )
     )
 }

@@ -42,7 +42,10 @@ public struct TapeMarketOptions: Sendable {
 /// *cut*: its backlog is dropped and it gets one `disconnectAll(code: 1008, reason: "too slow …",
 /// abrupt: false)`, then its stream ends — its client reconnects and gets fresh snapshots rather
 /// than a silent gap. At `max` speed nobody is cut: the replay waits until every listener has
-/// room again (it runs as fast as the slowest client takes it) and pauses while none listens.
+/// room again (it runs as fast as the slowest client takes it) and pauses while none listens. A
+/// client that stops reading is not waited for forever: the server closes it once its socket has
+/// been unwritable for ``WebSocketServerConfiguration/unwritableTimeout``, its listener goes
+/// away, and the replay goes on for the others.
 ///
 /// **End.** Without `loop` the market stays up at the final state (snapshots still answered,
 /// no more events). With `loop` the next pass starts at once with cleared state; with

@@ -66,8 +66,10 @@ public struct TapeMarketStatus: Sendable, Equatable {
     /// `{"tape":…,"speed":"10","loop":false,"replay_disconnects":false,"started":true,
     /// "finished":false,"pass":1,"epoch":2,"position":{"epoch":2,"seq":41,"mono_ns":…} or null,
     /// "frames_sent":…,"disconnects":…,"streams":…,"clients":…,"listeners":…,"listeners_cut":…,
-    /// "failure":null}`.
-    public func json(tape: String, clients: Int) -> String {
+    /// "clients_closed_budget":…,"clients_closed_unwritable":…,"failure":null}`. The two
+    /// `clients_closed_*` figures are the server's (clients closed with 1008 for passing their
+    /// send budget, or for a socket unwritable past the deadline).
+    public func json(tape: String, clients: Int, closedBudget: Int = 0, closedUnwritable: Int = 0) -> String {
         var out: [UInt8] = []
         func key(_ name: String) {
             out.append(out.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
@@ -109,6 +111,10 @@ public struct TapeMarketStatus: Sendable, Equatable {
         raw("\(self.listeners)")
         key("listeners_cut")
         raw("\(self.listenersCut)")
+        key("clients_closed_budget")
+        raw("\(closedBudget)")
+        key("clients_closed_unwritable")
+        raw("\(closedUnwritable)")
         key("failure")
         if let failure = self.failure { JSONValue.writeString(failure, to: &out) } else { raw("null") }
         out.append(UInt8(ascii: "}"))

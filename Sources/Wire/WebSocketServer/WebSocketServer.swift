@@ -25,10 +25,15 @@ public struct WebSocketServer: Sendable {
         gate: (@Sendable (UpgradeRequest) -> UpgradeDecision)? = nil,
         status: (@Sendable () async -> HTTPReply)? = nil
     ) async throws -> WebSocketServer {
-        let clients = Locked(0)
-        let channel = try await ServerBootstrap(group: configuration.group)
+        let clients = configuration.counters.slots
+        var bootstrap = ServerBootstrap(group: configuration.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        if let size = configuration.socketSendBufferSize {
+            bootstrap = bootstrap.childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(size))
+        }
+        let channel =
+            try await bootstrap
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try Self.configureChild(channel, configuration: configuration, gate: gate, clients: clients)
@@ -53,10 +58,11 @@ public struct WebSocketServer: Sendable {
                     group.addTask {
                         do {
                             switch try await connection.get() {
-                            case .websocket(let channel, let request):
+                            case .websocket(let channel, let request, let closeState):
                                 try await Self.serveWebSocket(
                                     channel,
                                     request: request,
+                                    closeState: closeState,
                                     handler: handler,
                                     configuration
                                 )
@@ -80,11 +86,18 @@ public struct WebSocketServer: Sendable {
     private static func serveWebSocket(
         _ channel: NIOAsyncChannel<WebSocketMessage, WebSocketFrame>,
         request: UpgradeRequest,
+        closeState: Locked<Bool>,
         handler: some WebSocketServerHandler,
         _ configuration: WebSocketServerConfiguration
     ) async throws {
         try await channel.executeThenClose { inbound, outbound in
-            let writer = WebSocketWriter(outbound: outbound, masks: false, clock: configuration.clock)
+            let writer = WebSocketWriter(
+                outbound: outbound,
+                eventLoop: channel.channel.eventLoop,
+                masks: false,
+                clock: configuration.clock,
+                closeState: closeState
+            )
             try await handler.serve(
                 request,
                 inbound: WebSocketInbound(stream: inbound, writer: writer),
@@ -133,13 +146,26 @@ public struct WebSocketServer: Sendable {
                     try sync.addHandler(
                         MessageAssemblyHandler(maxMessageSize: configuration.maxMessageSize, isClient: false)
                     )
+                    let closeState = Locked(false)
+                    try sync.addHandler(
+                        UnwritableWatchdog(
+                            timeout: configuration.unwritableTimeout,
+                            grace: configuration.unwritableGrace,
+                            closeSent: closeState,
+                            counters: configuration.counters
+                        )
+                    )
                     let request = UpgradeRequest(
                         path: String(head.uri.prefix { $0 != "?" }),
                         uri: head.uri,
                         headers: head.headers,
                         remoteAddress: channel.remoteAddress
                     )
-                    return .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel), request)
+                    return .websocket(
+                        try NIOAsyncChannel(wrappingChannelSynchronously: channel),
+                        request,
+                        closeState: closeState
+                    )
                 }
             }
         )
@@ -154,10 +180,18 @@ public struct WebSocketServer: Sendable {
         let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
             configuration: .init(upgradeConfiguration: upgradeConfiguration)
         )
+        // The deadline holds until the request is really done: an upgrade that failed half-way
+        // (NIO fails it on a request body, for one) is closed at once, so that it frees its
+        // client slot instead of idling until the peer leaves.
+        let counters = configuration.counters
         let deadline = channel.eventLoop.scheduleTask(in: configuration.handshakeTimeout) {
+            counters.handshakeTimedOut()
             channel.close(promise: nil)
         }
-        negotiated.whenComplete { _ in deadline.cancel() }
+        negotiated.whenComplete { result in
+            deadline.cancel()
+            if case .failure = result { channel.close(promise: nil) }
+        }
         return negotiated
     }
 
@@ -188,6 +222,7 @@ public struct WebSocketServer: Sendable {
 
 /// What a server child channel became after the HTTP request.
 enum ServerConnection: Sendable {
-    case websocket(NIOAsyncChannel<WebSocketMessage, WebSocketFrame>, UpgradeRequest)
+    /// `closeState` is shared by the handler's writer and the unwritable watchdog.
+    case websocket(NIOAsyncChannel<WebSocketMessage, WebSocketFrame>, UpgradeRequest, closeState: Locked<Bool>)
     case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, refusal: HTTPReply?)
 }
