@@ -38,12 +38,12 @@ public struct FrameFacts: Sendable, Hashable {
     public var eventTime: Int64?
     /// The event time in Unix milliseconds, whatever unit it was sent in (see ``EventTimeUnit``):
     /// what every rule, window, estimate and check compares. Setting it stores milliseconds.
-    public var eventTimeMs: Int64? {
+    @inlinable public var eventTimeMs: Int64? {
         get { eventTime.map { EventTimeUnit(of: $0).milliseconds($0) } }
         set { eventTime = newValue }
     }
     /// The unit ``eventTime`` was sent in, told by its magnitude; nil without an event time.
-    public var eventTimeUnit: EventTimeUnit? { eventTime.map(EventTimeUnit.init(of:)) }
+    @inlinable public var eventTimeUnit: EventTimeUnit? { eventTime.map(EventTimeUnit.init(of:)) }
     /// SNAPSHOT or REALTIME (Upbit: `stream_type` / `st`); nil when the message has none.
     public var streamType: StreamType?
     /// A trade's exchange-assigned id (Upbit: `sequential_id` / `sid`): an exact integer (it
@@ -87,7 +87,7 @@ public enum EventTimeUnit: String, Sendable, Hashable, CaseIterable {
     public static let nanosecondFloor: Int64 = 100_000_000_000_000_000
 
     /// The unit of `time` by its magnitude. Negative and small values count as milliseconds.
-    public init(of time: Int64) {
+    @inlinable public init(of time: Int64) {
         if time >= Self.nanosecondFloor {
             self = .nanoseconds
         } else if time >= Self.microsecondFloor {
@@ -98,7 +98,7 @@ public enum EventTimeUnit: String, Sendable, Hashable, CaseIterable {
     }
 
     /// `time` (in this unit) in milliseconds, rounded down.
-    public func milliseconds(_ time: Int64) -> Int64 {
+    @inlinable public func milliseconds(_ time: Int64) -> Int64 {
         switch self {
         case .milliseconds: time
         case .microseconds: time / 1_000
