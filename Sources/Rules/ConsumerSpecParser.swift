@@ -33,7 +33,7 @@ public enum ConsumerSpecError: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 extension ConsumerSpec {
-    /// Upbit candle intervals (reference §3: candle.1s|1m|3m|5m|10m|15m|30m|60m|240m).
+    /// Upbit candle intervals (Upbit's documentation: candle.1s|1m|3m|5m|10m|15m|30m|60m|240m).
     static let candleTypes: Set<String> = [
         "candle.1s", "candle.1m", "candle.3m", "candle.5m", "candle.10m", "candle.15m", "candle.30m",
         "candle.60m", "candle.240m",

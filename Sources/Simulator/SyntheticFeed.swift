@@ -12,7 +12,7 @@ public struct SyntheticMessage: Sendable, Equatable {
     public var eventTimeMs: Int64
     /// Always `.realtime` from ``SyntheticFeed/next()``; snapshots come from ``SyntheticFeed/snapshot(type:code:)``.
     public var streamType: StreamType
-    /// The payload, shaped exactly like Upbit's (reference §9), in the feed's format.
+    /// The payload, shaped exactly like Upbit's documented messages, in the feed's format.
     public var bytes: [UInt8]
 }
 
@@ -24,7 +24,7 @@ public struct SyntheticMessage: Sendable, Equatable {
 /// market by a seeded random walk and writes a REALTIME payload with every DEFAULT field in the
 /// reference's order (or the SIMPLE keys). ``snapshot(type:code:)`` repeats the last message of a
 /// stream as SNAPSHOT, so its idempotency key equals that REALTIME message's, as a re-subscription
-/// on Upbit would (reference §7). Every stream starts with a state generated before `startMs`, so
+/// on Upbit would. Every stream starts with a state generated before `startMs`, so
 /// a snapshot exists even before the stream's first REALTIME message.
 public struct SyntheticFeed: Sendable {
     /// The market codes, in order.

@@ -104,7 +104,7 @@ struct SyntheticMarket {
 
     /// One trade: a seeded random-walk step of a few ticks, a volume, a side, and the running totals.
     /// The trade time never goes backwards, so `sequential_id = trade_timestamp × 10000 + counter`
-    /// is unique per market (reference §3, trade: the 2024 samples' layout).
+    /// is unique per market (the layout of Upbit's 2024 trade samples).
     mutating func trade(rng: inout SplitMix64, atMs: Int64) {
         let ms = max(tradeMs, atMs - Int64(rng.below(50)))
         if tradeMs > 0 && CivilTime.days(ms) != CivilTime.days(tradeMs) { startDay() }

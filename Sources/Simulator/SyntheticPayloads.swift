@@ -1,4 +1,4 @@
-/// The public market payloads, written field by field in the order of the reference §9 examples
+/// The public market payloads, written field by field in the order of Upbit's documented examples
 /// (DEFAULT names, or SIMPLE keys from `UpbitFormat`). Number styles follow Upbit's: prices of
 /// ticker/trade closes and changes padded to 8 decimals (`100473000.00000000`), book and best
 /// prices plain (`100473000`), sizes trimmed (`0.43139478`).

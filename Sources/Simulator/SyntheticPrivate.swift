@@ -1,4 +1,4 @@
-/// The private-stream payloads (`myOrder`, `myAsset`), shaped like the reference §9 examples.
+/// The private-stream payloads (`myOrder`, `myAsset`), shaped like Upbit's documented examples.
 extension SyntheticFeed {
     /// The synthetic account's open order on one market: wait → trade (partial fills) → done, or cancel.
     struct Order {

@@ -1,6 +1,6 @@
 import Exchange
 
-/// `ticker`: the market's current state (reference §3).
+/// `ticker`: the market's current state (Upbit's WebSocket documentation).
 public struct UpbitTicker: Sendable, Hashable {
     public var code: String
     public var openingPrice, highPrice, lowPrice, tradePrice, prevClosingPrice: UpbitNumber
@@ -62,7 +62,7 @@ public struct UpbitTrade: Sendable, Hashable {
     }
 }
 
-/// `orderbook`: a full top-N book, never a delta (reference §3).
+/// `orderbook`: a full top-N book, never a delta (Upbit's WebSocket documentation).
 public struct UpbitOrderbook: Sendable, Hashable {
     /// One level, best first.
     public struct Unit: Sendable, Hashable {

@@ -1,5 +1,5 @@
 /// Upbit's two key spellings and the DEFAULT ↔ SIMPLE key tables of every message type
-/// (reference §3, from Upbit's docs and upbeat's `specs/websocket.yaml`).
+/// (from Upbit's docs and upbeat's `specs/websocket.yaml`).
 ///
 /// SIMPLE keys are only unique within one type (`ap` is `ask_price` in orderbook units but
 /// `avg_price` in myOrder; ticker's `trade_date` is `tdt`, trade's is `td`), so every table is per

@@ -1,8 +1,8 @@
 import Primitives
 
-/// A validated Upbit WebSocket request (reference §2): `[{ticket}, {type…}…, {format}?]`, or a
+/// A validated Upbit WebSocket request (Upbit's WebSocket documentation): `[{ticket}, {type…}…, {format}?]`, or a
 /// `{"method":"LIST_SUBSCRIPTIONS"}` query. The recorder sends it, serve and simulate parse what
-/// clients send and answer invalid requests with Upbit's error names (reference §4).
+/// clients send and answer invalid requests with Upbit's error names (Upbit's WebSocket documentation).
 public struct UpbitSubscription: Sendable, Equatable {
     /// The `format` object's values (2025-07-07: the `*_LIST` variants deliver JSON arrays).
     public enum Format: String, Sendable, CaseIterable {
@@ -49,7 +49,7 @@ public struct UpbitSubscription: Sendable, Equatable {
             return codes.map(UpbitScanner.stripDepthSuffix).filter { seen.insert($0).inserted }
         }
 
-        /// The orderbook depth Upbit sends for `code` (reference §2): its `.N` when N is 1, 5, 15
+        /// The orderbook depth Upbit sends for `code` (Upbit's WebSocket documentation): its `.N` when N is 1, 5, 15
         /// or 30, otherwise (no suffix, or an unsupported N) the default 30.
         public static func depth(of code: String) -> Int {
             guard let dot = code.lastIndex(of: "."), let n = Int(code[code.index(after: dot)...]),
@@ -110,7 +110,7 @@ public struct UpbitSubscription: Sendable, Equatable {
         return JSONValue.array(items).serialized()
     }
 
-    /// The LIST_SUBSCRIPTIONS reply for the subscriptions `current` (reference §2):
+    /// The LIST_SUBSCRIPTIONS reply for the subscriptions `current` (Upbit's WebSocket documentation):
     /// `{"method":"LIST_SUBSCRIPTIONS","result":[{"type":…,"codes":[…],"level":…}],"ticket":…}`,
     /// SIMPLE keys when `keys` is `.simple`. `level` is given for orderbooks (default 0).
     public static func listReply(ticket: String, current: [TypeRequest], keys: UpbitFormat.Format) -> [UInt8] {
@@ -128,7 +128,7 @@ public struct UpbitSubscription: Sendable, Equatable {
     }
 }
 
-/// A request Upbit would refuse, with its documented error name (reference §4).
+/// A request Upbit would refuse, with its documented error name (Upbit's WebSocket documentation).
 public struct UpbitRequestError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Upbit's error names for request problems.
     public enum Name: String, Sendable, CaseIterable {

@@ -1,7 +1,7 @@
 import Primitives
 
 extension UpbitSubscription {
-    /// Parses and validates a client request as Upbit would (reference §2, §4); the first problem
+    /// Parses and validates a client request as Upbit would (Upbit's WebSocket documentation); the first problem
     /// found, in request order, is the error:
     /// - not JSON, not an array, an element that is not an object, a non-string ticket or type,
     ///   `codes` that is not an array of strings, `codes` on myAsset, a non-boolean flag → WRONG_FORMAT;
@@ -12,7 +12,7 @@ extension UpbitSubscription {
     ///   only-flags set, or an object that is none of ticket/type/format/method → INVALID_PARAM.
     ///
     /// Both flag spellings are accepted (`is_only_snapshot` and `isOnlySnapshot`): clients in the
-    /// wild send either (reference §2). `level` may be a number or a numeric string.
+    /// wild send either (Upbit's WebSocket documentation). `level` may be a number or a numeric string.
     public static func parse(_ bytes: some Collection<UInt8>) throws(UpbitRequestError) -> UpbitSubscription {
         let root: JSONValue
         do {

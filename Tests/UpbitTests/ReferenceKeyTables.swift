@@ -1,4 +1,4 @@
-/// The DEFAULT → SIMPLE tables of reference §3 (and §2 for list replies), extracted from the
+/// The DEFAULT → SIMPLE tables of Upbit's WebSocket documentation (and those of list replies), extracted from the
 /// reference text independently of the module's own tables.
 enum ReferenceKeyTables {
     static let tables: [(table: String, pairs: [(String, String)])] = [

@@ -39,7 +39,7 @@ struct ClientPipelineSetup: Sendable {
         )
         var headers = HTTPHeaders()
         // NIO's typed upgrade handler adds only Connection/Upgrade/Sec-WebSocket-*; servers and
-        // CDNs answer 400 without Host (RFC 7230 §5.4, network guide pitfall 2).
+        // CDNs answer 400 without Host (RFC 7230 §5.4).
         headers.add(name: "Host", value: self.url.hostHeader)
         headers.add(contentsOf: self.headers)
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: self.url.pathAndQuery, headers: headers)

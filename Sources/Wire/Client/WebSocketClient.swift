@@ -7,7 +7,7 @@ import Primitives
 
 /// Opens client WebSocket connections (RFC 6455) over TCP or TLS.
 ///
-/// Pipeline after the upgrade (network guide §3):
+/// Pipeline after the upgrade:
 /// `[NIOSSLClientHandler] → WebSocketFrameEncoder → WebSocketFrameDecoder → FrameStamper →
 /// MessageAssemblyHandler → NIOAsyncChannel`. The NIOAsyncChannel's watermarks bound how many
 /// messages wait for the consumer; past the high watermark NIO stops reading the socket, so a

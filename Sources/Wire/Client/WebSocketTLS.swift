@@ -3,7 +3,7 @@ import NIOSSL
 
 /// A client TLS context, built once and reused for every reconnect.
 ///
-/// `NIOSSLContext` creation parses the whole CA bundle, so it is expensive (network guide §6.9);
+/// `NIOSSLContext` creation parses the whole CA bundle, so it is expensive;
 /// keep one of these for the life of a recorder. Verification is always full (chain and host
 /// name); TLS 1.2 is the minimum (swift-nio-ssl's default would allow 1.0).
 public struct WebSocketTLS: Sendable {

@@ -3,7 +3,7 @@ import NIOWebSocket
 
 /// The inbound messages of one connection, answering the peer's control frames on the way.
 ///
-/// NIO answers neither pings nor closes (network guide, pitfall 5). This sequence does, in
+/// NIO answers neither pings nor closes. This sequence does, in
 /// "record first, then reply" order: a ping is handed to the consumer first and its pong is sent
 /// when the consumer asks for the next message; likewise a peer's close is answered (unless we
 /// closed first) and then the sequence ends. Text `PING` messages are ordinary data: left to the

@@ -1,6 +1,6 @@
 import Upbit
 
-/// What one connection is subscribed to, derived from its last request (reference §2: "a new
+/// What one connection is subscribed to, derived from its last request (Upbit's documentation: "a new
 /// request replaces the previous subscription set; it does not add to it").
 ///
 /// Pure state: the handler asks it which live messages pass (and at which orderbook depth) and
@@ -22,12 +22,12 @@ struct ActiveSubscription: Sendable, Equatable {
 
     /// The request as sent (LIST_SUBSCRIPTIONS reports its type objects).
     let request: UpbitSubscription
-    /// The connection's format (reference §2: it applies to the whole connection).
+    /// The connection's format (Upbit's documentation: it applies to the whole connection).
     let format: UpbitSubscription.Format
     /// Key spelling of everything sent from now on.
     var keys: UpbitFormat.Format { self.format.keys }
     /// `JSON_LIST` / `SIMPLE_LIST`: each message goes out as a one-element JSON array (how Upbit
-    /// batches items per frame is undocumented, reference §11).
+    /// batches items per frame is undocumented).
     var wrapsInList: Bool { self.format == .jsonList || self.format == .simpleList }
     /// Live streams, with the orderbook depth asked for (nil for other types).
     private let realtime: [StreamKey: Int?]
@@ -55,7 +55,7 @@ struct ActiveSubscription: Sendable, Equatable {
                 let depth: Int? = t.type == "orderbook" && asked < 30 ? asked : nil
                 guard seen.insert(key).inserted else { continue }
                 if !t.isOnlySnapshot { realtime[key] = .some(depth) }
-                // Private streams are REALTIME only (reference §3: myAsset "REALTIME only",
+                // Private streams are REALTIME only (Upbit's documentation: myAsset "REALTIME only",
                 // myOrder "in practice REALTIME").
                 if !t.isOnlyRealtime && !isPrivate {
                     snapshots.append(SnapshotRequest(type: t.type, code: market, depth: depth))

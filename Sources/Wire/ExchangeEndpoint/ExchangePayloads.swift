@@ -4,10 +4,10 @@ import Upbit
 /// The bytes an Upbit-like server writes besides market data, and the two rewrites a market
 /// message may need on its way to one connection.
 enum ExchangePayloads {
-    /// The keep-alive answer to a text `PING` (reference §1, option B).
+    /// The keep-alive answer to a text `PING` (one of the two documented keep-alives).
     static let statusUp: [UInt8] = Array(#"{"status":"UP"}"#.utf8)
 
-    /// `{"error":{"name":NAME,"message":MESSAGE}}`, Upbit's error shape (reference §4).
+    /// `{"error":{"name":NAME,"message":MESSAGE}}`, Upbit's error shape (Upbit's WebSocket documentation).
     static func error(name: String, message: String) -> [UInt8] {
         JSONValue.object([
             ("error", .object([("name", .string(name)), ("message", .string(message))]))
@@ -19,8 +19,8 @@ enum ExchangePayloads {
         error(name: "INVALID_AUTH", message: message)
     }
 
-    /// Over the per-connection message limit. Upbit documents no answer for this (reference §4,
-    /// §11); ticktape sends this error and ignores the request, so a client can see why.
+    /// Over the per-connection message limit. Upbit documents no answer for this;
+    /// ticktape sends this error and ignores the request, so a client can see why.
     static let tooManyRequests = error(
         name: "TOO_MANY_REQUESTS",
         message: "too many messages on this connection (limit 5/s and 100/min)"
@@ -60,7 +60,7 @@ enum ExchangePayloads {
     }
 
     /// An orderbook payload cut to its first `depth` units, with `total_ask_size`/`total_bid_size`
-    /// recomputed over the units kept (reference §9: "the totals are the sums of those N levels").
+    /// recomputed over the units kept (Upbit's documentation: "the totals are the sums of those N levels").
     /// Either key spelling. Returned unchanged when it has `depth` units or fewer, or cannot be
     /// parsed; totals that are not plain decimals keep their value.
     static func truncatingOrderbook(_ payload: [UInt8], depth: Int) -> [UInt8] {

@@ -7,18 +7,18 @@ import Upbit
 ///
 /// - Requests are parsed by `UpbitSubscription.parse`; a bad one gets Upbit's error message
 ///   (`NO_TICKET`, `NO_TYPE`, `NO_CODES`, `WRONG_FORMAT`, `INVALID_PARAM`) and changes nothing.
-/// - A valid request REPLACES the subscription and the connection's format (reference §2). It
+/// - A valid request REPLACES the subscription and the connection's format (Upbit's WebSocket documentation). It
 ///   gets one SNAPSHOT per requested (type, code) that has state, unless `isOnlyRealtime` /
 ///   `is_only_realtime`; then REALTIME messages of exactly its (type, code) pairs, unless
 ///   `isOnlySnapshot` / `is_only_snapshot`. Orderbook `.N` codes get N units with totals
 ///   recomputed; `level` is accepted and not applied (the sources have one price grouping).
-/// - Every data frame the server writes is BINARY, replies included (reference §1: data frames
+/// - Every data frame the server writes is BINARY, replies included (Upbit's documentation: data frames
 ///   are binary; pyupbit decodes every message as bytes). DEFAULT ↔ SIMPLE as asked; `*_LIST`
 ///   formats send one message per one-element array.
 /// - Text `PING` → `{"status":"UP"}`, once per PING; ping frames are answered with pongs.
 /// - LIST_SUBSCRIPTIONS → the list reply, in the connection's keys.
 /// - Client messages (requests and `PING`) are limited per connection to 5/s and 100/min
-///   (Upbit's limits). Upbit documents no answer (reference §4); ticktape sends
+///   (Upbit's limits). Upbit documents no answer; ticktape sends
 ///   `{"error":{"name":"TOO_MANY_REQUESTS",…}}` and ignores that message.
 /// - `myOrder`/`myAsset` only on `/websocket/v1/private` with an `Authorization: Bearer …`
 ///   header (the token is not verified), else `INVALID_AUTH`.

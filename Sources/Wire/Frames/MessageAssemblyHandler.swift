@@ -5,7 +5,7 @@ import NIOWebSocket
 ///
 /// Both upgraders are built with `enableAutomaticErrorHandling: false`: NIO's own handler would
 /// close the connection *before* the error reaches the `NIOAsyncChannel`, so the reading loop
-/// would end as if the peer had left normally (pitfall 4 of the network guide). Here a decoder
+/// would end as if the peer had left normally. Here a decoder
 /// or reassembly error sends the matching close frame (1009 for too large, 1002 otherwise; masked
 /// when we are the client, RFC 6455 §5.3), closes the channel and passes the error on, so the
 /// reading loop throws it.

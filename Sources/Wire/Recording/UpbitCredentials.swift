@@ -1,6 +1,6 @@
 import Upbit
 
-/// The API key pair for Upbit's private WebSocket endpoint (reference §5).
+/// The API key pair for Upbit's private WebSocket endpoint (Upbit's WebSocket documentation).
 ///
 /// The keys become a fresh JWT per connection, sent only in the upgrade request's
 /// `Authorization` header; they are never written to a tape.
@@ -41,7 +41,7 @@ public struct UpbitCredentials: Sendable {
     }
 
     /// The private endpoint for `url`: Upbit's public path `/websocket/v1` becomes
-    /// `/websocket/v1/private` (reference §1); any other path is kept as given.
+    /// `/websocket/v1/private` (Upbit's WebSocket documentation); any other path is kept as given.
     public static func privateEndpoint(for url: WebSocketURL) -> WebSocketURL {
         let query = url.pathAndQuery.firstIndex(of: "?").map { url.pathAndQuery[$0...] } ?? ""
         let path = url.pathAndQuery.dropLast(query.count)

@@ -11,7 +11,7 @@ import Primitives
 /// the request); every other request takes the HTTP fallback: `GET /status` is answered by the
 /// `status` closure, a plain GET on a WebSocket path gets 426, anything else 404. The `gate`
 /// decides each upgrade (e.g. 429 past 5 connects/s, as Upbit does). Each connection runs in a child
-/// of a discarding task group, so finished connections are not retained (network guide §6.13).
+/// of a discarding task group, so finished connections are not retained.
 public struct WebSocketServer: Sendable {
     private let channel: NIOAsyncChannel<EventLoopFuture<ServerConnection>, Never>
     private let configuration: WebSocketServerConfiguration
