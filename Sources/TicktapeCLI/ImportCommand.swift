@@ -52,6 +52,9 @@ struct ImportCommand: ParsableCommand {
             line.last == 0x0D ? line.dropLast() : line
         }
         if lines.last?.isEmpty == true { lines.removeLast() }
+        guard lines.contains(where: { !$0.isEmpty }) else {
+            throw CLIError.badInput("\(jsonl) is empty: nothing to import; nothing written")
+        }
         var source = from
         if source == .auto {
             let first = lines.first { !$0.isEmpty }.map { Array($0) } ?? []
@@ -131,14 +134,7 @@ struct ImportCommand: ParsableCommand {
             throw CLIError.badInput("\(jsonl) \(error); nothing written")
         }
         let profile = UpbitProfile()
-        let startedNs =
-            captured.lazy.compactMap { entry -> Int64? in
-                switch entry.content {
-                case .message(let payload, let received):
-                    received ?? profile.facts(of: payload).eventTimeMs.map { $0 &* 1_000_000 }
-                case .disconnect(let received): received
-                }
-            }.first ?? 0
+        let startedNs = CaptureImporter.startedNs(of: captured.map(\.content), profile: profile)
         let name = jsonl == "-" ? "stdin" : URL(fileURLWithPath: jsonl).lastPathComponent
         let importer: CaptureImporter
         do {

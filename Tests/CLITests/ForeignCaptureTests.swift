@@ -158,6 +158,7 @@ import TicktapeTestSupport
             (good + "\n" + good + "\n{\"localTimestamp\":\"2023-08-08T21:40:05Z\",\"mess\n", [], "line 3"),
             (Self.ticker(Self.t0, "SNAPSHOT", price: 1) + "\n[1,2]\n", [], "line 2"),
             (Self.ticker(Self.t0, "SNAPSHOT", price: 1) + "\n", ["--time-field", "recv"], "line 1"),
+            ("\n\n", [], "empty"),
         ]
         for (index, (text, flags, line)) in cases.enumerated() {
             let input = dir + "/bad\(index).jsonl"
