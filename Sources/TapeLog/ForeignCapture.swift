@@ -156,22 +156,11 @@ public enum ForeignCapture {
             }
         }
         guard k == u.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilTime.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return nil }
         return ns + fractionNs
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }
 
@@ -218,7 +207,7 @@ public final class CaptureImporter {
     public func add(_ line: CapturedLine) throws(TapeError) {
         switch line {
         case .message(let payload, let receivedNs):
-            let wall = receivedNs ?? eventTimeNs(payload) ?? lastWallNs
+            let wall = receivedNs ?? Self.eventTimeNs(payload, profile: profile) ?? lastWallNs
             let mono = advance(to: wall)
             if !open {
                 epoch += 1
@@ -280,7 +269,21 @@ public final class CaptureImporter {
         return lastMonoNs
     }
 
-    private func eventTimeNs(_ payload: [UInt8]) -> Int64? {
+    /// The session start of a capture: its first receive time, or the first message's own event
+    /// time when the capture has none (0 when neither is known).
+    public static func startedNs(of lines: [CapturedLine], profile: any ExchangeProfile) -> Int64 {
+        for line in lines {
+            switch line {
+            case .message(let payload, let received):
+                if let ns = received ?? eventTimeNs(payload, profile: profile) { return ns }
+            case .disconnect(let received):
+                if let received { return received }
+            }
+        }
+        return 0
+    }
+
+    private static func eventTimeNs(_ payload: [UInt8], profile: any ExchangeProfile) -> Int64? {
         guard let ms = profile.facts(of: payload).eventTimeMs else { return nil }
         let (ns, overflow) = ms.multipliedReportingOverflow(by: 1_000_000)
         return overflow ? nil : ns

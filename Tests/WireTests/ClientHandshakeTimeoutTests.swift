@@ -10,18 +10,7 @@ import Testing
     @Test func anUnansweredUpgradeFailsAfterTheHandshakeTimeoutAndTheRecorderRetries() async throws {
         let listener = try SilentListener()
         defer { listener.close() }
-        let url = try WebSocketURL("ws://127.0.0.1:\(listener.port)/websocket/v1")
-        var options = WebSocketClient.Options()
-        options.handshakeTimeout = .milliseconds(100)
-        do {
-            _ = try await WebSocketClient.connect(url: url, options: options)
-            Issue.record("nobody answered the upgrade: connect must fail")
-        } catch let error as WebSocketClientError {
-            guard case .handshakeFailed = error else {
-                Issue.record("expected a handshake failure, got \(error)")
-                return
-            }
-        }
+        try await expectHandshakeFailure(port: listener.port, timeout: .milliseconds(100))
 
         let log = RecordingLog()
         var configuration = try loopbackRecorder(port: listener.port)
@@ -40,18 +29,21 @@ import Testing
     @Test func aDeadlinePassingDuringTheTCPConnectIsAHandshakeFailure() async throws {
         let listener = try SilentListener()
         defer { listener.close() }
-        let url = try WebSocketURL("ws://127.0.0.1:\(listener.port)/websocket/v1")
+        for _ in 0..<10 { try await expectHandshakeFailure(port: listener.port, timeout: .nanoseconds(1)) }
+    }
+
+    /// Connects to the silent listener on `port` with `timeout` and expects a handshake failure.
+    private func expectHandshakeFailure(port: Int, timeout: TimeAmount) async throws {
+        let url = try WebSocketURL("ws://127.0.0.1:\(port)/websocket/v1")
         var options = WebSocketClient.Options()
-        options.handshakeTimeout = .nanoseconds(1)
-        for _ in 0..<10 {
-            do {
-                _ = try await WebSocketClient.connect(url: url, options: options)
-                Issue.record("nobody answered the upgrade: connect must fail")
-            } catch let error as WebSocketClientError {
-                guard case .handshakeFailed = error else {
-                    Issue.record("expected a handshake failure, got \(error)")
-                    return
-                }
+        options.handshakeTimeout = timeout
+        do {
+            _ = try await WebSocketClient.connect(url: url, options: options)
+            Issue.record("nobody answered the upgrade: connect must fail")
+        } catch let error as WebSocketClientError {
+            guard case .handshakeFailed = error else {
+                Issue.record("expected a handshake failure, got \(error)")
+                return
             }
         }
     }
