@@ -18,9 +18,18 @@ public protocol ExchangeProfile: Sendable {
     /// Called on the recording path for every inbound data frame: it must not allocate more than
     /// the facts themselves, and must never trap on malformed bytes.
     func facts(of payload: UnsafeRawBufferPointer) -> FrameFacts
+
+    /// The same message in the exchange's other spellings (Upbit: SIMPLE keys for a DEFAULT
+    /// message and the reverse), empty when there are none or the payload is not a message. A
+    /// client may log a message in a spelling other than the tape's; its idempotency key in the
+    /// tape's spelling is then the key of one of these.
+    func otherSpellings(of payload: [UInt8]) -> [[UInt8]]
 }
 
 extension ExchangeProfile {
+    /// No other spellings: a profile whose exchange has one.
+    public func otherSpellings(of payload: [UInt8]) -> [[UInt8]] { [] }
+
     /// The facts of a payload held in an array.
     public func facts(of payload: [UInt8]) -> FrameFacts {
         payload.withUnsafeBytes { facts(of: $0) }

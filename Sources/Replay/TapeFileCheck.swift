@@ -20,6 +20,49 @@ public enum TapeFileCheck {
         provePayloads: Bool = true,
         progress: ((Int) -> Void)? = nil
     ) -> TapeCheckResult {
+        check(
+            path: path,
+            name: name,
+            replay: replay,
+            options: options,
+            verify: verify,
+            provePayloads: provePayloads,
+            progress: progress
+        ) { (label, run) throws(ReplayError) in try CheckPipeline(tape: label, run: run) }
+    }
+
+    /// `check --deliveries`: the same, judging a user's client from its deliveries log (see
+    /// ``ClientCheckPipeline``) instead of ticktape's own fan-out.
+    public static func check(
+        path: String,
+        name: String? = nil,
+        client: ClientCheckInput,
+        replay: ReplayOptions = ReplayOptions(),
+        options: CheckOptions = CheckOptions(),
+        provePayloads: Bool = true,
+        progress: ((Int) -> Void)? = nil
+    ) -> TapeCheckResult {
+        check(
+            path: path,
+            name: name,
+            replay: replay,
+            options: options,
+            verify: true,
+            provePayloads: provePayloads,
+            progress: progress
+        ) { (label, run) throws(ReplayError) in try ClientCheckPipeline(tape: label, run: run, client: client) }
+    }
+
+    private static func check<Checker: TapeChecker>(
+        path: String,
+        name: String?,
+        replay: ReplayOptions,
+        options: CheckOptions,
+        verify: Bool,
+        provePayloads: Bool,
+        progress: ((Int) -> Void)?,
+        make: (String, RunInfo) throws(ReplayError) -> Checker
+    ) -> TapeCheckResult {
         let label = name ?? path
         func unreadable(_ error: any Error) -> TapeCheckResult {
             TapeCheckResult.unreadable(tape: label, reason: "\(error)", run: RunInfo(replay: replay, check: options))
@@ -53,9 +96,9 @@ public enum TapeFileCheck {
                 try TapeVerifier.verify(TapeReader(path: path), payloads: provePayloads)
             } : nil
         let run = RunInfo(seed: chaos?.seed, chaos: chaos?.schedule, replay: replay, check: options)
-        var checker: CheckPipeline
+        var checker: Checker
         do {
-            checker = try CheckPipeline(tape: label, run: run)
+            checker = try make(label, run)
         } catch {
             if case .failure(let verifyError) = verification?.result() { return unreadable(verifyError) }
             return unreadable(error)

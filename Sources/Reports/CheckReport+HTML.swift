@@ -130,9 +130,11 @@ extension TapeCheckResult {
     }
 
     private func deliveriesTable(_ deliveries: [DeliveryWitness], into xml: inout XMLWriter) {
+        // A client's deliveries log (check --deliveries): each witness names its line.
+        let lines = deliveries.contains { $0.line != nil }
         xml.element("table", [("class", "witness")]) { xml in
             xml.element("tr") { xml in
-                for title in [
+                for title in (lines ? ["line"] : []) + [
                     "role", "consumer", "epoch", "seq", "type", "code", "event ms", "stream", "key", "delivered",
                 ] {
                     xml.element("th", text: title)
@@ -140,6 +142,7 @@ extension TapeCheckResult {
             }
             for d in deliveries {
                 xml.element("tr") { xml in
+                    if lines { xml.element("td", [("class", "num")], text: d.line.map { String($0) } ?? "") }
                     xml.element("td", text: d.role.rawValue)
                     xml.element("td", text: d.consumer)
                     xml.element("td", [("class", "num")], text: String(d.epoch))
@@ -149,7 +152,11 @@ extension TapeCheckResult {
                     xml.element("td", [("class", "num")], text: String(d.eventTimeMs))
                     xml.element("td", text: d.streamType.name)
                     xml.element("td", [("class", "mono")], text: d.keyHex)
-                    xml.element("td", text: d.deliveredAtNs.map(DurationText.millis) ?? "never")
+                    xml.element(
+                        "td",
+                        text: d.line != nil
+                            ? "applied" : d.deliveredAtNs.map(DurationText.millis) ?? "never"
+                    )
                 }
             }
         }

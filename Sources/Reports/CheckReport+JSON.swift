@@ -47,6 +47,7 @@ extension TapeCheckResult {
             ("chaos", run.chaos.map { .string($0) } ?? .null),
             ("speed", .string(run.replay.speed.description)),
             ("consumers", .array(run.replay.consumers.map { .string($0.description) })),
+            ("client", run.client.map(Self.clientJSON) ?? .null),
             (
                 "rules",
                 .object([
@@ -73,6 +74,17 @@ extension TapeCheckResult {
             ("consumer", v.consumer.map { .string($0) } ?? .null),
             ("explanation", .string(v.explanation)),
             ("deliveries", .array(v.deliveries.map(deliveryJSON))),
+            ("line", v.line.map { .int(Int64($0)) } ?? .null),
+        ])
+    }
+
+    private static func clientJSON(_ c: ClientRunInfo) -> ReportJSON {
+        .object([
+            ("name", .string(c.name)),
+            ("deliveries", .string(c.deliveries)),
+            ("sent_log", c.sentLog.map { .string($0) } ?? .null),
+            ("lossless", .bool(c.lossless)),
+            ("lines", .int(Int64(c.lines))),
         ])
     }
 
@@ -88,6 +100,7 @@ extension TapeCheckResult {
             ("stream_type", .string(d.streamType.name)),
             ("key", .string(d.keyHex)),
             ("delivered_at_ns", d.deliveredAtNs.map { .int($0) } ?? .null),
+            ("line", d.line.map { .int(Int64($0)) } ?? .null),
         ])
     }
 

@@ -41,7 +41,11 @@ extension TapeCheckResult {
     func textLines() -> [String] {
         var lines = ["tape \(tape): \(verdict.rawValue.uppercased())" + (reason.map { " (\($0))" } ?? "")]
         lines.append("  run: " + runSummary)
-        for spec in run.replay.consumers { lines.append("  consumer spec: \(spec)") }
+        if let client = run.client {
+            lines.append("  client: " + Self.clientSummary(client))
+        } else {
+            for spec in run.replay.consumers { lines.append("  consumer spec: \(spec)") }
+        }
         lines.append("  integrity: " + integritySummary)
         let nonzero = violations.filter { $0.count > 0 }
         lines.append(
@@ -76,6 +80,14 @@ extension TapeCheckResult {
                     + "\(replay.totals.epochs) epochs, \(replay.streamKeys) stream keys"
             )
             for m in replay.consumers {
+                if run.client != nil {
+                    lines.append(
+                        "  client \(m.name): applied \(m.delivered) matched lines of \(m.offered) accepted events "
+                            + "of its streams, epoch switches \(m.epochSwitches)"
+                    )
+                    lines.append("    digest \(m.digest)")
+                    continue
+                }
                 lines.append(
                     "  consumer \(m.name): delivered \(m.delivered), dropped \(m.dropped), coalesced \(m.coalesced), "
                         + "max depth \(m.maxQueueDepth), lag p50 \(DurationText.millis(m.lagP50Ns)) "
@@ -117,9 +129,19 @@ extension TapeCheckResult {
         return invariants + "; " + payloads
     }
 
+    static func clientSummary(_ client: ClientRunInfo) -> String {
+        "\(client.name), \(client.lines) lines of \(client.deliveries); sent log "
+            + (client.sentLog ?? "none") + "; " + (client.lossless ? "lossless (C6 checked)" : "not declared lossless")
+    }
+
     static func describe(_ d: DeliveryWitness) -> String {
         let role = d.role.rawValue.padding(to: 13)
-        let at = d.deliveredAtNs.map { "delivered at \(DurationText.millis($0))" } ?? "not delivered"
+        let at: String
+        if d.line != nil {
+            at = d.deliveredAtNs.map { "applied at t_ns \($0)" } ?? "applied"
+        } else {
+            at = d.deliveredAtNs.map { "delivered at \(DurationText.millis($0))" } ?? "not delivered"
+        }
         return "\(role) \(d.frame) \(d.streamKey) \(d.streamType.name) \(d.eventTimeMs) ms key \(d.keyHex) \(at)"
     }
 }

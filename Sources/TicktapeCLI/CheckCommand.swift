@@ -3,6 +3,7 @@ import Foundation
 import Replay
 import Reports
 import Rules
+import Upbit
 
 /// `ticktape check`: recorded sessions as regression tests, with a verdict and witnesses.
 struct CheckCommand: ParsableCommand {
@@ -13,8 +14,13 @@ struct CheckCommand: ParsableCommand {
         discussion: """
             Exit 0 when every tape passes (and matches --expect), 1 when a check fails, a count differs from \
             --expect or the verdict is unknown, 2 when a file is not a tape or the options are wrong.
+            With --deliveries, the oracle judges your own client instead of ticktape's fan-out: FILE holds one
+            JSON line per message the client applied, in its order (the message as received, or
+            {"message": …, "t_ns": …}); C1, C2, C4 and C5 are checked on it, C3 with the server's --sent-log,
+            C6 with --lossless, and a line that matches no frame is an unknown violation.
             Example: ticktape check Fixtures/reconnect-storm.tape --expect Fixtures/reconnect-storm.expect
                      ticktape check session.tape --format html --out report.html
+                     ticktape check chaos.tape --deliveries applied.jsonl --sent-log sent.jsonl
             """
     )
 
@@ -30,6 +36,13 @@ struct CheckCommand: ParsableCommand {
     var determinism = false
     @Flag(help: "Skip the payload proof (no block is inflated or checksummed); the report says so.")
     var quick = false
+    @Option(help: "Judge your client: the JSONL log of the messages it applied, in order.")
+    var deliveries: String?
+    @Option(help: "The client's name in the report (with --deliveries).") var deliveriesName = "client"
+    @Option(help: "The server's log of what it sent (serve --sent-log); with --deliveries, C3 is checked too.")
+    var sentLog: String?
+    @Flag(help: "With --deliveries: the client applies every accepted trade of its streams (C6 is checked).")
+    var lossless = false
 
     func replayOptions() throws -> ReplayOptions {
         guard let pace = ReplaySpeed(speed) else { throw ValidationError("--speed must be a positive number or max") }
@@ -45,15 +58,29 @@ struct CheckCommand: ParsableCommand {
     func validate() throws {
         guard !tapes.isEmpty else { throw ValidationError("give at least one tape") }
         if updateExpect && expect == nil { throw ValidationError("--update-expect needs --expect FILE") }
+        if deliveries == nil {
+            if sentLog != nil { throw ValidationError("--sent-log needs --deliveries FILE") }
+            if lossless { throw ValidationError("--lossless needs --deliveries FILE") }
+        } else {
+            if tapes.count != 1 { throw ValidationError("--deliveries checks one tape, got \(tapes.count)") }
+            if !consumer.isEmpty { throw ValidationError("--deliveries judges the client, not --consumer specs") }
+            if determinism { throw ValidationError("--determinism does not apply to --deliveries") }
+            if deliveriesName.isEmpty { throw ValidationError("--deliveries-name must not be empty") }
+        }
         _ = try replayOptions()
     }
 
     func run() throws {
         let options = try replayOptions()
         if determinism { return try runDeterminism(options) }
+        let client = try clientInput()
         let progress = Progress(label: "check", total: Progress.frames(in: tapes))
         let checks = tapes.map {
-            TapeFileCheck.check(path: $0, replay: options, provePayloads: !quick, progress: progress.update)
+            if let client {
+                TapeFileCheck.check(path: $0, client: client, provePayloads: !quick, progress: progress.update)
+            } else {
+                TapeFileCheck.check(path: $0, replay: options, provePayloads: !quick, progress: progress.update)
+            }
         }
         progress.finish()
         let report = CheckReport(tapes: checks)
@@ -78,6 +105,23 @@ struct CheckCommand: ParsableCommand {
             throw CLIError.badInput(unreadable.reason ?? "\(unreadable.tape) is not a readable tape")
         }
         if failed { throw ExitCode(CLIExit.checkFailed.rawValue) }
+    }
+
+    /// The client's logs (`--deliveries`, `--sent-log`), read before the tape; nil without them.
+    private func clientInput() throws -> ClientCheckInput? {
+        guard let deliveries else { return nil }
+        do throws(DeliveriesLogError) {
+            let profile = UpbitProfile()
+            return ClientCheckInput(
+                name: deliveriesName,
+                deliveries: try ClientDeliveries.read(path: deliveries, profile: profile),
+                sent: try sentLog.map { (path) throws(DeliveriesLogError) in try SentLog.read(path: path) },
+                lossless: lossless,
+                profile: profile
+            )
+        } catch {
+            throw CLIError.badInput(error.description)
+        }
     }
 
     /// Writes or compares the expectation file; true when counts differ.

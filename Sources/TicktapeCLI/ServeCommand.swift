@@ -15,8 +15,11 @@ struct ServeCommand: AsyncParsableCommand {
             returns the position as JSON; GET /v1/market/all, /v1/ticker, /v1/orderbook and /v1/trades/ticks
             answer as Upbit's REST API would, from the state at the replay position (10 requests/s per
             group, then HTTP 429). Runs until SIGINT or SIGTERM.
-            Then point a client at ws://127.0.0.1:9001/websocket/v1.
+            Then point a client at ws://127.0.0.1:9001/websocket/v1. --sent-log writes one JSON line per
+            message sent to each client (its tape frame and idempotency key), plus connects, requests and
+            closes, for check --deliveries --sent-log.
             Example: ticktape serve session.tape --port 9001 --speed 10 --loop --replay-disconnects
+                     ticktape serve chaos.tape --speed 10 --replay-disconnects --sent-log sent.jsonl
             """
     )
 
@@ -33,6 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
     var clientBuffer = "8MiB"
     @Option(help: "Close a client whose socket stays unwritable this long (1008), e.g. 10s; max speed then goes on.")
     var unwritableTimeout = DurationArgument(nanoseconds: 10_000_000_000)
+    @Option(help: "Write what each client was sent to FILE (JSONL: tape frame and key per message).")
+    var sentLog: String?
 
     func validate() throws {
         guard ServeSpeed(speed) != nil else {
@@ -70,6 +75,14 @@ struct ServeCommand: AsyncParsableCommand {
         let exchangeCounters = ExchangeCounters()
         var handlerOptions = UpbitExchangeHandler.Options()
         handlerOptions.byteBudget = Self.byteCount(clientBuffer) ?? handlerOptions.byteBudget
+        let sent: SentLogWriter?
+        do {
+            sent = try sentLog.map { (path) throws(SentLogError) in try SentLogWriter(path: path) }
+        } catch {
+            throw CLIError(.runtime, error.description)
+        }
+        defer { sent?.close() }
+        sent?.attach(to: &handlerOptions)
         let clients = ConnectionCounter()
         let path = self.tape
         let server: WebSocketServer

@@ -11,6 +11,13 @@ public struct UpbitProfile: ExchangeProfile {
     public func facts(of payload: UnsafeRawBufferPointer) -> FrameFacts {
         UpbitScanner.facts(of: payload)
     }
+
+    /// The message with the other key spelling (SIMPLE for DEFAULT and the reverse), values and
+    /// their spelling untouched; both when the spelling cannot be told from the first key.
+    public func otherSpellings(of payload: [UInt8]) -> [[UInt8]] {
+        let formats = UpbitFormat.Format.allCases.compactMap { UpbitFormat.convert(payload, to: $0) }
+        return formats.filter { $0 != payload }
+    }
 }
 
 extension ExchangeProfile where Self == UpbitProfile {

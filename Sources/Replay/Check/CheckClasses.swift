@@ -20,8 +20,8 @@ public enum Verdict: String, Sendable, Hashable, CaseIterable, Comparable {
     }
 }
 
-/// The invariants whose violation fails a check (<doc:Checks>): C1–C6 on deliveries, I1–I4 on
-/// the recording.
+/// The invariants whose violation fails a check (<doc:Checks>): C1–C6 on deliveries, `unknown` for
+/// a client's applied message that matches no frame of the tape, I1–I4 on the recording.
 public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable {
     case c1 = "C1"
     case c2 = "C2"
@@ -29,6 +29,9 @@ public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable
     case c4 = "C4"
     case c5 = "C5"
     case c6 = "C6"
+    /// A line of a client's deliveries log (`check --deliveries`) that matches no frame of the
+    /// tape, or no frame the server sent: fabricated, corrupted, or from another session.
+    case unknown
     case i1 = "I1"
     case i2 = "I2"
     case i3 = "I3"
@@ -43,6 +46,7 @@ public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable
         case .c4: "no REALTIME event below the latest delivered SNAPSHOT time of its key"
         case .c5: "coalescing never delivers an older value; the last state per key is the last accepted"
         case .c6: "per consumer, accepted trades = delivered + counted drops"
+        case .unknown: "every message a client applied matches a frame of the tape"
         case .i1: "seq contiguous per epoch, or explained by loss events"
         case .i2: "epochs are 1..E"
         case .i3: "each epoch opens with its connect event"
@@ -51,6 +55,10 @@ public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable
     }
 
     var index: Int { Self.allCases.firstIndex(of: self)! }
+
+    /// The classes the oracle judges on deliveries (C1–C6 and `unknown`), as opposed to the
+    /// recording's I1–I4.
+    public static let delivery: [ViolationClass] = [.c1, .c2, .c3, .c4, .c5, .c6, .unknown]
 
     public static func < (lhs: ViolationClass, rhs: ViolationClass) -> Bool { lhs.index < rhs.index }
 }

@@ -1,3 +1,4 @@
+import Exchange
 import Rules
 
 /// The check oracle (<doc:Checks>): reads what the pipeline accepted, discarded and delivered and
@@ -22,6 +23,46 @@ public final class CheckOracle: DeliveryObserver {
 
     public init(consumers: [ConsumerSpec], options: CheckOptions = CheckOptions()) {
         core = OracleCore(consumers: consumers, options: options)
+    }
+
+    /// An oracle with one lane that judges a user's client from its deliveries log: the rules'
+    /// acceptances come through ``accepted(_:)`` as usual, the client's applied messages through
+    /// ``applied(line:type:code:epoch:seq:timeMs:streamType:idempotencyKey:atNs:)``.
+    public init(client: ConsumerSpec, rules: ClientLaneRules, options: CheckOptions = CheckOptions()) {
+        core = OracleCore(consumers: [client], options: options)
+        core.lanes[0].client = rules
+    }
+
+    /// One message the client applied, in its log's order, attributed to tape frame (`epoch`,
+    /// `seq`); `timeMs`, `streamType` and `idempotencyKey` are the message's own. `atNs` is the
+    /// line's `t_ns`, when it gave one.
+    public func applied(
+        line: Int,
+        type: String,
+        code: String,
+        epoch: UInt32,
+        seq: UInt64,
+        timeMs: Int64,
+        streamType: StreamType,
+        idempotencyKey: UInt64,
+        atNs: Int64?
+    ) {
+        let ref = EventRef(
+            epoch: epoch,
+            line: UInt32(clamping: line),
+            seq: seq,
+            timeMs: timeMs,
+            streamType: streamType,
+            key: idempotencyKey,
+            atNs: atNs
+        )
+        core.applied(ref, type: type, code: code, to: 0)
+    }
+
+    /// A line of the client's log that matches no frame: an `unknown` violation. `explanation`
+    /// completes "consumer NAME applied line N, which …".
+    public func unmatched(line: Int, explanation: String) {
+        core.unmatched(line: line, consumer: 0, explanation: explanation)
     }
 
     public func accepted(_ event: MarketEvent) { core.accepted(event) }
@@ -127,25 +168,53 @@ struct OracleCore: Sendable {
     mutating func delivered(_ event: MarketEvent, to consumer: Int, atNs: Int64) {
         guard lanes.indices.contains(consumer) else { return }
         let k = index(of: event)
-        let ref = Self.ref(event, atNs: atNs)
+        timeline.noteDelivery(consumer: consumer, at: cursorNs, lagNs: atNs &- event.arrivalNs)
+        deliver(Self.ref(event, atNs: atNs), key: k, to: consumer)
+    }
+
+    /// One message a client applied (`check --deliveries`), attributed to its tape frame: the
+    /// same per-delivery checks as for ticktape's own consumers, on lane `consumer`.
+    mutating func applied(_ ref: EventRef, type: String, code: String, to consumer: Int) {
+        guard lanes.indices.contains(consumer) else { return }
+        deliver(ref, key: index(type: type, code: code), to: consumer)
+    }
+
+    /// A client's log line that matches no frame: an `unknown` violation naming the line.
+    mutating func unmatched(line: Int, consumer: Int, explanation: String) {
+        guard lanes.indices.contains(consumer) else { return }
+        let name = lanes[consumer].spec.name
+        violations.record(ViolationClass.unknown.index) {
+            Violation(
+                kind: .unknown,
+                consumer: name,
+                explanation: "consumer \(name) applied line \(line), which \(explanation)",
+                deliveries: [],
+                line: line
+            )
+        }
+    }
+
+    /// C1–C5 on one delivery of stream key `k` to `consumer`.
+    private mutating func deliver(_ ref: EventRef, key k: Int, to consumer: Int) {
         let isState = keys[k].isState
         lanes[consumer].delivered += 1
         if keys[k].isTrade { lanes[consumer].deliveredTrades += 1 }
-        timeline.noteDelivery(consumer: consumer, at: cursorNs, lagNs: atNs &- event.arrivalNs)
 
         // C1: an idempotency key delivered twice within the window.
         if let first = lanes[consumer].windows.deliver(ref, key: k, windowMs: options.dedupWindowMs) {
             report(.c1, consumer, k, first, ref, CheckExplain.c1)
         }
-        // C3: nothing from an epoch below one already delivered.
-        if let highest = lanes[consumer].highest {
-            if ref.epoch < highest.ref.epoch {
-                report(.c3, consumer, (highest.key, highest.ref), (k, ref), CheckExplain.c3)
-            } else if ref.epoch > highest.ref.epoch {
+        // C3: nothing from an epoch below one already delivered (when the epochs are known).
+        if lanes[consumer].checksEpochs {
+            if let highest = lanes[consumer].highest {
+                if ref.epoch < highest.ref.epoch {
+                    report(.c3, consumer, (highest.key, highest.ref), (k, ref), CheckExplain.c3)
+                } else if ref.epoch > highest.ref.epoch {
+                    lanes[consumer].highest = (ref, k)
+                }
+            } else {
                 lanes[consumer].highest = (ref, k)
             }
-        } else {
-            lanes[consumer].highest = (ref, k)
         }
         // C4: no REALTIME below the latest delivered SNAPSHOT of its key.
         switch ref.streamType {
@@ -209,22 +278,28 @@ struct OracleCore: Sendable {
             let k = byRulesID[rulesID]
             if k >= 0, keys[k].key.type == event.type, keys[k].key.code == event.code { return k }
         }
-        let key = StreamKey(type: event.type, code: event.code)
-        let k: Int
-        if let known = keyIndex[key] {
-            k = known
-        } else {
-            k = keys.count
-            keyIndex[key] = k
-            keys.append(OracleKey(key, consumers: consumers))
-            for c in lanes.indices { lanes[c].keys.append(LaneKey()) }
-        }
+        let k = index(type: event.type, code: event.code)
         if rulesID >= 0, rulesID < 1 << 20 {
             if rulesID >= byRulesID.count {
                 byRulesID.append(contentsOf: repeatElement(-1, count: rulesID + 1 - byRulesID.count))
             }
             byRulesID[rulesID] = k
         }
+        return k
+    }
+
+    /// Our index of stream key (`type`, `code`) (created on first sight).
+    mutating func index(type: String, code: String) -> Int {
+        let key = StreamKey(type: type, code: code)
+        if let known = keyIndex[key] { return known }
+        let k = keys.count
+        keyIndex[key] = k
+        var oracleKey = OracleKey(key, consumers: consumers)
+        for c in lanes.indices {
+            lanes[c].keys.append(LaneKey())
+            if let client = lanes[c].client { oracleKey.selected[c] = client.streams.contains(key) }
+        }
+        keys.append(oracleKey)
         return k
     }
 
@@ -252,7 +327,8 @@ struct OracleCore: Sendable {
             eventTimeMs: ref.timeMs,
             streamType: ref.streamType,
             idempotencyKey: ref.key,
-            deliveredAtNs: ref.atNs
+            deliveredAtNs: ref.atNs,
+            line: ref.line == 0 ? nil : Int(ref.line)
         )
     }
 

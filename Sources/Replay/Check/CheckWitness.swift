@@ -22,14 +22,19 @@ public struct DeliveryWitness: Sendable, Hashable {
     public var eventTimeMs: Int64
     public var streamType: StreamType
     public var idempotencyKey: UInt64
-    /// When the consumer took it, on the replay clock; nil for an event it never received.
+    /// When the consumer took it, on the replay clock; nil for an event it never received. For a
+    /// client's deliveries log, the line's `t_ns` when it gave one.
     public var deliveredAtNs: Int64?
+    /// The line of the client's deliveries log that applied it (1-based), for `check
+    /// --deliveries`; nil for ticktape's own consumers and for the last accepted event (C5).
+    public var line: Int?
 
     /// The idempotency key as 16 lower-case hex digits.
     public var keyHex: String { hex16(idempotencyKey) }
 
-    /// `(epoch, seq)`, as explanations cite frames.
-    public var frame: String { "(\(epoch), \(seq))" }
+    /// `(epoch, seq)`, as explanations cite frames; `line 17 (epoch, seq)` for a line of a
+    /// client's deliveries log.
+    public var frame: String { line.map { "line \($0) (\(epoch), \(seq))" } ?? "(\(epoch), \(seq))" }
 
     /// `trade KRW-BTC` (the code is omitted for myAsset).
     public var streamKey: String { code.isEmpty ? type : "\(type) \(code)" }
@@ -42,14 +47,23 @@ public struct Violation: Sendable, Hashable {
     public var consumer: String?
     /// One plain-language sentence naming the frames and times involved.
     public var explanation: String
-    /// The one or two events involved (none for I1–I4 and for a bare C6 count mismatch).
+    /// The one or two events involved (none for I1–I4, `unknown` and a bare C6 count mismatch).
     public var deliveries: [DeliveryWitness]
+    /// For `unknown`: the line of the client's deliveries log that matched no frame.
+    public var line: Int?
 
-    public init(kind: ViolationClass, consumer: String?, explanation: String, deliveries: [DeliveryWitness]) {
+    public init(
+        kind: ViolationClass,
+        consumer: String?,
+        explanation: String,
+        deliveries: [DeliveryWitness],
+        line: Int? = nil
+    ) {
         self.kind = kind
         self.consumer = consumer
         self.explanation = explanation
         self.deliveries = deliveries
+        self.line = line
     }
 }
 

@@ -6,6 +6,9 @@ import Rules
 /// stream key is kept apart (the oracle's per-key tables), so this stays small.
 struct EventRef: Sendable, Hashable {
     var epoch: UInt32
+    /// The line of a client's deliveries log that applied it (1-based); 0 for none. Placed
+    /// beside `epoch`, where it costs no space.
+    var line: UInt32 = 0
     var seq: UInt64
     var timeMs: Int64
     var streamType: StreamType
@@ -46,6 +49,7 @@ struct DeliveryWindows: Sendable {
         var epoch: UInt32
         /// Stream key + 1; 0 marks an empty slot.
         var owner: Int32
+        var line: UInt32
         var streamType: StreamType
 
         init(_ ref: EventRef, owner: Int32) {
@@ -55,12 +59,14 @@ struct DeliveryWindows: Sendable {
             atNs = ref.atNs ?? Int64.min
             epoch = ref.epoch
             self.owner = owner
+            line = ref.line
             streamType = ref.streamType
         }
 
         var ref: EventRef {
             EventRef(
                 epoch: epoch,
+                line: line,
                 seq: seq,
                 timeMs: timeMs,
                 streamType: streamType,

@@ -71,6 +71,12 @@ struct OracleLane: Sendable {
     var coalescedTrades = 0
     /// The first trade that left the queue by coalescing, C6's witness.
     var lostTrade: (ref: EventRef, key: Int)?
+    /// Set when the lane judges a user's client from its deliveries log instead of ticktape's
+    /// own fan-out.
+    var client: ClientLaneRules?
+    /// C3 needs to know each delivery's epoch: a client's log gives it only with the server's
+    /// sent log.
+    var checksEpochs: Bool { client?.epochsKnown ?? true }
 
     /// A lane for `spec`; its C1 table is sized for `expectedKeys` when the consumer takes every
     /// type and code (it then receives about every key), else it starts small.
@@ -87,4 +93,22 @@ struct GapMark: Sendable {
     /// Seq of the last inbound data frame; 0 for the connect event.
     var seq: UInt64
     var ns: Int64
+}
+
+/// How the oracle judges a user's client (`check --deliveries`), which has no queue the oracle
+/// can see: it applied what it applied.
+public struct ClientLaneRules: Sendable, Hashable {
+    /// The client says it applies every accepted trade of its streams: C6 is judged.
+    public var lossless: Bool
+    /// Each line's epoch is known (from the server's sent log): C3 is judged.
+    public var epochsKnown: Bool
+    /// The stream keys the client applied at least once: the ones whose final state C5 judges
+    /// and whose accepted trades C6 counts.
+    public var streams: Set<StreamKey>
+
+    public init(lossless: Bool, epochsKnown: Bool, streams: Set<StreamKey>) {
+        self.lossless = lossless
+        self.epochsKnown = epochsKnown
+        self.streams = streams
+    }
 }

@@ -9,6 +9,8 @@ public struct RunInfo: Sendable, Hashable {
     public var chaos: String?
     public var replay: ReplayOptions
     public var check: CheckOptions
+    /// Set when the check judged a user's client from its deliveries log (`check --deliveries`).
+    public var client: ClientRunInfo?
 
     public init(seed: UInt64? = nil, chaos: String? = nil, replay: ReplayOptions, check: CheckOptions = CheckOptions())
     {

@@ -90,7 +90,13 @@ final class ConnectionOutbox: Sendable {
                 let depth = subscription.accepts(type: message.type, code: message.code)
             else { return nil }
             let payload = Self.prepare(message, depth: depth, for: subscription, snapshot: false)
-            let frame = OutboundFrame(payload: payload, type: message.type, code: message.code, streamType: .realtime)
+            let frame = OutboundFrame(
+                payload: payload,
+                type: message.type,
+                code: message.code,
+                streamType: .realtime,
+                origin: message.origin
+            )
             return self.enqueue(frame, now: now, into: &state, capacity: self.capacity).map { Self.report($0, &state) }
         }
     }

@@ -185,7 +185,8 @@ struct ExchangeConnection: Sendable {
                         type: frame.type,
                         code: frame.code,
                         streamType: frame.streamType,
-                        payload: frame.payload
+                        payload: frame.payload,
+                        origin: frame.origin
                     )
                 )
             }
@@ -221,9 +222,16 @@ struct ExchangeConnection: Sendable {
                 guard let message = await self.source.snapshot(type: wanted.type, code: wanted.code) else { continue }
                 let payload = ConnectionOutbox.prepare(message, depth: wanted.depth, for: subscription, snapshot: true)
                 snapshots.append(
-                    OutboundFrame(payload: payload, type: wanted.type, code: wanted.code, streamType: .snapshot)
+                    OutboundFrame(
+                        payload: payload,
+                        type: wanted.type,
+                        code: wanted.code,
+                        streamType: .snapshot,
+                        origin: message.origin
+                    )
                 )
             }
+            self.options.onRequest?(self.id, request)
             let now = self.options.clock.monotonicNanos()
             if let overflow = self.outbox.install(subscription, snapshots: snapshots, now: now) { return overflow }
             await self.source.subscribed()

@@ -8,12 +8,33 @@ public struct ExchangeMessage: Sendable, Hashable {
     public var code: String?
     public var format: UpbitFormat.Format
     public var payload: [UInt8]
+    /// The tape frame the message was recorded as, when it comes from a tape (`serve`): what a
+    /// sent log names, so a client's deliveries can be traced to their frames.
+    public var origin: FrameOrigin?
 
-    public init(type: String, code: String?, format: UpbitFormat.Format, payload: [UInt8]) {
+    public init(
+        type: String,
+        code: String?,
+        format: UpbitFormat.Format,
+        payload: [UInt8],
+        origin: FrameOrigin? = nil
+    ) {
         self.type = type
         self.code = code
         self.format = format
         self.payload = payload
+        self.origin = origin
+    }
+}
+
+/// A tape frame's place: its connection epoch and sequence number.
+public struct FrameOrigin: Sendable, Hashable {
+    public var epoch: UInt32
+    public var seq: UInt64
+
+    public init(epoch: UInt32, seq: UInt64) {
+        self.epoch = epoch
+        self.seq = seq
     }
 }
 

@@ -13,6 +13,8 @@ struct OutboundFrame: Sendable {
     var streamType: StreamType?
     /// Monotonic time before which it must not be sent (chaos delay); 0 = at once.
     var dueNanos: Int64 = 0
+    /// The tape frame it was recorded as (`serve`), for the sent log.
+    var origin: FrameOrigin?
 
     /// Market data counts against the connection's buffer and is subject to chaos; replies are not.
     var isMarket: Bool { self.streamType != nil }

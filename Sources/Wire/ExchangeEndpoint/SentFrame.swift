@@ -17,6 +17,8 @@ public struct SentFrame: Sendable {
     public var streamType: StreamType?
     /// The exact bytes written (one binary frame).
     public var payload: [UInt8]
+    /// The tape frame the message was recorded as, when the server serves a tape.
+    public var origin: FrameOrigin?
 
     public init(
         connection: Int,
@@ -25,8 +27,10 @@ public struct SentFrame: Sendable {
         type: String,
         code: String?,
         streamType: StreamType?,
-        payload: [UInt8]
+        payload: [UInt8],
+        origin: FrameOrigin? = nil
     ) {
+        self.origin = origin
         self.connection = connection
         self.epoch = epoch
         self.index = index

@@ -66,6 +66,11 @@ public struct UpbitExchangeHandler: WebSocketServerHandler {
         public var epoch: (@Sendable () -> Int)?
         /// Told about every data frame written, in order per connection (e.g. a truth log).
         public var onSent: (@Sendable (SentFrame) -> Void)?
+        /// Told about every valid subscription request (connection number, request), before its
+        /// snapshots are queued.
+        public var onRequest: (@Sendable (Int, UpbitSubscription) -> Void)?
+        /// Told when a connection opens (`true`) and when it ends (`false`), with its number.
+        public var onConnection: (@Sendable (Int, Bool) -> Void)?
 
         public init() {}
     }
@@ -85,7 +90,11 @@ public struct UpbitExchangeHandler: WebSocketServerHandler {
 
     public func serve(_ request: UpgradeRequest, inbound: WebSocketInbound, outbound: WebSocketWriter) async throws {
         let id = self.counters.opened()
-        defer { self.counters.closed() }
+        self.options.onConnection?(id, true)
+        defer {
+            self.counters.closed()
+            self.options.onConnection?(id, false)
+        }
         let seed = self.options.seed ^ (UInt64(id) &* 0x9E37_79B9_7F4A_7C15)
         let connection = ExchangeConnection(
             id: id,

@@ -95,7 +95,8 @@ public struct TapeReplayState: Sendable {
                 type: type,
                 code: frame.facts.code,
                 format: Self.keySpelling(of: record.payload) ?? self.fallbackFormat,
-                payload: record.payload
+                payload: record.payload,
+                origin: FrameOrigin(epoch: record.epoch, seq: record.seq)
             )
             if record.epoch >= self.epoch {
                 self.latest[StreamKey(type: type, code: frame.facts.code)] = message
@@ -173,7 +174,8 @@ public struct TapeReplayState: Sendable {
                     type: type,
                     code: code,
                     format: keySpelling(of: record.payload) ?? .default,
-                    payload: record.payload
+                    payload: record.payload,
+                    origin: FrameOrigin(epoch: record.epoch, seq: record.seq)
                 )
             }
         }

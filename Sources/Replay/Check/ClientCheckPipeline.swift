@@ -1,0 +1,204 @@
+import Exchange
+import Primitives
+import Rules
+
+/// What `check --deliveries` judges: a user's client, from the log of what it applied.
+public struct ClientCheckInput: Sendable {
+    /// The client's name in the report (`--deliveries-name`, default `client`).
+    public var name: String
+    public var deliveries: ClientDeliveries
+    /// The server's sent log (`serve --sent-log`): each line's epoch is then known, and C3 judged.
+    public var sent: SentLog?
+    /// The client says it applies every accepted trade of its streams: C6 is judged.
+    public var lossless: Bool
+    /// Reads the messages' other spellings when a line's key is not the tape's.
+    public var profile: any ExchangeProfile
+
+    public init(
+        name: String = "client",
+        deliveries: ClientDeliveries,
+        sent: SentLog? = nil,
+        lossless: Bool = false,
+        profile: any ExchangeProfile
+    ) {
+        self.name = name
+        self.deliveries = deliveries
+        self.sent = sent
+        self.lossless = lossless
+        self.profile = profile
+    }
+
+    /// What the report says about the run.
+    var info: ClientRunInfo {
+        ClientRunInfo(
+            name: name,
+            deliveries: deliveries.path,
+            sentLog: sent?.path,
+            lossless: lossless,
+            lines: deliveries.lineCount
+        )
+    }
+}
+
+/// The client part of a check's options, for the report.
+public struct ClientRunInfo: Sendable, Hashable {
+    public var name: String
+    /// The deliveries log's path.
+    public var deliveries: String
+    /// The sent log's path, when one was given.
+    public var sentLog: String?
+    public var lossless: Bool
+    /// Non-blank lines in the deliveries log.
+    public var lines: Int
+}
+
+/// `check --deliveries`: the tape through the reconcile rules (no fan-out: the client is the
+/// consumer), then every line of the client's log through the oracle, in the log's order, as if
+/// ticktape had delivered it: C1, C2, C4 and C5 always, C3 with the sent log, C6 for a lossless
+/// client, and `unknown` for a line that matches no frame.
+///
+/// A line is attributed to a tape frame by its idempotency key: with the sent log, to the
+/// message the server sent with that key (see ``SentLog``); without it, to the first tape frame
+/// with that key and stream type. Its event time, stream type and key are the line's own, so
+/// what is judged is what the client applied. A key not found as spelled is tried in the
+/// profile's other spellings (a SIMPLE client of a DEFAULT tape).
+///
+/// Memory: the rules' and the oracle's as for any check, plus one record per line and, without a
+/// sent log, one entry per distinct idempotency key of the tape.
+public struct ClientCheckPipeline: TapeChecker {
+    public let tape: String
+    public let run: RunInfo
+    private var engine: ReplayEngine
+    private let oracle: CheckOracle
+    private let client: ClientCheckInput
+    private var firstFrames: FirstFrames
+
+    /// Starts a check of `client` against `tape` (a name for the report).
+    public init(tape: String, run: RunInfo, client: ClientCheckInput) throws(ReplayError) {
+        var rulesOnly = run.replay
+        rulesOnly.consumers = []
+        engine = try ReplayEngine(options: rulesOnly)
+        let spec = ConsumerSpec(name: client.name, capacity: 1, policy: client.lossless ? .block : .dropOldest)
+        var run = run
+        run.replay.consumers = [spec]
+        run.client = client.info
+        self.tape = tape
+        self.run = run
+        self.client = client
+        oracle = CheckOracle(
+            client: spec,
+            rules: ClientLaneRules(
+                lossless: client.lossless,
+                epochsKnown: client.sent != nil,
+                streams: Set(client.deliveries.lines.map(\.streamKey))
+            ),
+            options: run.check
+        )
+        firstFrames = FirstFrames(capacity: client.sent == nil ? client.deliveries.lines.count : 0)
+    }
+
+    public mutating func feed(_ input: ReplayInput) {
+        oracle.observe(input)
+        engine.feed(input, observer: oracle)
+        guard client.sent == nil, case .frame(let frame) = input, frame.direction == .inbound,
+            let key = frame.facts.idempotencyKey
+        else { return }
+        firstFrames.note(key: key, streamType: frame.facts.streamType ?? .realtime, epoch: frame.epoch, seq: frame.seq)
+    }
+
+    public func prefetch(_ input: ReplayInput) {
+        guard let key = input.inboundIdempotencyKey else { return }
+        engine.prefetch(idempotencyKey: key)
+    }
+
+    public mutating func finish(integrity: IntegrityResults) -> TapeCheckResult {
+        var result = engine.finish(observer: oracle)
+        var metrics = ConsumerMetrics(name: client.name, digest: "")
+        var digest = SHA256()
+        var matcher = client.sent.map(SentMatcher.init)
+        var lastEpoch: UInt32?
+        for rejected in client.deliveries.rejected {
+            oracle.unmatched(line: rejected.line, explanation: rejected.reason)
+        }
+        for line in client.deliveries.lines {
+            guard let (frame, key) = attribute(line, matcher: &matcher) else {
+                oracle.unmatched(line: line.line, explanation: unmatchedReason(line))
+                continue
+            }
+            oracle.applied(
+                line: line.line,
+                type: line.type,
+                code: line.code,
+                epoch: frame.epoch,
+                seq: frame.seq,
+                timeMs: line.timeMs,
+                streamType: line.streamType,
+                idempotencyKey: key,
+                atNs: line.tNs
+            )
+            metrics.delivered += 1
+            digest.update(bigEndian: frame.epoch)
+            digest.update(bigEndian: frame.seq)
+            if let lastEpoch, lastEpoch != frame.epoch { metrics.epochSwitches += 1 }
+            lastEpoch = frame.epoch
+        }
+        let outcome = oracle.outcome()
+        metrics.offered = outcome.consumers.first?.acceptedSelected ?? 0
+        metrics.digest = digest.hex
+        result.consumers = [metrics]
+        var checked = TapeCheckResult(tape: tape, run: run, integrity: integrity, outcome: outcome, replay: result)
+        if let torn = client.deliveries.tornTail {
+            checked.notes.append(
+                "line \(torn) of \(client.deliveries.path) is a torn final line (no newline, not JSON): ignored"
+            )
+        }
+        return checked
+    }
+
+    /// The frame a line applied and its key as the tape spells it; nil when nothing matches.
+    private func attribute(
+        _ line: AppliedLine,
+        matcher: inout SentMatcher?
+    ) -> (frame: (epoch: UInt32, seq: UInt64), key: UInt64)? {
+        if matcher != nil {
+            if let sent = matcher!.match(key: line.key, streamType: line.streamType) {
+                return ((sent.epoch, sent.seq), line.key)
+            }
+            for key in otherKeys(line) {
+                if let sent = matcher!.match(key: key, streamType: line.streamType) { return ((sent.epoch, sent.seq), key) }
+            }
+            return nil
+        }
+        if let frame = firstFrames.frame(key: line.key, streamType: line.streamType) { return (frame, line.key) }
+        for key in otherKeys(line) {
+            if let frame = firstFrames.frame(key: key, streamType: line.streamType) { return (frame, key) }
+        }
+        return nil
+    }
+
+    /// The line's idempotency key in the profile's other spellings.
+    private func otherKeys(_ line: AppliedLine) -> [UInt64] {
+        guard let message = client.deliveries.message(of: line) else { return [] }
+        return client.profile.otherSpellings(of: message).compactMap { client.profile.facts(of: $0).idempotencyKey }
+    }
+
+    private func unmatchedReason(_ line: AppliedLine) -> String {
+        let what = line.code.isEmpty ? line.type : "\(line.type) \(line.code)"
+        let key = hex16(line.key)
+        if client.sent != nil {
+            return "\(what) at \(line.timeMs) ms key \(key), matches no message the server sent "
+                + "(fabricated, corrupted, from another session, or applied more often than it was sent)"
+        }
+        return "\(what) at \(line.timeMs) ms key \(key), matches no frame of the tape "
+            + "(fabricated, corrupted, or from another tape)"
+    }
+}
+
+/// A check pipeline: inputs in tape order, then the result.
+public protocol TapeChecker {
+    mutating func feed(_ input: ReplayInput)
+    func prefetch(_ input: ReplayInput)
+    mutating func finish(integrity: IntegrityResults) -> TapeCheckResult
+}
+
+extension CheckPipeline: TapeChecker {}

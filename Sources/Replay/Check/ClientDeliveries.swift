@@ -1,0 +1,223 @@
+import Exchange
+import Foundation
+import Primitives
+import Rules
+
+/// What a user's client applied, read from its deliveries log (`check --deliveries FILE`): one
+/// JSONL line per message, in the order the client applied them.
+///
+/// A line is either the message exactly as the client received it (DEFAULT or SIMPLE keys, as
+/// text), or `{"message": …, "t_ns": …}` with the message as a JSON object or a string and the
+/// time the client applied it. Blank lines are skipped.
+///
+/// - A line that is not JSON is bad input (``DeliveriesLogError``, naming the line), except a
+///   final line with no newline after it: a client killed while appending leaves one, and
+///   everything before it is still worth checking (``tornTail`` says it was ignored).
+/// - A JSON line that is not a market message the profile recognises, or lacks the facts that
+///   identify it (event time, idempotency key), is kept in ``rejected``: the check reports it as
+///   an `unknown` violation, as it reports a message that matches no frame.
+///
+/// The file is mapped, not read: a log of a million lines costs its ``AppliedLine`` records
+/// (about 80 bytes each), not its text.
+public struct ClientDeliveries: Sendable {
+    /// The log's path, as given.
+    public let path: String
+    /// The market messages, in log order.
+    public internal(set) var lines: [AppliedLine] = []
+    /// Lines that are JSON but not an identifiable market message, with the reason.
+    public internal(set) var rejected: [(line: Int, reason: String)] = []
+    /// The number of a torn final line that was ignored, if any.
+    public internal(set) var tornTail: Int?
+    /// Non-blank lines read.
+    public internal(set) var lineCount = 0
+
+    /// Reads and identifies every line of the log at `path` with `profile`.
+    public static func read(path: String, profile: any ExchangeProfile) throws(DeliveriesLogError) -> ClientDeliveries {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw DeliveriesLogError(path: path, line: nil, reason: "cannot read it (\(error.localizedDescription))")
+        }
+        var log = ClientDeliveries(path: path)
+        let failure = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> DeliveriesLogError? in
+            do throws(DeliveriesLogError) {
+                try log.scan(raw, profile: profile)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+        return log
+    }
+
+    /// Identifies every line of `raw` (the whole file).
+    mutating func scan(_ raw: UnsafeRawBufferPointer, profile: any ExchangeProfile) throws(DeliveriesLogError) {
+        var start = 0
+        var number = 0
+        while start < raw.count {
+            number += 1
+            var end = start
+            while end < raw.count, raw[end] != 0x0A { end += 1 }
+            let terminated = end < raw.count
+            var last = end
+            if last > start, raw[last - 1] == 0x0D { last -= 1 }
+            let line = UnsafeRawBufferPointer(rebasing: raw[start..<last])
+            if !Self.isBlank(line) {
+                lineCount += 1
+                try identify(line, number: number, offset: start, terminated: terminated, profile: profile)
+            }
+            start = end + 1
+        }
+    }
+
+    private mutating func identify(
+        _ line: UnsafeRawBufferPointer,
+        number: Int,
+        offset: Int,
+        terminated: Bool,
+        profile: any ExchangeProfile
+    ) throws(DeliveriesLogError) {
+        // The common case: the message itself, identified without a parse.
+        let direct = profile.facts(of: line)
+        if Self.isMarket(direct) {
+            append(direct, number: number, offset: offset, length: line.count, wrapped: false, tNs: nil)
+            return
+        }
+        let members: [JSONMemberSpan]
+        do {
+            members = try JSONValue.objectMembers(Array(line))
+        } catch {
+            if direct.type != nil {
+                // The profile recognised it but it is not a market message: JSON all the same.
+                rejected.append((number, "is a \(direct.type ?? "") message, not market data"))
+                return
+            }
+            if (try? JSONValue.parse(Array(line))) != nil {
+                rejected.append((number, "is not a JSON object"))
+                return
+            }
+            if !terminated {
+                tornTail = number
+                return
+            }
+            throw DeliveriesLogError(path: path, line: number, reason: "not a JSON line (\(error))")
+        }
+        guard let message = members.first(where: { $0.key == "message" }) else {
+            rejected.append(
+                (number, direct.type.map { "is a \($0) message, not market data" } ?? "is not a market message")
+            )
+            return
+        }
+        let tNs = members.first(where: { $0.key == "t_ns" })?.value.int64Value
+        let facts: FrameFacts
+        switch message.value {
+        case .string(let text): facts = profile.facts(of: Array(text.utf8))
+        case .object: facts = profile.facts(of: UnsafeRawBufferPointer(rebasing: line[message.valueRange]))
+        default:
+            rejected.append((number, "has a \"message\" that is neither an object nor a string"))
+            return
+        }
+        guard Self.isMarket(facts) else {
+            rejected.append(
+                (number, facts.type.map { "is a \($0) message, not market data" } ?? "is not a market message")
+            )
+            return
+        }
+        append(facts, number: number, offset: offset, length: line.count, wrapped: true, tNs: tNs)
+    }
+
+    private mutating func append(
+        _ facts: FrameFacts,
+        number: Int,
+        offset: Int,
+        length: Int,
+        wrapped: Bool,
+        tNs: Int64?
+    ) {
+        guard let key = facts.idempotencyKey, let timeMs = facts.eventTimeMs, let type = facts.type else {
+            rejected.append((number, "is a \(facts.type ?? "market") message without its event time or identity"))
+            return
+        }
+        lines.append(
+            AppliedLine(
+                line: number,
+                offset: offset,
+                length: length,
+                wrapped: wrapped,
+                type: type,
+                code: facts.code ?? "",
+                timeMs: timeMs,
+                streamType: facts.streamType ?? .realtime,
+                key: key,
+                tNs: tNs
+            )
+        )
+    }
+
+    /// The message text of `line`, read again from the file (for another spelling of it).
+    func message(of line: AppliedLine) -> [UInt8]? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        do {
+            try handle.seek(toOffset: UInt64(line.offset))
+            guard let data = try handle.read(upToCount: line.length), data.count == line.length else { return nil }
+            let bytes = [UInt8](data)
+            guard line.wrapped else { return bytes }
+            guard let member = try JSONValue.objectMembers(bytes).first(where: { $0.key == "message" }) else {
+                return nil
+            }
+            if case .string(let text) = member.value { return Array(text.utf8) }
+            return Array(bytes[member.valueRange])
+        } catch {
+            return nil
+        }
+    }
+
+    /// Market data, not a reply: what a client applies.
+    static func isMarket(_ facts: FrameFacts) -> Bool {
+        guard let type = facts.type else { return false }
+        return type != "status" && type != "error" && type != "list"
+    }
+
+    private static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+}
+
+/// One market message a client applied: its line and the facts that identify it.
+public struct AppliedLine: Sendable, Hashable {
+    /// 1-based line number in the log.
+    public var line: Int
+    /// Where the line is in the file, to read it again.
+    var offset: Int
+    var length: Int
+    /// The line is `{"message": …}` rather than the message itself.
+    var wrapped: Bool
+    public var type: String
+    /// Empty for messages without a code (myAsset).
+    public var code: String
+    /// Event time in milliseconds, as the rules read it.
+    public var timeMs: Int64
+    public var streamType: StreamType
+    /// The message's idempotency key, as spelled in the log.
+    public var key: UInt64
+    /// `t_ns` of a `{"message": …, "t_ns": …}` line.
+    public var tNs: Int64?
+
+    /// The stream key the message belongs to.
+    public var streamKey: StreamKey { StreamKey(type: type, code: code) }
+}
+
+/// A deliveries log that cannot be read: exit 2 with this one line.
+public struct DeliveriesLogError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var path: String
+    /// The 1-based line, when one line is to blame.
+    public var line: Int?
+    public var reason: String
+
+    public var description: String {
+        line.map { "\(path):\($0): \(reason)" } ?? "\(path): \(reason)"
+    }
+}
