@@ -50,6 +50,10 @@ struct ExchangeConnection: Sendable {
             group.addTask { await self.outbox.overflowed().map(Exit.overflow) ?? .noOverflow }
             var closing: (code: UInt16, reason: String)?
             var closeStarted = false
+            /// An abrupt disconnect from a source that waits for slow clients: what was queued
+            /// before it is written first (that source sets the pace, so how much is queued is
+            /// an accident of scheduling), then TCP is dropped without a close frame.
+            var abortWhenDrained = false
             func startClose(_ code: UInt16, _ reason: String) {
                 guard !closeStarted else { return }
                 closeStarted = true
@@ -87,17 +91,25 @@ struct ExchangeConnection: Sendable {
                         return .abort("write failed")
                     }
                 case .disconnect(let code, let reason, let abrupt):
-                    if abrupt {
+                    if abrupt && self.source.waitsForSlowClients && closing == nil {
+                        abortWhenDrained = true
+                        beginClosing(code, reason, drain: true)
+                    } else if abrupt {
                         self.outbox.finish()
                         return .abort("disconnect")
+                    } else {
+                        beginClosing(code, reason, drain: true)
                     }
-                    beginClosing(code, reason, drain: true)
                 case .sourceEnded:
                     beginClosing(1001, "going away", drain: true)
                 case .overflow(let overflow):
                     if closing == nil { self.counters.countOverBudget() }
                     beginClosing(1008, overflow.reason, drain: false)
                 case .drained:
+                    if abortWhenDrained {
+                        self.outbox.finish()
+                        return .abort("disconnect")
+                    }
                     if let closing { startClose(closing.code, closing.reason) }
                 case .closeSent, .noOverflow:
                     continue  // the client's answer ends `readRequests` (.clientGone)

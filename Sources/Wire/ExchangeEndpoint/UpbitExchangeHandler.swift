@@ -23,7 +23,9 @@ import Upbit
 /// - `myOrder`/`myAsset` only on `/websocket/v1/private` with an `Authorization: Bearer …`
 ///   header (the token is not verified), else `INVALID_AUTH`.
 /// - ``ExchangeEvent/disconnectAll(code:reason:abrupt:)``: abrupt closes the TCP connection
-///   with no close frame (queued frames are dropped, as in a network cut); otherwise the queued
+///   with no close frame (queued frames are dropped, as in a network cut, except from a source
+///   that waits for slow clients, `serve --speed max`: there the queue is an accident of
+///   scheduling, so it is written first and every client meets the cut at the same frame); otherwise the queued
 ///   frames are written, then a close frame with the code. A source whose event stream ends
 ///   closes its clients with 1001 "going away".
 /// - A slow client never blocks the source: at most ``Options/bufferCapacity`` market frames

@@ -97,6 +97,13 @@ extension TapeMarket {
                 core.listeners[id] = nil
             }
         }
+        if case .disconnectAll = event {
+            // Every client was told to go: none of them takes anything more (what is queued still
+            // reaches it). The replay goes on for the clients that come back.
+            for listener in core.listeners.values { listener.finish() }
+            core.listeners = [:]
+            core.awaitingSubscription = true
+        }
     }
 
     /// At `max` speed: waits while nobody listens, then until every listener has room.
@@ -104,7 +111,7 @@ extension TapeMarket {
         while true {
             if Task.isCancelled { throw .cancelled }
             let (anyone, full) = self.core.withLock { core in
-                (!core.listeners.isEmpty, core.listeners.values.first { $0.isFull })
+                (!core.listeners.isEmpty && !core.awaitingSubscription, core.listeners.values.first { $0.isFull })
             }
             if let full {
                 await full.waitForRoom()
@@ -120,7 +127,9 @@ extension TapeMarket {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let wait = self.core.withLock { core in
-                    guard !Task.isCancelled, core.listeners.isEmpty, core.phase == .running else { return false }
+                    guard !Task.isCancelled, core.listeners.isEmpty || core.awaitingSubscription,
+                        core.phase == .running
+                    else { return false }
                     core.listenerWaiter = continuation
                     return true
                 }

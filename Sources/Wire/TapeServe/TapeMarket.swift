@@ -42,7 +42,8 @@ public struct TapeMarketOptions: Sendable {
 /// *cut*: its backlog is dropped and it gets one `disconnectAll(code: 1008, reason: "too slow …",
 /// abrupt: false)`, then its stream ends — its client reconnects and gets fresh snapshots rather
 /// than a silent gap. At `max` speed nobody is cut: the replay waits until every listener has
-/// room again (it runs as fast as the slowest client takes it) and pauses while none listens. A
+/// room again (it runs as fast as the slowest client takes it) and pauses while none listens
+/// (after an epoch boundary closed everyone, until a client has subscribed again). A
 /// client that stops reading is not waited for forever: the server closes it once its socket has
 /// been unwritable for ``WebSocketServerConfiguration/unwritableTimeout``, its listener goes
 /// away, and the replay goes on for the others.
@@ -82,6 +83,10 @@ public final class TapeMarket: MarketSource {
         var failure: TapeError?
         var producer: Task<Void, Never>?
         var listenerWaiter: CheckedContinuation<Void, Never>?
+        /// Every client was closed at an epoch boundary: at `max` speed the replay waits for the
+        /// next subscription, so a reconnecting client misses nothing between its connect and
+        /// its request.
+        var awaitingSubscription = false
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -156,8 +161,17 @@ public final class TapeMarket: MarketSource {
         return stream
     }
 
-    /// A client's subscription is in place: the clock starts now if it waits for one.
-    public func subscribed() async { self.start() }
+    /// A client's subscription is in place: the clock starts now if it waits for one, and a
+    /// replay waiting for a reconnect goes on.
+    public func subscribed() async {
+        self.start()
+        let waiter = self.core.withLock { core in
+            core.awaitingSubscription = false
+            defer { core.listenerWaiter = nil }
+            return core.listenerWaiter
+        }
+        waiter?.resume()
+    }
 
     /// At `max` speed the replay waits for the slowest client, down to its connection's send
     /// queue; at a paced speed a slow client is cut instead.
