@@ -165,7 +165,9 @@ public struct ClientCheckPipeline: TapeChecker {
                 return ((sent.epoch, sent.seq), line.key)
             }
             for key in otherKeys(line) {
-                if let sent = matcher!.match(key: key, streamType: line.streamType) { return ((sent.epoch, sent.seq), key) }
+                if let sent = matcher!.match(key: key, streamType: line.streamType) {
+                    return ((sent.epoch, sent.seq), key)
+                }
             }
             return nil
         }

@@ -63,7 +63,9 @@ public struct SentLog: Sendable {
     }
 
     private mutating func add(_ bytes: [UInt8], number: Int) throws(DeliveriesLogError) {
-        func bad(_ reason: String) -> DeliveriesLogError { DeliveriesLogError(path: path, line: number, reason: reason) }
+        func bad(_ reason: String) -> DeliveriesLogError {
+            DeliveriesLogError(path: path, line: number, reason: reason)
+        }
         guard let value = try? JSONValue.parse(bytes), case .object = value else {
             throw bad("not a JSON object: not a sent log line")
         }

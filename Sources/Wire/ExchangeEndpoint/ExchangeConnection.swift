@@ -62,13 +62,15 @@ struct ExchangeConnection: Sendable {
                     return .closeSent
                 }
             }
-            func beginClosing(_ code: UInt16, _ reason: String, drain: Bool) {
+            func beginClosing(_ code: UInt16, _ reason: String, drain: Bool, deadline: Bool = true) {
                 guard closing == nil else { return }
                 closing = (code, reason)
                 let timeout = self.options.closeTimeout.nanoseconds
-                group.addTask {
-                    try? await Task.sleep(nanoseconds: UInt64(max(0, timeout)))
-                    return .timeout
+                if deadline {
+                    group.addTask {
+                        try? await Task.sleep(nanoseconds: UInt64(max(0, timeout)))
+                        return .timeout
+                    }
                 }
                 if drain {
                     self.outbox.drain()
@@ -92,8 +94,10 @@ struct ExchangeConnection: Sendable {
                     }
                 case .disconnect(let code, let reason, let abrupt):
                     if abrupt && self.source.waitsForSlowClients && closing == nil {
+                        // No close deadline: a client that reads slowly gets all of it; one that
+                        // stops reading is closed by the server's unwritable deadline.
                         abortWhenDrained = true
-                        beginClosing(code, reason, drain: true)
+                        beginClosing(code, reason, drain: true, deadline: false)
                     } else if abrupt {
                         self.outbox.finish()
                         return .abort("disconnect")

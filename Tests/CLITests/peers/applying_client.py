@@ -4,8 +4,8 @@ JSONL log, exactly as received, for ticktape to judge.
 
 - naive: applies everything it receives (what most first clients do);
 - careful: dedups by idempotency key (trade: code + sequential_id; others: the message without its
-  stream type), never lets a state (ticker, orderbook) go back in time, and drops REALTIME events
-  older than the SNAPSHOT it applied for their stream.
+  stream type), never lets a state (ticker, orderbook) go back in time, drops a SNAPSHOT older than
+  what it applied of its stream, and drops REALTIME events older than the SNAPSHOT it applied.
 
 Both reconnect whenever the server closes them (as `serve --replay-disconnects` does at every
 recorded epoch boundary) and resubscribe, getting fresh snapshots. They stop once the server's
@@ -36,6 +36,7 @@ class Careful:
     def __init__(self):
         self.seen = set()
         self.state_time = {}
+        self.latest_time = {}
         self.snapshot_time = {}
 
     def identity(self, data):
@@ -54,11 +55,16 @@ class Careful:
         identity = self.identity(data)
         if identity in self.seen:
             return False
+        # A key once seen is done, even when the copy is refused below (as ticktape's rules
+        # dedup before they judge time): a refused stale copy does not let a later one through.
+        self.seen.add(identity)
         if not snapshot and time_ms < self.snapshot_time.get(stream, -1):
+            return False
+        if snapshot and time_ms < self.latest_time.get(stream, -1):
             return False
         if kind in ("ticker", "orderbook") and time_ms < self.state_time.get(stream, -1):
             return False
-        self.seen.add(identity)
+        self.latest_time[stream] = max(time_ms, self.latest_time.get(stream, -1))
         if snapshot:
             self.snapshot_time[stream] = max(time_ms, self.snapshot_time.get(stream, -1))
         if kind in ("ticker", "orderbook"):
