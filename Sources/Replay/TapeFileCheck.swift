@@ -90,7 +90,7 @@ public enum TapeFileCheck {
         // and seq scan), the reader (ReadAhead) and this one (rules, fan-out, oracle). Errors are
         // reported in the order a sequential check meets them: verify first, then the options,
         // then reading.
-        let verification: Background<VerifyReport>? =
+        let verification: Background<VerifyReport, TapeError>? =
             verify
             ? Background { () throws(TapeError) in
                 try TapeVerifier.verify(TapeReader(path: path), payloads: provePayloads)
@@ -133,17 +133,17 @@ public enum TapeFileCheck {
 }
 
 /// Runs a throwing computation on a thread of its own; ``result()`` waits for it.
-final class Background<Value: Sendable>: @unchecked Sendable {
+final class Background<Value: Sendable, Failure: Error>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     /// Written once by the worker before `done` is signalled, read after waiting for it.
-    private var outcome: Result<Value, TapeError>?
+    private var outcome: Result<Value, Failure>?
     /// Touched only by the waiting thread.
     private var waited = false
 
-    init(_ work: @escaping @Sendable () throws(TapeError) -> Value) {
+    init(_ work: @escaping @Sendable () throws(Failure) -> Value) {
         DispatchQueue(label: "ticktape.background").async {
-            let value: Result<Value, TapeError>
-            do throws(TapeError) {
+            let value: Result<Value, Failure>
+            do throws(Failure) {
                 value = .success(try work())
             } catch {
                 value = .failure(error)
@@ -154,7 +154,7 @@ final class Background<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Waits for the computation (once; later calls return the same result).
-    func result() -> Result<Value, TapeError> {
+    func result() -> Result<Value, Failure> {
         if !waited {
             done.wait()
             waited = true

@@ -83,6 +83,10 @@ struct CheckCommand: ParsableCommand {
             }
         }
         progress.finish()
+        // A deliveries log that is not one is bad input, whatever the tape said.
+        if let client, case .failure(let error) = client.readDeliveries() {
+            throw CLIError.badInput(error.description)
+        }
         let report = CheckReport(tapes: checks)
         let rendered: String
         switch format {
@@ -114,7 +118,7 @@ struct CheckCommand: ParsableCommand {
             let profile = UpbitProfile()
             return ClientCheckInput(
                 name: deliveriesName,
-                deliveries: try ClientDeliveries.read(path: deliveries, profile: profile),
+                deliveriesPath: deliveries,
                 sent: try sentLog.map { (path) throws(DeliveriesLogError) in try SentLog.read(path: path) },
                 lossless: lossless,
                 profile: profile

@@ -59,6 +59,11 @@ public final class CheckOracle: DeliveryObserver {
         core.applied(ref, type: type, code: code, to: 0)
     }
 
+    /// Sets the stream keys the client lane judges (the ones its log applied), once its log is
+    /// read, which may be after the rules' acceptances: the lane's accepted counts are made up
+    /// from the keys' own.
+    public func selectClientStreams(_ streams: Set<StreamKey>) { core.selectClientStreams(streams, lane: 0) }
+
     /// A line of the client's log that matches no frame: an `unknown` violation. `explanation`
     /// completes "consumer NAME applied line N, which …".
     public func unmatched(line: Int, explanation: String) {
@@ -159,6 +164,7 @@ struct OracleCore: Sendable {
         }
         keys[k].newestAcceptedMs = max(keys[k].newestAcceptedMs, event.eventTimeMs)
         keys[k].lastAccepted = ref
+        keys[k].acceptedCount += 1
         for c in lanes.indices where keys[k].selected[c] {
             lanes[c].acceptedSelected += 1
             if keys[k].isTrade { lanes[c].acceptedTrades += 1 }
@@ -177,6 +183,20 @@ struct OracleCore: Sendable {
     mutating func applied(_ ref: EventRef, type: String, code: String, to consumer: Int) {
         guard lanes.indices.contains(consumer) else { return }
         deliver(ref, key: index(type: type, code: code), to: consumer)
+    }
+
+    /// See ``CheckOracle/selectClientStreams(_:)``.
+    mutating func selectClientStreams(_ streams: Set<StreamKey>, lane c: Int) {
+        guard lanes.indices.contains(c), lanes[c].client != nil else { return }
+        lanes[c].client?.streams = streams
+        lanes[c].acceptedSelected = 0
+        lanes[c].acceptedTrades = 0
+        for k in keys.indices {
+            keys[k].selected[c] = streams.contains(keys[k].key)
+            guard keys[k].selected[c] else { continue }
+            lanes[c].acceptedSelected += keys[k].acceptedCount
+            if keys[k].isTrade { lanes[c].acceptedTrades += keys[k].acceptedCount }
+        }
     }
 
     /// A client's log line that matches no frame: an `unknown` violation naming the line.

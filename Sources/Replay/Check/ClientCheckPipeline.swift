@@ -6,7 +6,11 @@ import Rules
 public struct ClientCheckInput: Sendable {
     /// The client's name in the report (`--deliveries-name`, default `client`).
     public var name: String
-    public var deliveries: ClientDeliveries
+    /// The deliveries log's path.
+    public var deliveriesPath: String
+    /// The log, being read on a thread of its own while the tape is checked (reading a million
+    /// lines costs about as much as checking a million frames).
+    let deliveries: Background<ClientDeliveries, DeliveriesLogError>
     /// The server's sent log (`serve --sent-log`): each line's epoch is then known, and C3 judged.
     public var sent: SentLog?
     /// The client says it applies every accepted trade of its streams: C6 is judged.
@@ -14,6 +18,25 @@ public struct ClientCheckInput: Sendable {
     /// Reads the messages' other spellings when a line's key is not the tape's.
     public var profile: any ExchangeProfile
 
+    /// A check of the log at `deliveriesPath`, which starts being read now, with `profile`.
+    public init(
+        name: String = "client",
+        deliveriesPath: String,
+        sent: SentLog? = nil,
+        lossless: Bool = false,
+        profile: any ExchangeProfile
+    ) {
+        self.name = name
+        self.deliveriesPath = deliveriesPath
+        self.deliveries = Background { () throws(DeliveriesLogError) in
+            try ClientDeliveries.read(path: deliveriesPath, profile: profile)
+        }
+        self.sent = sent
+        self.lossless = lossless
+        self.profile = profile
+    }
+
+    /// A check of a log already read.
     public init(
         name: String = "client",
         deliveries: ClientDeliveries,
@@ -22,21 +45,20 @@ public struct ClientCheckInput: Sendable {
         profile: any ExchangeProfile
     ) {
         self.name = name
-        self.deliveries = deliveries
+        self.deliveriesPath = deliveries.path
+        self.deliveries = Background { () throws(DeliveriesLogError) in deliveries }
         self.sent = sent
         self.lossless = lossless
         self.profile = profile
     }
 
+    /// The deliveries log once read (waits for it), or why it is not one. Call it from one
+    /// thread at a time.
+    public func readDeliveries() -> Result<ClientDeliveries, DeliveriesLogError> { deliveries.result() }
+
     /// What the report says about the run.
-    var info: ClientRunInfo {
-        ClientRunInfo(
-            name: name,
-            deliveries: deliveries.path,
-            sentLog: sent?.path,
-            lossless: lossless,
-            lines: deliveries.lineCount
-        )
+    func info(lines: Int) -> ClientRunInfo {
+        ClientRunInfo(name: name, deliveries: deliveriesPath, sentLog: sent?.path, lossless: lossless, lines: lines)
     }
 }
 
@@ -81,20 +103,16 @@ public struct ClientCheckPipeline: TapeChecker {
         let spec = ConsumerSpec(name: client.name, capacity: 1, policy: client.lossless ? .block : .dropOldest)
         var run = run
         run.replay.consumers = [spec]
-        run.client = client.info
+        run.client = client.info(lines: 0)
         self.tape = tape
         self.run = run
         self.client = client
         oracle = CheckOracle(
             client: spec,
-            rules: ClientLaneRules(
-                lossless: client.lossless,
-                epochsKnown: client.sent != nil,
-                streams: Set(client.deliveries.lines.map(\.streamKey))
-            ),
+            rules: ClientLaneRules(lossless: client.lossless, epochsKnown: client.sent != nil),
             options: run.check
         )
-        firstFrames = FirstFrames(capacity: client.sent == nil ? client.deliveries.lines.count : 0)
+        firstFrames = FirstFrames()
     }
 
     public mutating func feed(_ input: ReplayInput) {
@@ -113,15 +131,23 @@ public struct ClientCheckPipeline: TapeChecker {
 
     public mutating func finish(integrity: IntegrityResults) -> TapeCheckResult {
         var result = engine.finish(observer: oracle)
+        let deliveries: ClientDeliveries
+        switch client.readDeliveries() {
+        case .success(let read): deliveries = read
+        case .failure(let error): return .unreadable(tape: tape, reason: error.description, run: run)
+        }
+        var run = run
+        run.client = client.info(lines: deliveries.lineCount)
+        oracle.selectClientStreams(Set(deliveries.lines.map(\.streamKey)))
         var metrics = ConsumerMetrics(name: client.name, digest: "")
         var digest = SHA256()
         var matcher = client.sent.map(SentMatcher.init)
         var lastEpoch: UInt32?
-        for rejected in client.deliveries.rejected {
+        for rejected in deliveries.rejected {
             oracle.unmatched(line: rejected.line, explanation: rejected.reason)
         }
-        for line in client.deliveries.lines {
-            guard let (frame, key) = attribute(line, matcher: &matcher) else {
+        for line in deliveries.lines {
+            guard let (frame, key) = attribute(line, in: deliveries, matcher: &matcher) else {
                 oracle.unmatched(line: line.line, explanation: unmatchedReason(line))
                 continue
             }
@@ -147,9 +173,9 @@ public struct ClientCheckPipeline: TapeChecker {
         metrics.digest = digest.hex
         result.consumers = [metrics]
         var checked = TapeCheckResult(tape: tape, run: run, integrity: integrity, outcome: outcome, replay: result)
-        if let torn = client.deliveries.tornTail {
+        if let torn = deliveries.tornTail {
             checked.notes.append(
-                "line \(torn) of \(client.deliveries.path) is a torn final line (no newline, not JSON): ignored"
+                "line \(torn) of \(deliveries.path) is a torn final line (no newline, not JSON): ignored"
             )
         }
         return checked
@@ -158,13 +184,14 @@ public struct ClientCheckPipeline: TapeChecker {
     /// The frame a line applied and its key as the tape spells it; nil when nothing matches.
     private func attribute(
         _ line: AppliedLine,
+        in deliveries: ClientDeliveries,
         matcher: inout SentMatcher?
     ) -> (frame: (epoch: UInt32, seq: UInt64), key: UInt64)? {
         if matcher != nil {
             if let sent = matcher!.match(key: line.key, streamType: line.streamType) {
                 return ((sent.epoch, sent.seq), line.key)
             }
-            for key in otherKeys(line) {
+            for key in otherKeys(line, deliveries) {
                 if let sent = matcher!.match(key: key, streamType: line.streamType) {
                     return ((sent.epoch, sent.seq), key)
                 }
@@ -172,15 +199,15 @@ public struct ClientCheckPipeline: TapeChecker {
             return nil
         }
         if let frame = firstFrames.frame(key: line.key, streamType: line.streamType) { return (frame, line.key) }
-        for key in otherKeys(line) {
+        for key in otherKeys(line, deliveries) {
             if let frame = firstFrames.frame(key: key, streamType: line.streamType) { return (frame, key) }
         }
         return nil
     }
 
     /// The line's idempotency key in the profile's other spellings.
-    private func otherKeys(_ line: AppliedLine) -> [UInt64] {
-        guard let message = client.deliveries.message(of: line) else { return [] }
+    private func otherKeys(_ line: AppliedLine, _ deliveries: ClientDeliveries) -> [UInt64] {
+        guard let message = deliveries.message(of: line) else { return [] }
         return client.profile.otherSpellings(of: message).compactMap { client.profile.facts(of: $0).idempotencyKey }
     }
 

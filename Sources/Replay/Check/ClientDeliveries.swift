@@ -8,7 +8,8 @@ import Rules
 ///
 /// A line is either the message exactly as the client received it (DEFAULT or SIMPLE keys, as
 /// text), or `{"message": …, "t_ns": …}` with the message as a JSON object or a string and the
-/// time the client applied it. Blank lines are skipped.
+/// time the client applied it. A one-element array holding the message (what a `JSON_LIST` or
+/// `SIMPLE_LIST` connection receives) counts as the message. Blank lines are skipped.
 ///
 /// - A line that is not JSON is bad input (``DeliveriesLogError``, naming the line), except a
 ///   final line with no newline after it: a client killed while appending leaves one, and
@@ -17,7 +18,7 @@ import Rules
 ///   identify it (event time, idempotency key), is kept in ``rejected``: the check reports it as
 ///   an `unknown` violation, as it reports a message that matches no frame.
 ///
-/// The file is mapped, not read: a log of a million lines costs its ``AppliedLine`` records
+/// The file is read in chunks: a log of a million lines costs its ``AppliedLine`` records
 /// (about 80 bytes each), not its text.
 public struct ClientDeliveries: Sendable {
     /// The log's path, as given.
@@ -31,45 +32,81 @@ public struct ClientDeliveries: Sendable {
     /// Non-blank lines read.
     public internal(set) var lineCount = 0
 
-    /// Reads and identifies every line of the log at `path` with `profile`.
+    /// Reads and identifies every line of the log at `path` with `profile`, in 4 MiB chunks.
     public static func read(path: String, profile: any ExchangeProfile) throws(DeliveriesLogError) -> ClientDeliveries {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw DeliveriesLogError(path: path, line: nil, reason: "cannot read it (\(error.localizedDescription))")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw DeliveriesLogError(
+                path: path,
+                line: nil,
+                reason: "cannot read it (\(String(cString: strerror(errno))))"
+            )
         }
+        defer { _ = close(fd) }
         var log = ClientDeliveries(path: path)
-        let failure = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> DeliveriesLogError? in
-            do throws(DeliveriesLogError) {
-                try log.scan(raw, profile: profile)
-                return nil
-            } catch {
-                return error
+        var buffer = [UInt8](repeating: 0, count: 1 << 22)
+        var filled = 0
+        var base = 0
+        var number = 0
+        var end = false
+        while !end {
+            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+            let n = buffer.withUnsafeMutableBytes { readFile(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DeliveriesLogError(
+                    path: path,
+                    line: nil,
+                    reason: "cannot read it (\(String(cString: strerror(errno))))"
+                )
+            }
+            if n == 0 { end = true } else { filled += n }
+            let outcome = buffer.withUnsafeBytes { raw -> Result<Int, DeliveriesLogError> in
+                do throws(DeliveriesLogError) {
+                    let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<filled])
+                    return .success(try log.scan(chunk, base: base, number: &number, final: end, profile: profile))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            let consumed = try outcome.get()
+            if consumed > 0 {
+                buffer.withUnsafeMutableBytes { raw in
+                    raw.baseAddress!.copyMemory(from: raw.baseAddress! + consumed, byteCount: filled - consumed)
+                }
+                filled -= consumed
+                base += consumed
             }
         }
-        if let failure { throw failure }
         return log
     }
 
-    /// Identifies every line of `raw` (the whole file).
-    mutating func scan(_ raw: UnsafeRawBufferPointer, profile: any ExchangeProfile) throws(DeliveriesLogError) {
+    /// Identifies the complete lines of `chunk` (which starts at file offset `base`), and the last
+    /// one too when `final`; returns the bytes consumed.
+    mutating func scan(
+        _ chunk: UnsafeRawBufferPointer,
+        base: Int,
+        number: inout Int,
+        final: Bool,
+        profile: any ExchangeProfile
+    ) throws(DeliveriesLogError) -> Int {
         var start = 0
-        var number = 0
-        while start < raw.count {
-            number += 1
+        while start < chunk.count {
             var end = start
-            while end < raw.count, raw[end] != 0x0A { end += 1 }
-            let terminated = end < raw.count
+            while end < chunk.count, chunk[end] != 0x0A { end += 1 }
+            let terminated = end < chunk.count
+            guard terminated || final else { break }
+            number += 1
             var last = end
-            if last > start, raw[last - 1] == 0x0D { last -= 1 }
-            let line = UnsafeRawBufferPointer(rebasing: raw[start..<last])
+            if last > start, chunk[last - 1] == 0x0D { last -= 1 }
+            let line = UnsafeRawBufferPointer(rebasing: chunk[start..<last])
             if !Self.isBlank(line) {
                 lineCount += 1
-                try identify(line, number: number, offset: start, terminated: terminated, profile: profile)
+                try identify(line, number: number, offset: base + start, terminated: terminated, profile: profile)
             }
-            start = end + 1
+            start = terminated ? end + 1 : end
         }
+        return start
     }
 
     private mutating func identify(
@@ -84,6 +121,14 @@ public struct ClientDeliveries: Sendable {
         if Self.isMarket(direct) {
             append(direct, number: number, offset: offset, length: line.count, wrapped: false, tNs: nil)
             return
+        }
+        // `JSON_LIST` / `SIMPLE_LIST` connections receive each message as a one-element array.
+        if let inner = Self.listElement(line) {
+            let facts = profile.facts(of: UnsafeRawBufferPointer(rebasing: line[inner]))
+            if Self.isMarket(facts) {
+                append(facts, number: number, offset: offset, length: line.count, wrapped: false, tNs: nil)
+                return
+            }
         }
         let members: [JSONMemberSpan]
         do {
@@ -164,7 +209,10 @@ public struct ClientDeliveries: Sendable {
             try handle.seek(toOffset: UInt64(line.offset))
             guard let data = try handle.read(upToCount: line.length), data.count == line.length else { return nil }
             let bytes = [UInt8](data)
-            guard line.wrapped else { return bytes }
+            guard line.wrapped else {
+                let inner = bytes.withUnsafeBytes { Self.listElement($0) }
+                return inner.map { Array(bytes[$0]) } ?? bytes
+            }
             guard let member = try JSONValue.objectMembers(bytes).first(where: { $0.key == "message" }) else {
                 return nil
             }
@@ -173,6 +221,15 @@ public struct ClientDeliveries: Sendable {
         } catch {
             return nil
         }
+    }
+
+    /// The bytes between the brackets of `[ … ]`, when the line is one.
+    static func listElement(_ line: UnsafeRawBufferPointer) -> Range<Int>? {
+        func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        guard let first = line.firstIndex(where: { !space($0) }), line[first] == UInt8(ascii: "["),
+            let last = line.lastIndex(where: { !space($0) }), line[last] == UInt8(ascii: "]"), last > first
+        else { return nil }
+        return (first + 1)..<last
     }
 
     /// Market data, not a reply: what a client applies.
@@ -220,4 +277,9 @@ public struct DeliveriesLogError: Error, CustomStringConvertible, Sendable, Equa
     public var description: String {
         line.map { "\(path):\($0): \(reason)" } ?? "\(path): \(reason)"
     }
+}
+
+/// `read(2)`, out of reach of the type's own `read` method.
+private func readFile(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }

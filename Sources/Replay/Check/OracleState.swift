@@ -13,6 +13,8 @@ struct OracleKey: Sendable {
     var lastAccepted: EventRef?
     /// Highest accepted event time, for the `reordered` finding on facts.
     var newestAcceptedMs = Int64.min
+    /// Accepted events of the key, for a client lane whose streams are known only at the end.
+    var acceptedCount = 0
 
     init(_ key: StreamKey, consumers: [ConsumerSpec]) {
         self.key = key
@@ -103,10 +105,10 @@ public struct ClientLaneRules: Sendable, Hashable {
     /// Each line's epoch is known (from the server's sent log): C3 is judged.
     public var epochsKnown: Bool
     /// The stream keys the client applied at least once: the ones whose final state C5 judges
-    /// and whose accepted trades C6 counts.
+    /// and whose accepted trades C6 counts (see ``CheckOracle/selectClientStreams(_:)``).
     public var streams: Set<StreamKey>
 
-    public init(lossless: Bool, epochsKnown: Bool, streams: Set<StreamKey>) {
+    public init(lossless: Bool, epochsKnown: Bool, streams: Set<StreamKey> = []) {
         self.lossless = lossless
         self.epochsKnown = epochsKnown
         self.streams = streams

@@ -143,8 +143,6 @@ struct FirstFrames {
 
     private var seen: [UInt64: Seen] = [:]
 
-    init(capacity: Int) { seen.reserveCapacity(capacity) }
-
     mutating func note(key: UInt64, streamType: StreamType, epoch: UInt32, seq: UInt64) {
         var entry = seen[key] ?? Seen()
         switch streamType {
