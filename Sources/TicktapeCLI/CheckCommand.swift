@@ -17,10 +17,10 @@ struct CheckCommand: ParsableCommand {
             With --deliveries, the oracle judges your own client instead of ticktape's fan-out: FILE holds one
             JSON line per message the client applied, in its order (the message as received, or
             {"message": …, "t_ns": …}); C1, C2, C4 and C5 are checked on it, C3 with the server's --sent-log,
-            C6 with --lossless, and a line that matches no frame is an unknown violation.
+            C6 with --lossless, and a line that matches no frame is an unknown violation (for instance
+            check chaos.tape --deliveries applied.jsonl --sent-log sent.jsonl, after serve --sent-log).
             Example: ticktape check Fixtures/reconnect-storm.tape --expect Fixtures/reconnect-storm.expect
                      ticktape check session.tape --format html --out report.html
-                     ticktape check chaos.tape --deliveries applied.jsonl --sent-log sent.jsonl
             """
     )
 

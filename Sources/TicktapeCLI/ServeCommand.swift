@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
             message sent to each client (its tape frame and idempotency key), plus connects, requests and
             closes, for check --deliveries --sent-log.
             Example: ticktape serve session.tape --port 9001 --speed 10 --loop --replay-disconnects
-                     ticktape serve chaos.tape --speed 10 --replay-disconnects --sent-log sent.jsonl
+                     ticktape serve session.tape --port 9001 --speed max --replay-disconnects --sent-log sent.jsonl
             """
     )
 

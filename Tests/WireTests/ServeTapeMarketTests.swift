@@ -133,14 +133,20 @@ import Upbit
         // A client that reconnects now continues from the current position.
         let second = EventLog(await market.events())
         #expect(await market.snapshot(type: "trade", code: "KRW-BTC")?.payload == tradePayload("KRW-BTC", sid: 1))
-        clock.advance(to: 300_000_000)
-        try await waitUntilFinished(market)
-        try await second.waitFor(count: 3)
-        #expect(second.payloads == [tradePayload("KRW-BTC", sid: 2), tradePayload("KRW-BTC", sid: 3)])
+        clock.advance(to: 200_000_000)  // through the third connect
+        try await second.waitFor(count: 2)
+        #expect(second.payloads == [tradePayload("KRW-BTC", sid: 2)])
         guard case .disconnectAll(1006, _, true) = second.all[1] else {
             Issue.record("expected an abrupt drop, got \(second.all)")
             return
         }
+        // A listener told to disconnect takes nothing more; the next connection does.
+        let third = EventLog(await market.events())
+        clock.advance(to: 300_000_000)
+        try await waitUntilFinished(market)
+        try await third.waitFor(count: 1)
+        #expect(third.payloads == [tradePayload("KRW-BTC", sid: 3)])
+        #expect(second.all.count == 2, "nothing after the disconnect: \(second.all)")
         #expect(market.status.disconnects == 2)
 
         let quiet = try self.market(path, speed: .max)
