@@ -23,7 +23,12 @@ import TicktapeTestSupport
 
     /// Serves `fixture` at max speed with replayed disconnects, runs the peer in `mode` until the
     /// replay finished, and stops the server (which writes the rest of the sent log).
-    private func run(_ fixture: String, _ mode: String, format: String = "DEFAULT") async throws -> ClientRun {
+    private func run(
+        _ fixture: String,
+        _ mode: String,
+        format: String = "DEFAULT",
+        _ extra: [String] = []
+    ) async throws -> ClientRun {
         let dir = temporaryDirectory()
         let tape = "\(Self.fixtures)/\(fixture).tape"
         let applied = dir + "/applied.jsonl"
@@ -32,7 +37,7 @@ import TicktapeTestSupport
         defer { server.kill() }
         let client = try await runProcess(
             "python3",
-            [Self.peer, server.url, "--mode", mode, "--log", applied, "--format", format],
+            [Self.peer, server.url, "--mode", mode, "--log", applied, "--format", format] + extra,
             seconds: 150
         )
         guard client.status == 0 else { throw ServeTestError("peer failed (\(client.status)): \(client.stderr)") }
@@ -230,6 +235,36 @@ import TicktapeTestSupport
         _ = try await runTicktape(Array(base.dropLast(2)) + ["--format", "html", "--out", html])
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(page.contains("<th>line</th>"))
+    }
+
+    @Test(.enabled(if: peerAvailable, "python3 with the websockets package is missing: no foreign client"))
+    func aClientThatResubscribesToHalfItsCodesLosesThoseStreams() async throws {
+        // From its third connection on, the careful client asks for KRW-BTC and KRW-ETH only.
+        let halved = try await run("reconnect-storm", "careful", ["--halve-after", "2"])
+        let (status, report) = try await check(halved)
+        #expect(status == 1)
+        let counts = Self.counts(report)
+        #expect(counts["lost_subscription"] == 1, "\(counts)")
+        let violations = report["violations"] as? [[String: Any]] ?? []
+        let lost = try #require(violations.first { $0["class"] as? String == "lost_subscription" })
+        let sentence = try #require(lost["explanation"] as? String)
+        // (Connection numbers are the server's: a connection attempt that timed out on a loaded
+        // machine takes one without subscribing.)
+        #expect(sentence.hasPrefix("client connection "), "\(sentence)")
+        #expect(
+            sentence.hasSuffix(
+                "before it had; lost: orderbook KRW-SOL, orderbook KRW-XRP, ticker KRW-SOL, ticker KRW-XRP, "
+                    + "trade KRW-SOL, trade KRW-XRP"
+            ),
+            "\(sentence)"
+        )
+        #expect(sentence.contains("subscribed to 6 of the 12 (type, code) pairs connection "), "\(sentence)")
+        // Its last XRP and SOL states are stale: C5 says so for each state stream it lost.
+        #expect(counts["C5"] == 4, "\(counts)")
+        // The same client resubscribing to everything loses nothing.
+        let whole = try await run("reconnect-storm", "careful")
+        let (_, fine) = try await check(whole)
+        #expect(Self.counts(fine)["lost_subscription"] == nil)
     }
 
     @Test func flagsThatNeedDeliveriesAreRefused() async throws {

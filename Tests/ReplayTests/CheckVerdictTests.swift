@@ -15,7 +15,7 @@ struct CheckVerdictTests {
         #expect(outcome.verdict == .pass)
         #expect(outcome.reason == nil)
         #expect(outcome.accepted == 4)
-        #expect(outcome.violations.map(\.kind) == [.c1, .c2, .c3, .c4, .c5, .c6, .unknown])
+        #expect(outcome.violations.map(\.kind) == [.c1, .c2, .c3, .c4, .c5, .c6, .unknown, .lostSubscription])
     }
 
     @Test func nothingAcceptedIsUnknown() {

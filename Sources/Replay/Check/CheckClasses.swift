@@ -32,6 +32,9 @@ public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable
     /// A line of a client's deliveries log (`check --deliveries`) that matches no frame of the
     /// tape, or no frame the server sent: fabricated, corrupted, or from another session.
     case unknown
+    /// A client's subscription request (`serve --sent-log`) that covers fewer (type, code) pairs
+    /// than the one it replaces, or than the connection before a reconnect had: streams lost.
+    case lostSubscription = "lost_subscription"
     case i1 = "I1"
     case i2 = "I2"
     case i3 = "I3"
@@ -47,6 +50,7 @@ public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable
         case .c5: "coalescing never delivers an older value; the last state per key is the last accepted"
         case .c6: "per consumer, accepted trades = delivered + counted drops"
         case .unknown: "every message a client applied matches a frame of the tape"
+        case .lostSubscription: "a client's subscription never loses a (type, code) pair it had, across reconnects"
         case .i1: "seq contiguous per epoch, or explained by loss events"
         case .i2: "epochs are 1..E"
         case .i3: "each epoch opens with its connect event"
@@ -56,9 +60,9 @@ public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable
 
     var index: Int { Self.allCases.firstIndex(of: self)! }
 
-    /// The classes the oracle judges on deliveries (C1–C6 and `unknown`), as opposed to the
+    /// The classes the oracle judges on deliveries (C1–C6, `unknown`, `lost_subscription`), as opposed to the
     /// recording's I1–I4.
-    public static let delivery: [ViolationClass] = [.c1, .c2, .c3, .c4, .c5, .c6, .unknown]
+    public static let delivery: [ViolationClass] = [.c1, .c2, .c3, .c4, .c5, .c6, .unknown, .lostSubscription]
 
     public static func < (lhs: ViolationClass, rhs: ViolationClass) -> Bool { lhs.index < rhs.index }
 }

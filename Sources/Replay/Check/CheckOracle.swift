@@ -70,6 +70,15 @@ public final class CheckOracle: DeliveryObserver {
         core.unmatched(line: line, consumer: 0, explanation: explanation)
     }
 
+    /// A subscription request of the client that lost streams: a `lost_subscription` violation
+    /// with `explanation` as its sentence.
+    public func lostSubscription(explanation: String) {
+        let name = core.lanes.first?.spec.name
+        core.violations.record(ViolationClass.lostSubscription.index) {
+            Violation(kind: .lostSubscription, consumer: name, explanation: explanation, deliveries: [])
+        }
+    }
+
     public func accepted(_ event: MarketEvent) { core.accepted(event) }
 
     public func delivered(_ event: MarketEvent, to consumer: Int, atNs: Int64) {

@@ -143,6 +143,18 @@ public struct ClientCheckPipeline: TapeChecker {
         var digest = SHA256()
         var matcher = client.sent.map(SentMatcher.init)
         var lastEpoch: UInt32?
+        for lost in client.sent?.lostStreams() ?? [] {
+            let names = lost.lost.map { $0.code.isEmpty ? $0.type : "\($0.type) \($0.code)" }
+            let kept = lost.before - lost.lost.count
+            let whose =
+                lost.previousConnection == lost.request.connection
+                ? "its previous request" : "connection \(lost.previousConnection) before it"
+            oracle.lostSubscription(
+                explanation: "client connection \(lost.request.connection) (sent log line \(lost.request.line)) "
+                    + "subscribed to \(kept) of the \(lost.before) (type, code) pairs \(whose) had; lost: "
+                    + names.joined(separator: ", ")
+            )
+        }
         for rejected in deliveries.rejected {
             oracle.unmatched(line: rejected.line, explanation: rejected.reason)
         }

@@ -43,6 +43,16 @@ public struct SentLog: Sendable {
     public internal(set) var sent: [Sent] = []
     /// Subscription requests, in order.
     public internal(set) var requests: [Request] = []
+    /// Connects, requests and closes, in order (indices into ``requests`` for requests).
+    public internal(set) var sessions: [SessionEvent] = []
+
+    /// A client connection's lifecycle in the sent log.
+    public enum SessionEvent: Sendable, Hashable {
+        case connect(connection: Int)
+        /// The index of the request in ``SentLog/requests``.
+        case request(Int)
+        case close(connection: Int)
+    }
 
     /// Reads the sent log at `path`. A line that is not one of the shapes above is bad input.
     public static func read(path: String) throws(DeliveriesLogError) -> SentLog {
@@ -72,6 +82,8 @@ public struct SentLog: Sendable {
         guard let connection = value["conn"]?.int64Value else { throw bad("no \"conn\": not a sent log line") }
         let tNs = value["t_ns"]?.int64Value
         if let event = value["event"]?.stringValue {
+            if event == "connect" { sessions.append(.connect(connection: Int(connection))) }
+            if event == "close" { sessions.append(.close(connection: Int(connection))) }
             guard event == "request" else { return }
             var streams: [StreamKey] = []
             for pair in value["streams"]?.arrayValue ?? [] {
@@ -80,6 +92,7 @@ public struct SentLog: Sendable {
                 }
                 streams.append(StreamKey(type: type, code: items[1].stringValue ?? ""))
             }
+            sessions.append(.request(requests.count))
             requests.append(Request(connection: Int(connection), streams: streams, line: number))
             return
         }
@@ -164,5 +177,53 @@ struct FirstFrames {
         let snapshot = entry.snapshotEpoch == 0 ? nil : (entry.snapshotEpoch, entry.snapshotSeq)
         let realtime = entry.realtimeEpoch == 0 ? nil : (entry.realtimeEpoch, entry.realtimeSeq)
         return streamType == .snapshot ? (snapshot ?? realtime) : (realtime ?? snapshot)
+    }
+}
+
+extension SentLog {
+    /// A request that asks for fewer (type, code) pairs than what it succeeds: the previous request
+    /// of its connection (a request replaces the subscription), or, for a connection's first
+    /// request, the last request of the connection that closed most recently (a reconnect).
+    public struct LostStreams: Sendable, Hashable {
+        public var request: Request
+        /// The connection whose subscription it succeeds.
+        public var previousConnection: Int
+        /// The pairs that were subscribed before and are not now, sorted.
+        public var lost: [StreamKey]
+        /// How many pairs there were before.
+        public var before: Int
+    }
+
+    /// Every request that lost streams, in order.
+    public func lostStreams() -> [LostStreams] {
+        var current: [Int: Request] = [:]
+        var lastClosed: Request?
+        var result: [LostStreams] = []
+        for event in sessions {
+            switch event {
+            case .connect:
+                continue
+            case .close(let connection):
+                if let request = current.removeValue(forKey: connection) { lastClosed = request }
+            case .request(let index):
+                let request = requests[index]
+                if let previous = current[request.connection] ?? lastClosed {
+                    let now = Set(request.streams)
+                    let lost = Set(previous.streams).subtracting(now).sorted()
+                    if !lost.isEmpty {
+                        result.append(
+                            LostStreams(
+                                request: request,
+                                previousConnection: previous.connection,
+                                lost: lost,
+                                before: Set(previous.streams).count
+                            )
+                        )
+                    }
+                }
+                current[request.connection] = request
+            }
+        }
+        return result
     }
 }

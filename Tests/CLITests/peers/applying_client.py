@@ -14,6 +14,7 @@ recorded epoch boundary) and resubscribe, getting fresh snapshots. They stop onc
 Usage:
   applying_client.py URL --mode naive|careful --log applied.jsonl
       [--types ticker,trade,orderbook] [--codes KRW-BTC,KRW-ETH] [--format DEFAULT|SIMPLE]
+      [--halve-after N]   (from connection N+1 on, only the first half of the codes: a lost subscription)
 """
 import argparse
 import asyncio
@@ -98,7 +99,10 @@ async def run(args):
             try:
                 async with websockets.connect(args.url, ping_interval=None, open_timeout=10) as ws:
                     stats["connections"] += 1
-                    await ws.send(request(args.types.split(","), args.codes.split(","), args.format))
+                    codes = args.codes.split(",")
+                    if args.halve_after and stats["connections"] > args.halve_after:
+                        codes = codes[: len(codes) // 2]  # the reconnect bug: streams lost
+                    await ws.send(request(args.types.split(","), codes, args.format))
                     while time.monotonic() < deadline:
                         try:
                             message = await asyncio.wait_for(ws.recv(), timeout=args.idle)
@@ -128,6 +132,8 @@ def main():
     parser.add_argument("--codes", default="KRW-BTC,KRW-ETH,KRW-XRP,KRW-SOL")
     parser.add_argument("--format", default="DEFAULT")
     parser.add_argument("--idle", type=float, default=0.5)
+    parser.add_argument("--halve-after", type=int, default=0,
+                        help="after this many connections, resubscribe to only the first half of the codes")
     parser.add_argument("--timeout", type=float, default=120)
     args = parser.parse_args()
     sys.exit(asyncio.run(run(args)))
