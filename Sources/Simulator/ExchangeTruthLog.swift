@@ -15,18 +15,15 @@ import Wire
 /// `stream_type` is null for replies (`status`, `error`, `list`); `sha256` is over the exact
 /// payload. Lines of different connections interleave in write order.
 public final class ExchangeTruthLog: Sendable {
-    private struct Output {
-        var fd: Int32
-        var buffer: [UInt8] = []
-    }
-
-    private let output: Locked<Output>
+    private let file: LineFile
 
     /// Creates (or truncates) `path`, mode 0600.
     public init(path: String) throws(ExchangeTruthLogError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ExchangeTruthLogError(path: path, reason: String(cString: strerror(errno))) }
-        self.output = Locked(Output(fd: fd))
+        do {
+            file = try LineFile(path: path)
+        } catch {
+            throw ExchangeTruthLogError(path: path, reason: error.reason)
+        }
     }
 
     /// The line for `frame`, without its newline.
@@ -46,36 +43,10 @@ public final class ExchangeTruthLog: Sendable {
     }
 
     /// Appends the line of `frame` (written in 64 KiB chunks; ``close()`` writes the rest).
-    public func record(_ frame: SentFrame) {
-        let line = Self.line(for: frame)
-        self.output.withLock { output in
-            output.buffer += line.utf8
-            output.buffer.append(0x0A)
-            if output.buffer.count >= 1 << 16 { Self.flush(&output) }
-        }
-    }
+    public func record(_ frame: SentFrame) { file.append(Self.line(for: frame).utf8) }
 
     /// Writes what is buffered and closes the file; later records are dropped.
-    public func close() {
-        self.output.withLock { output in
-            Self.flush(&output)
-            if output.fd >= 0 { _ = Foundation.close(output.fd) }
-            output.fd = -1
-        }
-    }
-
-    private static func flush(_ output: inout Output) {
-        defer { output.buffer.removeAll(keepingCapacity: true) }
-        guard output.fd >= 0 else { return }
-        output.buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(output.fd, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { break }
-                offset += n
-            }
-        }
-    }
+    public func close() { file.close() }
 }
 
 /// The truth file could not be created.

@@ -20,18 +20,15 @@ import Upbit
 /// logged. Lines are buffered and written in 64 KiB chunks, and at every connection's close, so
 /// the log is whole for every client that has gone; ``close()`` writes the rest.
 public final class SentLogWriter: Sendable {
-    private struct Output {
-        var fd: Int32
-        var buffer: [UInt8] = []
-    }
-
-    private let output: Locked<Output>
+    private let file: LineFile
 
     /// Creates (or truncates) `path`, mode 0600.
     public init(path: String) throws(SentLogError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SentLogError(path: path, reason: String(cString: strerror(errno))) }
-        self.output = Locked(Output(fd: fd))
+        do {
+            file = try LineFile(path: path)
+        } catch {
+            throw SentLogError(path: path, reason: error.reason)
+        }
     }
 
     /// The hooks that feed this log, set on `options`.
@@ -91,39 +88,14 @@ public final class SentLogWriter: Sendable {
     }
 
     /// Writes what is buffered and closes the file; later events are dropped.
-    public func close() {
-        self.output.withLock { output in
-            Self.flush(&output)
-            if output.fd >= 0 { _ = Foundation.close(output.fd) }
-            output.fd = -1
-        }
-    }
+    public func close() { file.close() }
 
-    private func append(_ line: [UInt8], flush: Bool) {
-        self.output.withLock { output in
-            output.buffer += line
-            output.buffer.append(0x0A)
-            if flush || output.buffer.count >= 1 << 16 { Self.flush(&output) }
-        }
-    }
+    private func append(_ line: [UInt8], flush: Bool) { file.append(line, flush: flush) }
 
     private static func now() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
-
-    private static func flush(_ output: inout Output) {
-        defer { output.buffer.removeAll(keepingCapacity: true) }
-        guard output.fd >= 0 else { return }
-        output.buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(output.fd, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { break }
-                offset += n
-            }
-        }
     }
 }
 
