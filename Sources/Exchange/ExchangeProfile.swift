@@ -18,6 +18,27 @@ public protocol ExchangeProfile: Sendable {
     /// Called on the recording path for every inbound data frame: it must not allocate more than
     /// the facts themselves, and must never trap on malformed bytes.
     func facts(of payload: UnsafeRawBufferPointer) -> FrameFacts
+
+    /// The streams a subscription request asks for, or nil when the profile cannot read it (not
+    /// a request it knows). Checks use it to tell a stream that went silent while subscribed
+    /// from one the client stopped asking for. The default reads nothing.
+    func requestedStreams(in request: [UInt8]) -> [RequestedStream]?
+}
+
+extension ExchangeProfile {
+    public func requestedStreams(in request: [UInt8]) -> [RequestedStream]? { nil }
+}
+
+/// One (type, code) selection of a subscription request, with canonical names as in
+/// ``FrameFacts``: `code` nil selects every code of the type (a request without codes).
+public struct RequestedStream: Sendable, Hashable {
+    public var type: String
+    public var code: String?
+
+    public init(type: String, code: String?) {
+        self.type = type
+        self.code = code
+    }
 }
 
 extension ExchangeProfile {

@@ -3,6 +3,7 @@ import Foundation
 import Replay
 import Reports
 import Rules
+import Upbit
 
 /// `ticktape check`: recorded sessions as regression tests, with a verdict and witnesses.
 struct CheckCommand: ParsableCommand {
@@ -32,6 +33,11 @@ struct CheckCommand: ParsableCommand {
     var updateExpect = false
     @Option(help: "Report format.") var format = ReportFormat.text
     @Option(help: "Write the report to this file instead of stdout.") var out: String?
+    @Option(
+        help:
+            "A silent_stream finding when a subscribed stream with data before a reconnect has none this long after it."
+    )
+    var silenceWindow = DurationArgument(nanoseconds: 30_000_000_000)
     @Flag(help: "Replay twice, and at speed 1 vs max, and say whether digests and rule counts agree.")
     var determinism = false
     @Flag(help: "Skip the payload proof (no block is inflated or checksummed); the report says so.")
@@ -63,7 +69,14 @@ struct CheckCommand: ParsableCommand {
         if determinism { return try runDeterminism(options) }
         let progress = Progress(label: "check", total: Progress.frames(in: tapes))
         let checks = tapes.map {
-            TapeFileCheck.check(path: $0, replay: options, provePayloads: !quick, progress: progress.update)
+            TapeFileCheck.check(
+                path: $0,
+                replay: options,
+                options: CheckOptions(silenceWindowNs: silenceWindow.nanoseconds),
+                profile: UpbitProfile(),
+                provePayloads: !quick,
+                progress: progress.update
+            )
         }
         progress.finish()
         let report = CheckReport(tapes: checks)

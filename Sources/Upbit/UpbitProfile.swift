@@ -11,6 +11,17 @@ public struct UpbitProfile: ExchangeProfile {
     public func facts(of payload: UnsafeRawBufferPointer) -> FrameFacts {
         UpbitScanner.facts(of: payload)
     }
+
+    /// The (type, market) pairs of an Upbit request, depth suffixes removed; a type without
+    /// codes (myAsset, or myOrder for every market) selects every code.
+    public func requestedStreams(in request: [UInt8]) -> [RequestedStream]? {
+        guard let subscription = try? UpbitSubscription.parse(request) else { return nil }
+        return subscription.types.flatMap { item -> [RequestedStream] in
+            let markets = item.markets
+            if markets.isEmpty { return [RequestedStream(type: item.type, code: nil)] }
+            return markets.map { RequestedStream(type: item.type, code: $0) }
+        }
+    }
 }
 
 extension ExchangeProfile where Self == UpbitProfile {
