@@ -8,11 +8,13 @@ import Wire
 /// connects/s (HTTP 429 at the upgrade), 5 messages/s and 100/min per connection, 120 s idle
 /// timeout; during a chaos `gap` upgrades get HTTP 503. `GET /status` answers JSON:
 /// `{"connections":1,"connections_total":2,"messages_sent":…,"messages_produced":…,"rate":1000,
-/// "send_rate":…,"epoch":2,"uptime_s":…,"clients_closed_budget":0,"clients_closed_unwritable":0}`
+/// "send_rate":…,"epoch":2,"uptime_s":…,"clients_closed_budget":0,"clients_closed_unwritable":0,
+/// "tokens_accepted":0,"tokens_rejected":0,"tokens_expired":0}`
 /// (`rate` is the configured production rate, `send_rate` the frames written per second since
 /// start, all connections together; the last two count clients closed with 1008 for passing
 /// their send budget, `UpbitExchangeHandler.Options.byteBudget`, or for a socket unwritable
-/// past ``Options/unwritableTimeout``).
+/// past ``Options/unwritableTimeout``; the `tokens_` counts are the private endpoint's JWT checks,
+/// ``Options/tokens``, and the private connections ended by chaos `auth-expire`).
 public struct ExchangeSimulator: Sendable {
     public struct Options: Sendable {
         /// 127.0.0.1 unless another address is asked for explicitly.
@@ -31,6 +33,10 @@ public struct ExchangeSimulator: Sendable {
         public var unwritableTimeout: TimeAmount = .seconds(10)
         /// SO_SNDBUF of client sockets; nil leaves the kernel's autotuning.
         public var socketSendBufferSize: Int?
+        /// Checks the bearer token of every upgrade on the private path (`--private-keys`); a bad
+        /// one is refused with HTTP 401 and Upbit's `INVALID_AUTH` error. nil: any bearer token
+        /// opens the private endpoint.
+        public var tokens: UpbitTokenVerifier?
 
         public init() {}
     }
@@ -45,6 +51,8 @@ public struct ExchangeSimulator: Sendable {
     private let server: WebSocketServer
     private let handler: UpbitExchangeHandler
     private let truth: ExchangeTruthLog?
+    /// The private endpoint's token checks, when `--private-keys` set them.
+    public let tokens: UpbitTokenVerifier?
 
     /// `ws://HOST:PORT/websocket/v1`.
     public var url: String {
@@ -78,6 +86,8 @@ public struct ExchangeSimulator: Sendable {
         configuration.socketSendBufferSize = options.socketSendBufferSize
         let serverCounters = configuration.counters
         let rateGate = ConnectRateGate(limiter: options.connectLimiter, clock: options.market.clock)
+        let tokens = options.tokens
+        let privatePath = handlerOptions.privatePath
         let started = options.market.clock.monotonicNanos()
         let rate = options.market.rate
         let clock = options.market.clock
@@ -89,7 +99,17 @@ public struct ExchangeSimulator: Sendable {
                     guard market.acceptsConnections() else {
                         return .reject(HTTPReply(status: .serviceUnavailable, body: "network down (chaos gap)"))
                     }
-                    return rateGate.decide(request)
+                    let decision = rateGate.decide(request)
+                    guard decision == .accept, request.path == privatePath else { return decision }
+                    guard market.acceptsPrivateConnections() else {
+                        return .reject(
+                            HTTPReply(status: .serviceUnavailable, body: "private endpoint down (chaos private-outage)")
+                        )
+                    }
+                    if let tokens, let rejection = tokens.check(authorization: request.headers["Authorization"].first) {
+                        return .reject(Self.invalidAuth(rejection))
+                    }
+                    return .accept
                 },
                 status: {
                     let uptime = Double(clock.monotonicNanos() - started) / 1e9
@@ -100,6 +120,7 @@ public struct ExchangeSimulator: Sendable {
                             market: market,
                             counters: counters,
                             server: serverCounters,
+                            tokens: tokens,
                             rate: rate,
                             uptime: uptime
                         )
@@ -118,7 +139,8 @@ public struct ExchangeSimulator: Sendable {
             port: server.port,
             server: server,
             handler: handler,
-            truth: truth
+            truth: truth,
+            tokens: options.tokens
         )
     }
 
@@ -133,10 +155,20 @@ public struct ExchangeSimulator: Sendable {
         }
     }
 
+    /// Upbit's answer to a bad token: its `INVALID_AUTH` error, with why in the message.
+    static func invalidAuth(_ rejection: UpbitTokenVerifier.Rejection) -> HTTPReply {
+        HTTPReply(
+            status: .unauthorized,
+            contentType: "application/json; charset=utf-8",
+            body: #"{"error":{"name":"INVALID_AUTH","message":"\#(rejection.rawValue)"}}"#
+        )
+    }
+
     static func statusJSON(
         market: SimulatedMarket,
         counters: ExchangeCounters,
         server: WebSocketServerCounters,
+        tokens: UpbitTokenVerifier?,
         rate: Double,
         uptime: Double
     ) -> String {
@@ -146,6 +178,8 @@ public struct ExchangeSimulator: Sendable {
             + #""messages_sent":\#(sent),"messages_produced":\#(market.produced),"rate":\#(rate),"#
             + #""send_rate":\#(sendRate),"epoch":\#(market.epoch),"uptime_s":\#((uptime * 10).rounded() / 10),"#
             + #""clients_closed_budget":\#(counters.closedOverBudget),"#
-            + #""clients_closed_unwritable":\#(server.closedUnwritable)}"#
+            + #""clients_closed_unwritable":\#(server.closedUnwritable),"#
+            + #""tokens_accepted":\#(tokens?.accepted ?? 0),"tokens_rejected":\#(tokens?.rejected ?? 0),"#
+            + #""tokens_expired":\#(counters.closedExpired)}"#
     }
 }

@@ -147,6 +147,13 @@ struct ExchangeConnection: Sendable {
                 }
             case .disconnectAll(let code, let reason, let abrupt):
                 return .disconnect(code: code, reason: reason, abrupt: abrupt)
+            case .expirePrivate:
+                guard self.request.path == self.options.privatePath else { continue }
+                self.counters.countExpired()
+                _ = self.outbox.reply(
+                    .reply(ExchangePayloads.invalidAuth("the access token has expired"), type: "error")
+                )
+                return .disconnect(code: 1008, reason: "token expired", abrupt: false)
             }
         }
         return .sourceEnded
