@@ -13,10 +13,12 @@ struct SimulateCommand: AsyncParsableCommand {
         abstract: "Run an Upbit-like exchange on loopback with deterministic synthetic markets.",
         discussion: """
             Speaks Upbit's WebSocket protocol on /websocket/v1 (and /websocket/v1/private) with Upbit's limits:
-            5 connects/s (HTTP 429), 5 messages/s and 100/min per connection, 120 s idle timeout.
-            The first stdout line is `listening on ws://HOST:PORT/websocket/v1`. GET /status answers JSON.
+            5 connects/s per IP (HTTP 429), 5 messages/s and 100/min per connection, 120 s idle timeout.
+            The first stdout line is `listening on ws://HOST:PORT/websocket/v1`. GET /status answers JSON,
+            with every 429 sent counted under too_many_requests.
             The same port answers Upbit's REST quotation endpoints (GET /v1/market/all, /v1/ticker,
-            /v1/orderbook, /v1/trades/ticks) from the simulated markets, 10 requests/s per group (then 429).
+            /v1/orderbook, /v1/trades/ticks) from the simulated markets, 10 requests/s per group per IP (then
+            429), on one budget with the WebSocket upgrades.
             --chaos takes the vocabulary of `ticktape chaos` (cut, blackhole, gap, drop, dup, reorder, delay,
             stale-snapshot) plus two server-only faults: auth-expire every:D (private connections are ended as an
             expired token ends them) and private-outage for:D[,every:T][,at:T] (the private endpoint refuses

@@ -120,6 +120,7 @@ struct ExchangeConnection: Sendable {
                     // Counted like every other reply: a client that floods and never reads
                     // fills its budget and is closed (the overflow watch ends the connection),
                     // instead of growing the server.
+                    self.counters.countMessageLimited()
                     _ = self.outbox.reply(.reply(ExchangePayloads.tooManyRequests, type: "error"))
                     continue
                 }

@@ -46,6 +46,7 @@ public final class ExchangeCounters: Sendable {
         var closedOverBudget = 0
         var peakQueuedBytes = 0
         var expired = 0
+        var messagesLimited = 0
     }
 
     private let counts = Locked(Counts())
@@ -70,6 +71,11 @@ public final class ExchangeCounters: Sendable {
 
     /// Private connections ended because their token expired (chaos `auth-expire`).
     public var closedExpired: Int { self.counts.withLock { $0.expired } }
+
+    /// Client messages refused with `TOO_MANY_REQUESTS` for passing the per-connection limit.
+    public var messagesLimited: Int { self.counts.withLock { $0.messagesLimited } }
+
+    func countMessageLimited() { self.counts.withLock { $0.messagesLimited += 1 } }
 
     func countExpired() { self.counts.withLock { $0.expired += 1 } }
 
