@@ -135,7 +135,10 @@ struct CheckCommand: ParsableCommand {
     /// Writes or compares the expectation file; true when counts differ or a bound is broken.
     private func compare(_ report: CheckReport, _ path: String, file: Expectations?) throws -> Bool {
         if updateExpect {
-            let written = file?.updated(with: Expectations(measuring: report)) ?? Expectations(report)
+            // A new file records the run's --consumer and --speed, so it checks alone afterwards.
+            let written =
+                file?.updated(with: Expectations(measuring: report))
+                ?? Expectations(sections: Expectations(report).sections, consumers: consumer, speed: speed)
             do { try written.rendered().write(toFile: path, atomically: true, encoding: .utf8) } catch {
                 throw CLIError(.runtime, "cannot write \(path): \(error.localizedDescription)")
             }

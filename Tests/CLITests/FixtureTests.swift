@@ -82,6 +82,22 @@ import TicktapeTestSupport
         #expect(try String(contentsOfFile: dir + "/x.expect", encoding: .utf8) == original)
     }
 
+    @Test func aNewExpectationFileRecordsTheRunsConsumersAndSpeed() async throws {
+        let dir = temporaryDirectory()
+        let tape = "\(Self.fixtures)/network-cut.tape"
+        let spec = "name=slow,types=trade,capacity=4,policy=drop-oldest,service=300ms"
+        let write = try await runTicktape([
+            "check", tape, "--consumer", spec, "--speed", "1", "--expect", dir + "/n.expect", "--update-expect",
+        ])
+        #expect(write.status == 0, "\(write.stderr)")
+        let text = try String(contentsOfFile: dir + "/n.expect", encoding: .utf8)
+        #expect(text.contains("\nconsumer: \(spec)\nspeed: 1\n"))
+        #expect(text.contains("consumer.slow.dropped = "))
+        let again = try await runTicktape(["check", tape, "--expect", dir + "/n.expect"])
+        #expect(again.status == 0, "\(again.stdout.suffix(400))")
+        #expect(again.stdout.contains("consumer spec: name=slow,"))
+    }
+
     @Test func consumersOnTheCommandLineMustAgreeWithTheFile() async throws {
         let name = "slow-consumer"
         let result = try await runTicktape([
