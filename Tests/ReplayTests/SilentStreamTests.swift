@@ -148,4 +148,34 @@ struct SilentStreamTests {
         #expect(report.json().contains(#""silent_stream": 1"#))
         #expect(report.html().contains("silent_stream"))
     }
+
+    @Test func aStaleTailDoesNotEndTheSilenceAndOneSilenceIsReportedOnce() {
+        let oracle = CheckOracle(consumers: [ConsumerSpec(name: "a")])
+        let second: Int64 = 1_000_000_000
+        var inputs: [ReplayInput] = [.lifecycle(.connect, epoch: 1, monoNs: 0)]
+        var seq: UInt64 = 0
+        func frame(_ epoch: UInt32, _ code: String, at s: Int64) {
+            seq += 1
+            inputs.append(.frame(epoch: epoch, seq: seq, monoNs: s * second, facts: checkFacts("ticker", code, ms: s)))
+        }
+        for s in 1...9 {
+            frame(1, "KRW-BTC", at: Int64(s))
+            frame(1, "KRW-ETH", at: Int64(s))
+        }
+        inputs.append(.lifecycle(.connect, epoch: 2, monoNs: 10 * second))
+        frame(1, "KRW-ETH", at: 11)  // the old epoch's tail, after the new one opened
+        for s in 11...49 { frame(2, "KRW-BTC", at: Int64(s)) }
+        inputs.append(.lifecycle(.connect, epoch: 3, monoNs: 50 * second))
+        for s in 51...94 { frame(3, "KRW-BTC", at: Int64(s)) }
+        frame(3, "KRW-ETH", at: 95)  // back at last
+        inputs.append(.lifecycle(.connect, epoch: 4, monoNs: 96 * second))
+        for s in 97...140 { frame(4, "KRW-BTC", at: Int64(s)) }
+        for input in inputs { oracle.observe(input) }
+        let tally = oracle.outcome().findings.first { $0.kind == .silentStream }
+        // Silent from the epoch 2 reconnect (the tail does not count), reported once for that
+        // silence, not again at epoch 3; after it came back, silent again from epoch 4.
+        #expect(tally?.count == 2)
+        #expect(tally?.samples.map(\.epoch) == [2, 4])
+        #expect(tally?.samples.allSatisfy { $0.code == "KRW-ETH" } == true)
+    }
 }

@@ -42,10 +42,15 @@ struct SilenceWatch: Sendable {
 extension OracleCore {
     /// A market message of `key` in `epoch`: the stream is alive.
     mutating func noteStreamData(_ key: StreamKey, epoch: UInt32) {
-        silence.lastEpoch[key] = max(silence.lastEpoch[key] ?? 0, epoch)
+        // One lookup per message on the common path: the key is known and its epoch current.
+        let last = silence.lastEpoch[key]
+        if last.map({ $0 < epoch }) ?? true { silence.lastEpoch[key] = epoch }
+        let newest = max(last ?? 0, epoch)
         // A stale tail of an older epoch does not end the silence after a newer reconnect.
-        if let waiting = silence.waiting[key], epoch >= waiting.epoch { silence.waiting[key] = nil }
-        if silence.reported.contains(key), epoch >= (silence.lastEpoch[key] ?? 0) { silence.reported.remove(key) }
+        if !silence.waiting.isEmpty, let waiting = silence.waiting[key], epoch >= waiting.epoch {
+            silence.waiting[key] = nil
+        }
+        if !silence.reported.isEmpty, epoch >= newest { silence.reported.remove(key) }
     }
 
     /// A connect opening `epoch` at `ns`: every covered stream that had data in an older epoch
