@@ -124,6 +124,40 @@ import Upbit
         try await back.executeThenClose { _, writer in try await writer.close(code: 1000) }
     }
 
+    @Test func aRecorderWaitsOutAPrivateOutageAndGetsInWithAFreshToken() async throws {
+        let clock = ManualWireClock()
+        let (simulator, running) = try await Self.simulator(chaos: "private-outage for:2s", clock: clock)
+        defer { running.cancel() }
+        let path = temporaryTapePath()
+        var configuration = RecordingRun.Configuration(
+            path: path,
+            url: try WebSocketURL(simulator.url),
+            subscription: Array(#"[{"ticket":"t"},{"type":"myOrder","codes":["KRW-BTC"]}]"#.utf8),
+            toolVersion: "test"
+        )
+        configuration.recorder.policy.backoffBaseNanos = 1_000_000
+        configuration.recorder.policy.backoffCapNanos = 5_000_000
+        configuration.writer.commitMs = 10
+        configuration.credentials = UpbitCredentials(accessKey: Self.accessKey, secretKey: Self.secretKey)
+        let session = try RecordingRun(configuration)
+        let summary = try await runSession(session) {
+            let status = await session.status()
+            if status.epoch >= 1, status.frames >= 3 { return true }
+            // The outage lasts 2 s of the simulator's clock; let the recorder meet it a few
+            // times before the clock moves on.
+            let failed = (try? TapeReader(path: path).events().filter { $0.kind == .connectFailed }.count) ?? 0
+            if failed >= 2 || clock.now > 3_000_000_000 { clock.advance(by: 20_000_000) }
+            return false
+        }
+        #expect(summary.epochs == 1)
+        let failures = try TapeReader(path: path).events().filter { $0.kind == .connectFailed }
+        #expect(failures.count >= 2)
+        #expect(failures.allSatisfy { ($0.detail ?? "").contains("503") || ($0.detail ?? "").contains("429") })
+        let verifier = try #require(simulator.tokens)
+        #expect(verifier.accepted == 1, "the outage refuses before any token is spent")
+        #expect(verifier.rejected == 0)
+    }
+
     @Test func authExpireEveryFiveSecondsGivesOneEpochPerTokenAndNoSecretInTheTape() async throws {
         let clock = ManualWireClock()
         let (simulator, running) = try await Self.simulator(chaos: "auth-expire every:5s", clock: clock)
