@@ -44,11 +44,24 @@ extension Expectations {
         var consumers: [String] = []
         var speed: String?
         var headed = false
+        var head: [String] = []
+        var pending: [String] = []
+        var started = false
         // Split on scalars: "\r\n" is one Character, so a Character split would miss it.
         for (i, raw) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = i + 1
             let line = Self.trimmed(String(String.UnicodeScalarView(raw)))
-            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.isEmpty { continue }
+            if line.hasPrefix("#") {
+                // Comments of the head (kept for the file), or of the expectation below them.
+                if started {
+                    pending.append(line)
+                } else if !Self.standardHead.contains(line) {
+                    head.append(line)
+                }
+                continue
+            }
+            started = true
             if let option = Self.runOption(line) {
                 if headed || !current.counts.isEmpty { throw .runOptionsAfterCounts(line: number) }
                 if option.key == "consumer" {
@@ -73,9 +86,12 @@ extension Expectations {
                 if sections.contains(where: { $0.tape == tape }) { throw .duplicateSection(line: number, tape: tape) }
                 headed = true
                 current = Section(tape: tape, counts: [])
+                pending = []
                 continue
             }
-            guard let count = Self.count(line) else { throw .badLine(line: number, text: line) }
+            guard var count = Self.count(line) else { throw .badLine(line: number, text: line) }
+            count.comments = pending
+            pending = []
             let same = current.expectations(of: count.name)
             // One exact count, or at most one bound each way.
             if same.contains(where: { $0.comparison == count.comparison || $0.comparison == .equal })
@@ -86,7 +102,7 @@ extension Expectations {
             current.counts.append(count)
         }
         if headed || !current.counts.isEmpty { sections.append(current) }
-        self.init(sections: sections, consumers: consumers, speed: speed)
+        self.init(sections: sections, consumers: consumers, speed: speed, comments: head)
     }
 
     /// `consumer: SPEC` or `speed: S`, split; nil for any other line.

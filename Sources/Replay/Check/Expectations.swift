@@ -36,11 +36,15 @@ public struct Expectations: Sendable, Hashable {
         public var name: String
         public var value: Int
         public var comparison: Comparison
+        /// `#` lines written just above it (say why a bound is what it is); kept by
+        /// `--update-expect`.
+        public var comments: [String]
 
-        public init(name: String, value: Int, comparison: Comparison = .equal) {
+        public init(name: String, value: Int, comparison: Comparison = .equal, comments: [String] = []) {
             self.name = name
             self.value = value
             self.comparison = comparison
+            self.comments = comments
         }
 
         /// Whether `actual` meets this expectation.
@@ -81,11 +85,15 @@ public struct Expectations: Sendable, Hashable {
     /// The replay speed of the run (`speed:` line, as written), or nil for the command's default.
     public var speed: String?
     public var sections: [Section]
+    /// `#` lines of the file's head (after the standard two, before any run option or count);
+    /// kept by `--update-expect`.
+    public var comments: [String]
 
-    public init(sections: [Section], consumers: [String] = [], speed: String? = nil) {
+    public init(sections: [Section], consumers: [String] = [], speed: String? = nil, comments: [String] = []) {
         self.sections = sections
         self.consumers = consumers
         self.speed = speed
+        self.comments = comments
     }
 
     /// The actual counts of a report: what `--update-expect` writes for a new file. Measures
@@ -97,6 +105,7 @@ public struct Expectations: Sendable, Hashable {
         }
         consumers = []
         speed = nil
+        comments = []
     }
 
     /// The actual counts of a report followed by its measures (see ``isMeasure(_:)``): what an
@@ -108,6 +117,7 @@ public struct Expectations: Sendable, Hashable {
         }
         consumers = []
         speed = nil
+        comments = []
     }
 
     /// Whether `name` is a measure rather than a count: a figure a file may bound or fix but that
@@ -120,15 +130,18 @@ public struct Expectations: Sendable, Hashable {
         return measureSuffixes.contains { name.hasSuffix(".\($0)") }
     }
 
+    /// The two comment lines every written file starts with (not kept as ``comments``).
+    static let standardHead = [
+        "# ticktape check expectations, format 1",
+        "# one count per line; `ticktape check --update-expect` rewrites this file",
+    ]
+
     static let measureSuffixes = ["lag_p50_ms", "lag_p99_ms", "lag_max_ms", "max_depth", "drops_per_min"]
 
     /// The file's text: a header comment, the run's consumers and speed, then each section's
     /// lines, a trailing newline.
     public func rendered() -> String {
-        var lines = [
-            "# ticktape check expectations, format 1",
-            "# one count per line; `ticktape check --update-expect` rewrites this file",
-        ]
+        var lines = Self.standardHead + comments
         lines += consumers.map { "consumer: \($0)" }
         if let speed { lines.append("speed: \(speed)") }
         for section in sections {
@@ -136,7 +149,7 @@ public struct Expectations: Sendable, Hashable {
                 lines.append("")
                 lines.append("[\(tape)]")
             }
-            for count in section.counts { lines.append(count.line) }
+            for count in section.counts { lines += count.comments + [count.line] }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -146,21 +159,24 @@ public struct Expectations: Sendable, Hashable {
     /// now has are added, exact counts the run no longer has are removed; consumers and speed are
     /// kept.
     public func updated(with actual: Expectations) -> Expectations {
-        var result = Expectations(sections: [], consumers: consumers, speed: speed)
+        var result = Expectations(sections: [], consumers: consumers, speed: speed, comments: comments)
         for section in actual.sections {
             let old = Self.match(section, in: self)
             var counts: [Count] = []
             var placed: Set<String> = []
             for count in section.counts where !Self.isMeasure(count.name) {
-                let bounds = old?.expectations(of: count.name).filter { $0.comparison != .equal } ?? []
-                counts += bounds.isEmpty ? [count] : bounds
+                let written = old?.expectations(of: count.name) ?? []
+                let bounds = written.filter { $0.comparison != .equal }
+                var exact = count
+                exact.comments = written.first?.comments ?? []
+                counts += bounds.isEmpty ? [exact] : bounds
                 placed.insert(count.name)
             }
             for count in old?.counts ?? [] where !placed.contains(count.name) {
                 if count.comparison != .equal {
                     counts.append(count)
                 } else if let value = section[count.name] {
-                    counts.append(Count(name: count.name, value: value))
+                    counts.append(Count(name: count.name, value: value, comments: count.comments))
                 }
             }
             result.sections.append(Section(tape: section.tape, counts: counts))
