@@ -24,11 +24,31 @@ public protocol ExchangeProfile: Sendable {
     /// client may log a message in a spelling other than the tape's; its idempotency key in the
     /// tape's spelling is then the key of one of these.
     func otherSpellings(of payload: [UInt8]) -> [[UInt8]]
+
+    /// The streams a subscription request asks for, or nil when the profile cannot read it (not
+    /// a request it knows). Checks use it to tell a stream that went silent while subscribed
+    /// from one the client stopped asking for. The default reads nothing.
+    func requestedStreams(in request: [UInt8]) -> [RequestedStream]?
+}
+
+/// One (type, code) selection of a subscription request, with canonical names as in
+/// ``FrameFacts``: `code` nil selects every code of the type (a request without codes).
+public struct RequestedStream: Sendable, Hashable {
+    public var type: String
+    public var code: String?
+
+    public init(type: String, code: String?) {
+        self.type = type
+        self.code = code
+    }
 }
 
 extension ExchangeProfile {
     /// No other spellings: a profile whose exchange has one.
     public func otherSpellings(of payload: [UInt8]) -> [[UInt8]] { [] }
+
+    /// Reads no request: every stream that had data counts as subscribed.
+    public func requestedStreams(in request: [UInt8]) -> [RequestedStream]? { nil }
 
     /// The facts of a payload held in an array.
     public func facts(of payload: [UInt8]) -> FrameFacts {

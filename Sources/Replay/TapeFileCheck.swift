@@ -1,4 +1,5 @@
 import Dispatch
+import Exchange
 import Primitives
 import Rules
 import TapeLog
@@ -11,11 +12,14 @@ public enum TapeFileCheck {
     /// `verify: false` skips the recording invariants (I1–I4 are reported as not checked): for
     /// `bench check`, which times decode + rules + fan-out + oracle on its own. `provePayloads:
     /// false` (`check --quick`) verifies I1–I4 but inflates no block: the report says so.
+    /// `profile` reads the tape's subscription (what `silent_stream` counts as covered) unless
+    /// `options` already says; without either, every stream that had data counts as covered.
     public static func check(
         path: String,
         name: String? = nil,
         replay: ReplayOptions,
         options: CheckOptions = CheckOptions(),
+        profile: (any ExchangeProfile)? = nil,
         verify: Bool = true,
         provePayloads: Bool = true,
         progress: ((Int) -> Void)? = nil
@@ -25,6 +29,7 @@ public enum TapeFileCheck {
             name: name,
             replay: replay,
             options: options,
+            profile: profile,
             verify: verify,
             provePayloads: provePayloads,
             progress: progress
@@ -47,6 +52,7 @@ public enum TapeFileCheck {
             name: name,
             replay: replay,
             options: options,
+            profile: client.profile,
             verify: true,
             provePayloads: provePayloads,
             progress: progress
@@ -58,6 +64,7 @@ public enum TapeFileCheck {
         name: String?,
         replay: ReplayOptions,
         options: CheckOptions,
+        profile: (any ExchangeProfile)?,
         verify: Bool,
         provePayloads: Bool,
         progress: ((Int) -> Void)?,
@@ -76,6 +83,11 @@ public enum TapeFileCheck {
             // Tables sized once for the tape's windows (sizing only; no verdict depends on it, and
             // a damaged tape is reported by the verifier and the reader, not by this estimate).
             replay = replay.sized(for: reader)
+            if options.subscription == nil, let profile, let request = reader.session.subscription,
+                let streams = profile.requestedStreams(in: Array(request.utf8))
+            {
+                options.subscription = SubscriptionCoverage(streams)
+            }
             if options.expectedWindowKeys == 0 {
                 // The same window as R3's (the default) needs no second round of seeks.
                 options.expectedWindowKeys =

@@ -61,6 +61,7 @@ extension TapeCheckResult {
                 .object([
                     ("dedup_window_ms", .int(run.check.dedupWindowMs)),
                     ("gap_threshold_ns", .int(run.check.gapThresholdNs)),
+                    ("silence_window_ns", .int(run.check.silenceWindowNs)),
                     ("witness_limit", .int(run.check.witnessLimit)),
                     ("timeline_max_buckets", .int(run.check.timelineMaxBuckets)),
                 ])

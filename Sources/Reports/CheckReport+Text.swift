@@ -111,6 +111,7 @@ extension TapeCheckResult {
         parts.append("R3 window \(run.replay.rules.dedupWindowMs) ms")
         parts.append("C1 window \(run.check.dedupWindowMs) ms")
         parts.append("gap threshold \(DurationText.seconds(run.check.gapThresholdNs))")
+        parts.append("silence window \(DurationText.seconds(run.check.silenceWindowNs))")
         parts.append("witnesses \(run.check.witnessLimit)")
         return parts.joined(separator: ", ")
     }

@@ -14,12 +14,38 @@ struct ChaosSchedule: Sendable {
     private var downUntil: Int64 = 0
     /// Cuts so far.
     private(set) var cuts = 0
+    private var nextExpiry: Int64?
+    /// Token expiries so far (`auth-expire`).
+    private(set) var expiries = 0
 
     init(spec: ChaosSpec) {
         self.spec = spec
         self.nextCut = spec.cutEveryNs
         self.cutAt = spec.cutAtNs[...]
         self.nextBlackhole = spec.blackholeEveryNs
+        self.nextExpiry = spec.authExpireEveryNs
+    }
+
+    /// How many `auth-expire` moments are due once `elapsed` ns have passed.
+    mutating func advanceExpiries(to elapsed: Int64) -> Int {
+        guard let every = self.spec.authExpireEveryNs else { return 0 }
+        var due = 0
+        while let next = self.nextExpiry, elapsed >= next {
+            due += 1
+            self.nextExpiry = next + every
+        }
+        self.expiries += due
+        return due
+    }
+
+    /// Whether the private endpoint refuses upgrades at `elapsed` (`private-outage`).
+    func isPrivateDown(at elapsed: Int64) -> Bool {
+        let length = self.spec.privateOutageForNs
+        guard length > 0 else { return false }
+        let since = elapsed - self.spec.privateOutageAtNs
+        guard since >= 0 else { return false }
+        guard let every = self.spec.privateOutageEveryNs else { return since < length }
+        return since % every < length
     }
 
     /// How many cuts are due once `elapsed` ns have passed (each one counted in ``cuts``).

@@ -211,6 +211,17 @@ public final class SimulatedMarket: MarketSource, QuotationSource {
         }
     }
 
+    /// False during a chaos `private-outage`: the private endpoint refuses upgrades.
+    public func acceptsPrivateConnections() -> Bool {
+        let now = self.options.clock.monotonicNanos()
+        return self.state.withLock { state in
+            !state.schedule.isPrivateDown(at: now - (state.startNanos ?? now))
+        }
+    }
+
+    /// Token expiries so far (chaos `auth-expire`).
+    public var expiries: Int { self.state.withLock { $0.schedule.expiries } }
+
     /// Produces at `rate` messages/s on the wall clock and plays the chaos schedule, until the
     /// task is cancelled. After a stall it skips ahead rather than bursting more than 100 ms of
     /// messages at once.
@@ -223,8 +234,11 @@ public final class SimulatedMarket: MarketSource, QuotationSource {
         while !Task.isCancelled {
             try? await Task.sleep(nanoseconds: UInt64(max(1_000_000, self.options.tickNanos)))
             let elapsed = clock.monotonicNanos() - start
-            let cuts = self.state.withLock { $0.schedule.advance(to: elapsed) }
+            let (cuts, expiries) = self.state.withLock {
+                ($0.schedule.advance(to: elapsed), $0.schedule.advanceExpiries(to: elapsed))
+            }
             for _ in 0..<cuts { self.disconnectEveryone() }
+            if expiries > 0 { self.fanOut([.expirePrivate], to: self.state.withLock { Array($0.listeners) }) }
             let target = Int64(Double(elapsed) * self.options.rate / 1e9)
             var due = target - paced
             if due > burstCap {

@@ -51,7 +51,13 @@ struct ChaosCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if try makeSpec().isEmpty { throw ValidationError("no fault given (--cut, --dup, --reorder, … or --spec)") }
+        let spec = try makeSpec()
+        if spec.isEmpty { throw ValidationError("no fault given (--cut, --dup, --reorder, … or --spec)") }
+        if spec.hasServerOnlyFaults {
+            throw ValidationError(
+                "auth-expire and private-outage need a live connection: use them with simulate --chaos"
+            )
+        }
     }
 
     func run() throws {

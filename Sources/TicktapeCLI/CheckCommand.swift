@@ -25,13 +25,24 @@ struct CheckCommand: ParsableCommand {
     )
 
     @Argument(help: "The tapes to check.") var tapes: [String]
-    @Option(help: "A consumer spec (as in replay); repeat for several. Default: one that takes everything.")
+    @Option(
+        help:
+            "A consumer spec (as in replay); repeat for several. Default: the --expect file's, else one that takes everything."
+    )
     var consumer: [String] = []
-    @Option(help: "Pace relative to the recording: a factor or max.") var speed = "max"
-    @Option(help: "Compare the counts with this expectation file.") var expect: String?
-    @Flag(help: "Write the counts to the --expect file instead of comparing.") var updateExpect = false
+    @Option(help: "Pace relative to the recording: a factor or max. Default: the --expect file's, else max.")
+    var speed: String?
+    @Option(help: "Compare the counts and bounds with this expectation file (it may name the consumers and speed).")
+    var expect: String?
+    @Flag(help: "Write the counts to the --expect file instead of comparing; bounds in it are kept.")
+    var updateExpect = false
     @Option(help: "Report format.") var format = ReportFormat.text
     @Option(help: "Write the report to this file instead of stdout.") var out: String?
+    @Option(
+        help:
+            "A silent_stream finding when a subscribed stream with data before a reconnect has none this long after it."
+    )
+    var silenceWindow = DurationArgument(nanoseconds: 30_000_000_000)
     @Flag(help: "Replay twice, and at speed 1 vs max, and say whether digests and rule counts agree.")
     var determinism = false
     @Flag(help: "Skip the payload proof (no block is inflated or checksummed); the report says so.")
@@ -44,10 +55,13 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "With --deliveries: the client applies every accepted trade of its streams (C6 is checked).")
     var lossless = false
 
-    func replayOptions() throws -> ReplayOptions {
-        guard let pace = ReplaySpeed(speed) else { throw ValidationError("--speed must be a positive number or max") }
+    func replayOptions(file: Expectations? = nil) throws -> ReplayOptions {
+        let speedText = speed ?? file?.speed ?? "max"
+        guard let pace = ReplaySpeed(speedText) else {
+            throw ValidationError("--speed must be a positive number or max")
+        }
         var specs: [ConsumerSpec] = []
-        for text in consumer {
+        for text in consumer.isEmpty ? file?.consumers ?? [] : consumer {
             do { specs.append(try ConsumerSpec.parse(text)) } catch {
                 throw ValidationError("--consumer '\(text)': \(error)")
             }
@@ -71,15 +85,29 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let options = try replayOptions()
+        let file = try expectationFile()
+        let options = try badInput { try replayOptions(file: file) }
         if determinism { return try runDeterminism(options) }
         let client = try clientInput()
         let progress = Progress(label: "check", total: Progress.frames(in: tapes))
         let checks = tapes.map {
             if let client {
-                TapeFileCheck.check(path: $0, client: client, provePayloads: !quick, progress: progress.update)
+                TapeFileCheck.check(
+                    path: $0,
+                    client: client,
+                    options: CheckOptions(silenceWindowNs: silenceWindow.nanoseconds),
+                    provePayloads: !quick,
+                    progress: progress.update
+                )
             } else {
-                TapeFileCheck.check(path: $0, replay: options, provePayloads: !quick, progress: progress.update)
+                TapeFileCheck.check(
+                    path: $0,
+                    replay: options,
+                    options: CheckOptions(silenceWindowNs: silenceWindow.nanoseconds),
+                    profile: UpbitProfile(),
+                    provePayloads: !quick,
+                    progress: progress.update
+                )
             }
         }
         progress.finish()
@@ -103,7 +131,7 @@ struct CheckCommand: ParsableCommand {
             Console.out(rendered.hasSuffix("\n") ? String(rendered.dropLast()) : rendered)
         }
         var failed = report.verdict != .pass
-        if let expect { failed = try compare(report, expect) || failed }
+        if let expect { failed = try compare(report, expect, file: file) || failed }
         Console.flush()
         if let unreadable = checks.first(where: { $0.replay == nil }) {
             throw CLIError.badInput(unreadable.reason ?? "\(unreadable.tape) is not a readable tape")
@@ -128,30 +156,63 @@ struct CheckCommand: ParsableCommand {
         }
     }
 
-    /// Writes or compares the expectation file; true when counts differ.
-    private func compare(_ report: CheckReport, _ path: String) throws -> Bool {
-        let actual = Expectations(report)
+    /// The --expect file, read before the run because it may name the consumers and speed; nil
+    /// without --expect, or with --update-expect when the file does not exist yet. With both the
+    /// file's consumers and --consumer, they must agree unless --update-expect replaces the file's.
+    private func expectationFile() throws -> Expectations? {
+        guard let path = expect else { return nil }
+        if updateExpect && !FileManager.default.fileExists(atPath: path) { return nil }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw CLIError.badInput("cannot read expectation file \(path)")
+        }
+        var file: Expectations
+        do { file = try Expectations(parsing: text) } catch { throw CLIError.badInput("\(path): \(error)") }
+        if !consumer.isEmpty && !file.consumers.isEmpty && !updateExpect {
+            let given = try badInput { try replayOptions().consumers }
+            // The file's specs parsed when the file was read.
+            let written = file.consumers.compactMap { try? ConsumerSpec.parse($0) }
+            if given.map(\.description) != written.map(\.description) {
+                throw CLIError.badInput(
+                    "--consumer differs from the consumers in \(path); give one or the other (or --update-expect)"
+                )
+            }
+        }
         if updateExpect {
-            do { try actual.rendered().write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            if !consumer.isEmpty { file.consumers = consumer }
+            if let speed { file.speed = speed }
+        }
+        return file
+    }
+
+    /// Writes or compares the expectation file; true when counts differ or a bound is broken.
+    private func compare(_ report: CheckReport, _ path: String, file: Expectations?) throws -> Bool {
+        if updateExpect {
+            // A new file records the run's --consumer and --speed, so it checks alone afterwards.
+            let written =
+                file?.updated(with: Expectations(measuring: report))
+                ?? Expectations(sections: Expectations(report).sections, consumers: consumer, speed: speed)
+            do { try written.rendered().write(toFile: path, atomically: true, encoding: .utf8) } catch {
                 throw CLIError(.runtime, "cannot write \(path): \(error.localizedDescription)")
             }
             Console.out("expectations written to \(path)")
             return false
         }
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw CLIError.badInput("cannot read expectation file \(path)")
-        }
-        let expected: Expectations
-        do { expected = try Expectations(parsing: text) } catch { throw CLIError.badInput("\(path): \(error)") }
-        let differences = expected.differences(from: actual)
+        guard let expected = file else { return false }
+        let differences = report.differences(from: expected)
         if differences.isEmpty {
             Console.out("expectations: all counts match \(path)")
             return false
         }
-        Console.out("expectations: \(differences.count) counts differ from \(path)")
+        let noun = differences.count == 1 ? "difference" : "differences"
+        Console.out("expectations: \(differences.count) \(noun) from \(path)")
         for line in differences { Console.out("  \(line)") }
         return true
+    }
+
+    /// Options errors found at run time (they come from the --expect file) are bad input: exit 2.
+    private func badInput<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as ValidationError { throw CLIError.badInput(error.message) }
     }
 
     /// Two runs at the same speed must be byte-identical; rule counts must not depend on speed.

@@ -13,12 +13,19 @@ struct SimulateCommand: AsyncParsableCommand {
         abstract: "Run an Upbit-like exchange on loopback with deterministic synthetic markets.",
         discussion: """
             Speaks Upbit's WebSocket protocol on /websocket/v1 (and /websocket/v1/private) with Upbit's limits:
-            5 connects/s (HTTP 429), 5 messages/s and 100/min per connection, 120 s idle timeout.
-            The first stdout line is `listening on ws://HOST:PORT/websocket/v1`. GET /status answers JSON.
+            5 connects/s per IP (HTTP 429), 5 messages/s and 100/min per connection, 120 s idle timeout.
+            The first stdout line is `listening on ws://HOST:PORT/websocket/v1`. GET /status answers JSON,
+            with every 429 sent counted under too_many_requests.
             The same port answers Upbit's REST quotation endpoints (GET /v1/market/all, /v1/ticker,
-            /v1/orderbook, /v1/trades/ticks) from the simulated markets, 10 requests/s per group (then 429).
+            /v1/orderbook, /v1/trades/ticks) from the simulated markets, 10 requests/s per group per IP (then
+            429), on one budget with the WebSocket upgrades.
             --chaos takes the vocabulary of `ticktape chaos` (cut, blackhole, gap, drop, dup, reorder, delay,
-            stale-snapshot); --truth writes one JSON line per frame sent (connection, index, SHA-256).
+            stale-snapshot) plus two server-only faults: auth-expire every:D (private connections are ended as an
+            expired token ends them) and private-outage for:D[,every:T][,at:T] (the private endpoint refuses
+            upgrades with 503). --private-keys ACCESS:SECRET verifies each private upgrade's JWT (HS256 or HS512
+            signature, the access key, a nonce never used before): a bad one gets HTTP 401 with Upbit's
+            INVALID_AUTH error; the markets then also produce myOrder and myAsset.
+            --truth writes one JSON line per frame sent (connection, index, SHA-256).
             Example: ticktape simulate --port 9000 --symbols 100 --rate 5000 --seed 7 \\
                        --chaos 'cut every:20s; dup 0.01' --truth truth.jsonl
             """
@@ -31,6 +38,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Seed of the synthetic data and of every chaos choice.") var seed: UInt64 = 1
     @Option(help: "Server-side faults, e.g. 'cut every:20s; dup 0.01; reorder 5'.") var chaos: String?
     @Option(help: "Write what was sent to FILE (JSONL).") var truth: String?
+    @Option(help: "ACCESS:SECRET: verify the JWT of every private connection against this key pair.")
+    var privateKeys: String?
     @Option(help: "Stop after this long, e.g. 30s (default: until SIGINT/SIGTERM).") var duration: DurationArgument?
     @Option(help: "Bytes that may wait for one client (market data, snapshots, replies); past it close 1008.")
     var clientBuffer = "8MiB"
@@ -48,6 +57,16 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         guard unwritableTimeout.nanoseconds > 0 else { throw ValidationError("--unwritable-timeout must be positive") }
         _ = try self.chaosSpec()
+        _ = try self.keyPair()
+    }
+
+    /// The `--private-keys` pair, split at the first colon; both halves must be non-empty.
+    private func keyPair() throws -> (access: String, secret: String)? {
+        guard let privateKeys else { return nil }
+        guard let colon = privateKeys.firstIndex(of: ":"), colon != privateKeys.startIndex,
+            privateKeys.index(after: colon) != privateKeys.endIndex
+        else { throw ValidationError("--private-keys must be ACCESS:SECRET, both non-empty") }
+        return (String(privateKeys[..<colon]), String(privateKeys[privateKeys.index(after: colon)...]))
     }
 
     private func chaosSpec() throws -> ChaosSpec {
@@ -68,6 +87,10 @@ struct SimulateCommand: AsyncParsableCommand {
         options.market.rate = rate
         options.market.chaos = try self.chaosSpec()
         options.truthPath = truth
+        if let keys = try self.keyPair() {
+            options.tokens = UpbitTokenVerifier(accessKey: keys.access, secretKey: keys.secret)
+            options.market.types += ["myOrder", "myAsset"]
+        }
         options.handler.byteBudget = ServeCommand.byteCount(clientBuffer) ?? options.handler.byteBudget
         options.unwritableTimeout = .nanoseconds(unwritableTimeout.nanoseconds)
         let simulator: ExchangeSimulator

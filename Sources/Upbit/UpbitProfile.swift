@@ -18,6 +18,17 @@ public struct UpbitProfile: ExchangeProfile {
         let formats = UpbitFormat.Format.allCases.compactMap { UpbitFormat.convert(payload, to: $0) }
         return formats.filter { $0 != payload }
     }
+
+    /// The (type, market) pairs of an Upbit request, depth suffixes removed; a type without
+    /// codes (myAsset, or myOrder for every market) selects every code.
+    public func requestedStreams(in request: [UInt8]) -> [RequestedStream]? {
+        guard let subscription = try? UpbitSubscription.parse(request) else { return nil }
+        return subscription.types.flatMap { item -> [RequestedStream] in
+            let markets = item.markets
+            if markets.isEmpty { return [RequestedStream(type: item.type, code: nil)] }
+            return markets.map { RequestedStream(type: item.type, code: $0) }
+        }
+    }
 }
 
 extension ExchangeProfile where Self == UpbitProfile {

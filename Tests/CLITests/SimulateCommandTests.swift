@@ -16,6 +16,8 @@ import TicktapeTestSupport
         for flags in [
             ["--rate", "0"], ["--symbols", "0"], ["--chaos", "nonsense 1"], ["--port", "70000"],
             ["--client-buffer", "0"], ["--client-buffer", "lots"], ["--unwritable-timeout", "0s"],
+            ["--private-keys", "nocolon"], ["--private-keys", ":secret"], ["--private-keys", "access:"],
+            ["--chaos", "auth-expire every:0s"],
         ] {
             let result = try await runTicktape(["simulate"] + flags)
             #expect(result.status == 2, "\(flags)")

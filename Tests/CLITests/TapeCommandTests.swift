@@ -50,6 +50,8 @@ import TicktapeTestSupport
             ["inspect"],
             ["export", dir + "/ok.tape", "--format", "csv"],
             ["export", dir + "/ok.tape", "--from", "soon"],
+            ["chaos", dir + "/ok.tape", "--out", dir + "/z.tape", "--seed", "1", "--spec", "auth-expire every:5s"],
+            ["check", dir + "/ok.tape", "--expect", dir + "/bad.jsonl"],
             ["nonsense"],
         ]
         for arguments in cases {

@@ -167,4 +167,22 @@ import Upbit
         #expect(throws: ChaosSpecError.self) { try ChaosSpec.parse("explode 1") }
         #expect((try? ChaosSpec.parse("cut every:10s; dup 0.005"))?.description == "cut every:10s; dup 0.005,window:5")
     }
+
+    @Test func authFaultsParseRoundTripAndAreServerOnly() throws {
+        let spec = try ChaosSpec.parse("auth-expire every:5s; private-outage for:2s,every:20s")
+        #expect(spec.authExpireEveryNs == 5_000_000_000)
+        #expect(spec.privateOutageForNs == 2_000_000_000)
+        #expect(spec.privateOutageEveryNs == 20_000_000_000)
+        #expect(spec.privateOutageAtNs == 20_000_000_000)
+        #expect(spec.hasServerOnlyFaults)
+        #expect(spec.description == "auth-expire every:5s; private-outage for:2s,every:20s")
+        #expect(try ChaosSpec.parse(spec.description) == spec)
+        let once = try ChaosSpec.parse("private-outage for:3s,at:1s")
+        #expect(once.description == "private-outage for:3s,at:1s")
+        #expect(try ChaosSpec.parse("private-outage for:3s").privateOutageAtNs == 0)
+        #expect(!(try ChaosSpec.parse("cut every:5s")).hasServerOnlyFaults)
+        #expect(throws: ChaosSpecError.self) { try ChaosSpec.parse("auth-expire") }
+        #expect(throws: ChaosSpecError.self) { try ChaosSpec.parse("private-outage for:5s,every:5s") }
+        #expect(throws: ChaosSpecError.self) { try ChaosSpec.parse("private-outage every:5s") }
+    }
 }

@@ -16,6 +16,8 @@ import Rules
 /// | `delay D[,jitter:J]` | arrival delayed by D plus up to J, arrival order kept |
 /// | `stale-epoch N` | at each cut, the old epoch's last N frames arrive after the new epoch opened |
 /// | `stale-snapshot P` | a reconnect snapshot carries the previous state instead of the latest, with probability P |
+/// | `auth-expire every:T` | simulate only: every T, each private connection is ended as an expired token ends it (an `INVALID_AUTH` error, then close 1008) |
+/// | `private-outage for:D[,every:T][,at:T]` | simulate only: the private endpoint refuses upgrades (HTTP 503) for D, from `at` (default 0, or T with `every`) and again every T |
 public struct ChaosSpec: Sendable, Hashable {
     public var cutEveryNs: Int64?
     public var cutAtNs: [Int64] = []
@@ -30,8 +32,19 @@ public struct ChaosSpec: Sendable, Hashable {
     public var jitterNs: Int64 = 0
     public var staleEpoch: Int = 0
     public var staleSnapshot: Double = 0
+    /// Server-side only: how often private connections are ended as expired tokens end them.
+    public var authExpireEveryNs: Int64?
+    /// Server-side only: how long each private-endpoint outage lasts (0: none).
+    public var privateOutageForNs: Int64 = 0
+    /// Server-side only: the first outage's start, and the period of the next ones (nil: once).
+    public var privateOutageAtNs: Int64 = 0
+    public var privateOutageEveryNs: Int64?
 
     public init() {}
+
+    /// Faults only a server can inject (`auth-expire`, `private-outage`): `ticktape chaos`
+    /// refuses them, since a tape holds no connection to refuse or token to expire.
+    public var hasServerOnlyFaults: Bool { authExpireEveryNs != nil || privateOutageForNs > 0 }
 
     /// True when no fault is configured.
     public var isEmpty: Bool { self == ChaosSpec() }
@@ -108,11 +121,29 @@ public struct ChaosSpec: Sendable, Hashable {
         case "jitter": jitterNs = try duration(positional.first)
         case "stale-epoch": staleEpoch = try count(positional.first)
         case "stale-snapshot": staleSnapshot = try probability(positional.first)
+        case "auth-expire":
+            let every = try duration(named["every"])
+            guard every > 0 else { throw ChaosSpecError(fault: fault, reason: "every: must be positive") }
+            authExpireEveryNs = every
+        case "private-outage":
+            let length = try duration(named["for"])
+            guard length > 0 else { throw ChaosSpecError(fault: fault, reason: "for: must be positive") }
+            privateOutageForNs = length
+            if let every = named["every"] {
+                let period = try duration(every)
+                guard period > length else {
+                    throw ChaosSpecError(fault: fault, reason: "every: must be longer than for:")
+                }
+                privateOutageEveryNs = period
+                privateOutageAtNs = period
+            }
+            if let at = named["at"] { privateOutageAtNs = try duration(at) }
         default:
             throw ChaosSpecError(
                 fault: fault,
                 reason:
-                    "unknown fault (cut, blackhole, gap, drop, dup, reorder, delay, jitter, stale-epoch, stale-snapshot)"
+                    "unknown fault (cut, blackhole, gap, drop, dup, reorder, delay, jitter, stale-epoch, stale-snapshot, "
+                    + "auth-expire, private-outage)"
             )
         }
     }
@@ -134,6 +165,13 @@ public struct ChaosSpec: Sendable, Hashable {
         }
         if staleEpoch > 0 { clauses.append("stale-epoch \(staleEpoch)") }
         if staleSnapshot > 0 { clauses.append("stale-snapshot \(staleSnapshot)") }
+        if let every = authExpireEveryNs { clauses.append("auth-expire every:\(Self.format(every))") }
+        if privateOutageForNs > 0 {
+            var clause = "private-outage for:\(Self.format(privateOutageForNs))"
+            if let every = privateOutageEveryNs { clause += ",every:\(Self.format(every))" }
+            if privateOutageAtNs != (privateOutageEveryNs ?? 0) { clause += ",at:\(Self.format(privateOutageAtNs))" }
+            clauses.append(clause)
+        }
         return clauses.joined(separator: "; ")
     }
 

@@ -95,6 +95,10 @@ public enum FindingClass: String, Sendable, Hashable, CaseIterable, Comparable {
     case timeUnit = "time_unit"
     /// No inbound data for longer than the gap threshold within one epoch.
     case gap
+    /// A stream key that had data before a reconnect and none within the silence window after it
+    /// (30 s by default), although the subscription covers it: a subscription that did not
+    /// survive the reconnect.
+    case silentStream = "silent_stream"
 
     var index: Int { Self.allCases.firstIndex(of: self)! }
 

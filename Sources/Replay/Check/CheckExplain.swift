@@ -68,6 +68,11 @@ enum CheckExplain {
             + "\(DurationText.seconds(from.ns)) to \(end) at \(DurationText.seconds(toNs))"
     }
 
+    static func silentStream(_ key: String, epoch: UInt32, sinceNs: Int64, windowNs: Int64) -> String {
+        "\(key) had data before the reconnect that opened epoch \(epoch) at \(DurationText.seconds(sinceNs)) and "
+            + "none in the \(DurationText.seconds(windowNs)) after it, although the subscription covers it"
+    }
+
     static func timeUnit(_ key: String, raw: Int64, unit: EventTimeUnit, ms: Int64) -> String {
         "\(key) event time \(raw) was sent in \(unit == .microseconds ? "microseconds" : "nanoseconds"); "
             + "read as \(ms) ms"
@@ -89,7 +94,7 @@ enum CheckExplain {
         case .serverError: return "server error message kept from market consumers (R2)"
         case .unknown: return "not a recognisable Upbit message"
         case .decodeError: return "\(key) message lacks its event time or idempotency key"
-        case .reordered, .gap, .timeUnit: return key
+        case .reordered, .gap, .timeUnit, .silentStream: return key
         }
     }
 }

@@ -9,16 +9,22 @@ extension OracleCore {
         switch input {
         case .frame(let frame):
             cursorNs = frame.monoNs
+            checkSilence(at: frame.monoNs)
             if frame.direction == .inbound, frame.opcode.isData {
                 noteInboundData(epoch: frame.epoch, seq: frame.seq, ns: frame.monoNs)
+                if let type = frame.facts.type, !Self.outOfBandTypes.contains(type) {
+                    noteStreamData(StreamKey(type: type, code: frame.facts.code ?? ""), epoch: frame.epoch)
+                }
                 if let unit = frame.facts.eventTimeUnit, unit != .milliseconds { noteTimeUnit(frame, unit) }
             } else {
                 timeline.noteEpoch(frame.epoch, at: frame.monoNs)
             }
         case .lifecycle(let event):
             cursorNs = event.monoNs
+            checkSilence(at: event.monoNs)
             switch event.kind {
             case .connect:
+                noteReconnect(epoch: event.epoch, at: event.monoNs)
                 timeline.noteEpoch(event.epoch, at: event.monoNs)
                 if let mark = gapMark, mark.epoch < event.epoch {
                     closeGap(epoch: mark.epoch, at: event.monoNs, until: "the next connect")
@@ -40,6 +46,9 @@ extension OracleCore {
             }
         }
     }
+
+    /// Types that are replies, not market streams.
+    static let outOfBandTypes: Set<String> = ["status", "error", "list"]
 
     mutating func discarded(_ input: RuleInput, reason: DiscardReason) {
         if !observing { noteInboundData(epoch: input.epoch, seq: input.seq, ns: input.arrivalNs) }

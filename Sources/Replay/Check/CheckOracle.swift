@@ -132,6 +132,8 @@ struct OracleCore: Sendable {
     var gapMark: GapMark?
     /// Market events accepted by the rules.
     var acceptedCount = 0
+    /// Streams watched for silence after reconnects (`silent_stream`).
+    var silence = SilenceWatch()
 
     init(consumers: [ConsumerSpec], options: CheckOptions = CheckOptions()) {
         self.consumers = consumers

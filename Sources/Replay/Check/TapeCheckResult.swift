@@ -135,7 +135,7 @@ public struct TapeCheckResult: Sendable {
         case .beforeSnapshot: DiscardReason.beforeSnapshot.name
         case .outOfOrder: DiscardReason.outOfOrder.name
         case .reordered: WitnessKind.reordered.name
-        case .outOfBand, .serverError, .unknown, .decodeError, .gap, .timeUnit: nil
+        case .outOfBand, .serverError, .unknown, .decodeError, .gap, .timeUnit, .silentStream: nil
         }
     }
 }

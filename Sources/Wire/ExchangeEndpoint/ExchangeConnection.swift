@@ -136,6 +136,7 @@ struct ExchangeConnection: Sendable {
                     // Counted like every other reply: a client that floods and never reads
                     // fills its budget and is closed (the overflow watch ends the connection),
                     // instead of growing the server.
+                    self.counters.countMessageLimited()
                     _ = self.outbox.reply(.reply(ExchangePayloads.tooManyRequests, type: "error"))
                     continue
                 }
@@ -163,6 +164,13 @@ struct ExchangeConnection: Sendable {
                 }
             case .disconnectAll(let code, let reason, let abrupt):
                 return .disconnect(code: code, reason: reason, abrupt: abrupt)
+            case .expirePrivate:
+                guard self.request.path == self.options.privatePath else { continue }
+                self.counters.countExpired()
+                _ = self.outbox.reply(
+                    .reply(ExchangePayloads.invalidAuth("the access token has expired"), type: "error")
+                )
+                return .disconnect(code: 1008, reason: "token expired", abrupt: false)
             }
         }
         return .sourceEnded

@@ -46,6 +46,10 @@ public enum ExchangeEvent: Sendable, Hashable {
     /// of a recording being served with `--replay-disconnects`. `abrupt` drops TCP without a
     /// close frame (what a network cut looks like); otherwise a close frame with `code`.
     case disconnectAll(code: UInt16, reason: String, abrupt: Bool)
+    /// Every private connection's token has expired (server-side chaos `auth-expire`): each
+    /// connection on the private path is sent an `INVALID_AUTH` error, then closed with 1008;
+    /// public connections carry on.
+    case expirePrivate
 }
 
 /// The data behind an Upbit-like server: the simulator's synthetic markets, or a tape being

@@ -49,6 +49,8 @@ public final class ExchangeCounters: Sendable {
         var framesSent: Int64 = 0
         var closedOverBudget = 0
         var peakQueuedBytes = 0
+        var expired = 0
+        var messagesLimited = 0
     }
 
     private let counts = Locked(Counts())
@@ -70,6 +72,16 @@ public final class ExchangeCounters: Sendable {
     /// connections so far: the server's own accounting, never above the byte budget unless a
     /// single frame was larger.
     public var peakQueuedBytes: Int { self.counts.withLock { $0.peakQueuedBytes } }
+
+    /// Private connections ended because their token expired (chaos `auth-expire`).
+    public var closedExpired: Int { self.counts.withLock { $0.expired } }
+
+    /// Client messages refused with `TOO_MANY_REQUESTS` for passing the per-connection limit.
+    public var messagesLimited: Int { self.counts.withLock { $0.messagesLimited } }
+
+    func countMessageLimited() { self.counts.withLock { $0.messagesLimited += 1 } }
+
+    func countExpired() { self.counts.withLock { $0.expired += 1 } }
 
     func countOverBudget() { self.counts.withLock { $0.closedOverBudget += 1 } }
 

@@ -21,7 +21,11 @@ import Upbit
 ///   (Upbit's limits). Upbit documents no answer; ticktape sends
 ///   `{"error":{"name":"TOO_MANY_REQUESTS",…}}` and ignores that message.
 /// - `myOrder`/`myAsset` only on `/websocket/v1/private` with an `Authorization: Bearer …`
-///   header (the token is not verified), else `INVALID_AUTH`.
+///   header, else `INVALID_AUTH`. The handler does not verify the token; a server's upgrade gate
+///   may (``UpbitTokenVerifier``).
+/// - ``ExchangeEvent/expirePrivate``: each connection on the private path is sent `INVALID_AUTH`
+///   ("the access token has expired") and closed with 1008 "token expired", counted in
+///   ``ExchangeCounters/closedExpired``.
 /// - ``ExchangeEvent/disconnectAll(code:reason:abrupt:)``: abrupt closes the TCP connection
 ///   with no close frame (queued frames are dropped, as in a network cut, except from a source
 ///   that waits for slow clients, `serve --speed max`: there the queue is an accident of

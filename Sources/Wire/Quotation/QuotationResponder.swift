@@ -50,11 +50,14 @@ public final class QuotationResponder: PlainHTTPResponder {
     /// The per-client, per-group limits (read by tests).
     public let limits: QuotationLimits
 
-    public init(source: any QuotationSource, options: Options = Options()) {
+    /// `limits`, when given, is a budget shared with other surfaces of the server (the
+    /// simulator's WebSocket upgrades); otherwise the responder keeps its own at
+    /// ``Options/perSecond`` on ``Options/clock``.
+    public init(source: any QuotationSource, options: Options = Options(), limits: QuotationLimits? = nil) {
         self.source = source
         self.options = options
         let clock = options.clock
-        self.limits = QuotationLimits(perSecond: options.perSecond, clock: { clock.monotonicNanos() })
+        self.limits = limits ?? QuotationLimits(perSecond: options.perSecond, clock: { clock.monotonicNanos() })
     }
 
     static let contentType = "application/json; charset=utf-8"

@@ -81,6 +81,7 @@ extension TapeMarket {
         switch event {
         case .message: core.framesSent += 1
         case .disconnectAll: core.disconnects += 1
+        case .expirePrivate: break
         }
         for (id, listener) in core.listeners {
             switch listener.offer(event) {
