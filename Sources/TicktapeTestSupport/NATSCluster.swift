@@ -1,0 +1,104 @@
+import Foundation
+
+/// A 3-node NATS JetStream cluster on loopback ports for tests: its own configs and stores in a
+/// temporary directory, nodes killed and restarted one by one or all at once.
+public final class NATSCluster: @unchecked Sendable {
+    /// The nodes' client ports and cluster route ports.
+    public let clientPorts: [Int]
+    public let routePorts: [Int]
+    public let directory: String
+    private var nodes: [ChildProcess?]
+
+    /// `nats://127.0.0.1:P1,…` for `--publish` and `pull`.
+    public var url: String { clientPorts.map { "nats://127.0.0.1:\($0)" }.joined(separator: ",") }
+    /// One URL per node.
+    public var servers: [String] { clientPorts.map { "nats://127.0.0.1:\($0)" } }
+
+    /// The `nats-server` binary (Debian: nats-server), or nil when it is not installed.
+    public static var binary: String? {
+        ["/usr/bin/nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }
+
+    /// Writes the three nodes' configs and starts them.
+    public init() throws {
+        guard let binary = Self.binary else { throw NATSClusterError("nats-server is not installed") }
+        _ = binary
+        let ports = try freePorts(6)
+        clientPorts = Array(ports[0..<3])
+        routePorts = Array(ports[3..<6])
+        directory = temporaryDirectory("nats")
+        nodes = [nil, nil, nil]
+        for i in 0..<3 {
+            let routes = (0..<3).filter { $0 != i }.map { "nats-route://127.0.0.1:\(routePorts[$0])" }
+            let config = """
+                server_name: n\(i + 1)
+                listen: 127.0.0.1:\(clientPorts[i])
+                jetstream {
+                  store_dir: "\(directory)/data/n\(i + 1)"
+                  max_memory_store: 64MB
+                  max_file_store: 1GB
+                }
+                cluster {
+                  name: ticktape-test
+                  listen: 127.0.0.1:\(routePorts[i])
+                  routes: [\(routes.joined(separator: ", "))]
+                }
+                """
+            try config.write(toFile: "\(directory)/n\(i + 1).conf", atomically: true, encoding: .utf8)
+        }
+        for i in 0..<3 { try start(i) }
+    }
+
+    deinit { for i in 0..<3 { kill(i) } }
+
+    /// Starts node `i` (0-based) from its config; its store is kept across restarts.
+    public func start(_ i: Int) throws {
+        guard nodes[i] == nil, let binary = Self.binary else { return }
+        nodes[i] = try ChildProcess(executable: binary, ["-c", "\(directory)/n\(i + 1).conf"], in: directory)
+    }
+
+    /// Kills node `i` with SIGKILL (no goodbye to the cluster) and waits for it to end.
+    public func kill(_ i: Int) {
+        guard let node = nodes[i] else { return }
+        node.kill()
+        _ = node.waitBlocking(seconds: 10)
+        nodes[i] = nil
+    }
+
+    /// Every node, killed.
+    public func killAll() { for i in 0..<3 { kill(i) } }
+    /// Every node stopped, started.
+    public func startAll() throws { for i in 0..<3 { try start(i) } }
+}
+
+/// The cluster could not be set up.
+public struct NATSClusterError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// `count` distinct free TCP ports on 127.0.0.1 (bound to port 0, then released).
+public func freePorts(_ count: Int) throws -> [Int] {
+    var sockets: [Int32] = []
+    defer { for s in sockets { close(s) } }
+    var ports: [Int] = []
+    for _ in 0..<count {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard s >= 0 else { throw NATSClusterError("socket: \(errno)") }
+        sockets.append(s)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(s, raw, length) == 0 && getsockname(s, raw, &length) == 0
+            }
+        }
+        guard ok else { throw NATSClusterError("bind: \(errno)") }
+        ports.append(Int(UInt16(bigEndian: address.sin_port)))
+    }
+    return ports
+}
