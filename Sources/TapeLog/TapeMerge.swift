@@ -76,7 +76,7 @@ public struct MergeReport: Sendable, Hashable, Encodable {
     public var sources: [MergeSourceSummary]
     /// Frames in the merged tape.
     public var frames: Int64
-    /// Copies of a key already taken, with the same payload (the expected overlap of the sources).
+    /// Copies of a key already taken (the expected overlap of the sources, conflicts included).
     public var duplicates: Int64
     /// Outbound and control frames of the sources, which belong to their own connections and are
     /// not merged.
@@ -109,8 +109,8 @@ public struct MergeReport: Sendable, Hashable, Encodable {
 /// sources are read in arrival order and merged by event time (a frame without one keeps its
 /// source's last), so each source's own order is kept. Every frame keeps its receive time, and
 /// the tape's `merge_*` tables hold its provenance and the coverage report. A key met again with
-/// a different payload (a SNAPSHOT copy compared as its REALTIME twin) is a conflict: the first
-/// copy stays, the other is reported. Outbound and control frames belong to one connection and
+/// a different payload (compared with the first copy of the same stream type: a SNAPSHOT re-send
+/// carries a message time of its own) is a conflict: the first copy stays, the other is reported. Outbound and control frames belong to one connection and
 /// are not merged. Gaps are placed on the sources' wall clocks, which must be synchronised (NTP)
 /// for the coverage of recordings made on different hosts to be exact.
 public enum TapeMerger {
@@ -262,7 +262,7 @@ public enum TapeMerger {
             return MergeReport(
                 sources: sources,
                 frames: frames,
-                duplicates: max(0, read - kept - Int64(conflicts.count)),
+                duplicates: max(0, read - kept),
                 skipped: 0,
                 gaps: gaps,
                 conflicts: conflicts
@@ -465,7 +465,8 @@ public enum TapeMerger {
 
 /// The merge's running state: keys taken, provenance, conflicts.
 struct MergeRun {
-    var seen: [UInt64: (digest: UInt64, origin: FrameOrigin)] = [:]
+    /// Per key taken, the first copy of each stream type met (nil type: messages without one).
+    var seen: [UInt64: [(streamType: StreamType?, digest: UInt64, origin: FrameOrigin)]] = [:]
     var provenance: [FrameOrigin] = []
     var times: [(recvNs: Int64, source: Int)] = []
     var conflicts: [MergeConflict] = []
@@ -474,19 +475,28 @@ struct MergeRun {
     var lastWallNs: Int64?
 
     /// The merged tape's record for `frame`, or nil when its key was taken already.
+    ///
+    /// A copy is compared byte for byte with the first copy of the same stream type: a SNAPSHOT
+    /// is the exchange sending an event again on (re)subscription with a message time of its
+    /// own, so it is not expected to equal the REALTIME copy byte for byte.
     mutating func admit(_ frame: TapeFrame, from source: MergeSource, startedNs: Int64) -> FrameRecord? {
         let origin = FrameOrigin(source: source.index, epoch: frame.record.epoch, seq: frame.record.seq)
         if let key = frame.facts.idempotencyKey {
-            let digest = Self.contentDigest(frame.record.payload, streamType: frame.facts.streamType)
-            if let taken = seen[key] {
-                if taken.digest == digest {
-                    duplicates += 1
+            let digest = TapeHash64.hash(frame.record.payload)
+            let type = frame.facts.streamType
+            if var copies = seen[key] {
+                if let same = copies.first(where: { $0.streamType == type }) {
+                    if same.digest != digest {
+                        conflicts.append(MergeConflict(key: TapeMerger.hex(key), kept: same.origin, other: origin))
+                    }
                 } else {
-                    conflicts.append(MergeConflict(key: TapeMerger.hex(key), kept: taken.origin, other: origin))
+                    copies.append((type, digest, origin))
+                    seen[key] = copies
                 }
+                duplicates += 1
                 return nil
             }
-            seen[key] = (digest, origin)
+            seen[key] = [(type, digest, origin)]
         }
         source.kept += 1
         provenance.append(origin)
@@ -499,25 +509,6 @@ struct MergeRun {
         record.seq = UInt64(provenance.count)
         record.monoNs = lastMonoNs
         return record
-    }
-
-    /// A digest of the payload for comparing two copies of one key: a SNAPSHOT copy is compared as
-    /// its REALTIME twin (the quoted word `"SNAPSHOT"` read as `"REALTIME"`, the same length).
-    static func contentDigest(_ payload: [UInt8], streamType: StreamType?) -> UInt64 {
-        guard streamType == .snapshot else { return TapeHash64.hash(payload) }
-        let snapshot = Array("\"SNAPSHOT\"".utf8)
-        let realtime = Array("\"REALTIME\"".utf8)
-        var bytes = payload
-        var i = 0
-        while i + snapshot.count <= bytes.count {
-            if bytes[i] == 0x22, bytes[i..<(i + snapshot.count)].elementsEqual(snapshot) {
-                bytes.replaceSubrange(i..<(i + snapshot.count), with: realtime)
-                i += snapshot.count
-            } else {
-                i += 1
-            }
-        }
-        return TapeHash64.hash(bytes)
     }
 }
 
