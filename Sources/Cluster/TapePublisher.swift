@@ -30,8 +30,8 @@ public final class TapePublisher: @unchecked Sendable {
         public var maxInFlight = 256
         /// How long a publish waits for its ack before it counts as failed and is resent.
         public var ackWaitMs: Int64 = 5000
-        /// How often the tape is read for new commits.
-        public var pollMs = 20
+        /// How often the tape is read for new commits (the recorder commits every 50 ms by default).
+        public var pollMs = 50
         /// The stream's duplicate window: longer than any outage the publisher should bridge.
         public var duplicateWindowSeconds: Int64 = 3600
 
@@ -203,11 +203,12 @@ public final class TapePublisher: @unchecked Sendable {
             lock.unlock()
 
             if tail == nil { tail = try? TapeTail(path: path) }
-            let caughtUp = tail.map { t in
-                ((try? t.blockIDs(after: lastBlock, limit: 1)) ?? []).isEmpty
-                    && ((try? t.events(after: lastEvent, limit: 1)) ?? []).isEmpty
+            if stop, sessionSent, inFlight.isEmpty, retry.isEmpty, let t = tail,
+                (try? t.blockIDs(after: lastBlock, limit: 1))?.isEmpty == true,
+                (try? t.events(after: lastEvent, limit: 1))?.isEmpty == true
+            {
+                break
             }
-            if stop, caughtUp == true, sessionSent, inFlight.isEmpty, retry.isEmpty { break }
             if stop, now >= deadline { break }
 
             if client.isConnected, now >= notBefore, let tail {

@@ -11,6 +11,8 @@ public final class TapeTail {
     private let reader: TapeReader
     private let blockQuery: Statement
     private let framesQuery: Statement
+    private let eventsQuery: Statement
+    private let blockIDsQuery: Statement
 
     /// Opens the tape at `path` (being written or finished).
     public init(path: String) throws(TapeError) {
@@ -25,6 +27,13 @@ public final class TapeTail {
                 FROM frame WHERE block = ?1 ORDER BY epoch, seq
                 """
             )
+            eventsQuery = try reader.db.prepare(
+                """
+                SELECT id, epoch, after_seq, kind, wall_ns, mono_ns, close_code, count, detail
+                FROM event WHERE id > ?1 ORDER BY id LIMIT ?2
+                """
+            )
+            blockIDsQuery = try reader.db.prepare("SELECT id FROM block WHERE id > ?1 ORDER BY id LIMIT ?2")
         } catch {
             throw TapeFile.classify(error, path: path)
         }
@@ -33,12 +42,11 @@ public final class TapeTail {
     /// Committed lifecycle events with a row id above `after`, in id order, at most `limit`.
     public func events(after: Int64, limit: Int) throws(TapeError) -> [(id: Int64, event: LifecycleRecord)] {
         do {
-            let s = try reader.db.prepare(
-                """
-                SELECT id, epoch, after_seq, kind, wall_ns, mono_ns, close_code, count, detail
-                FROM event WHERE id > \(after) ORDER BY id LIMIT \(limit)
-                """
-            )
+            let s = eventsQuery
+            s.reset()
+            s.bind(1, after)
+            s.bind(2, Int64(limit))
+            defer { s.reset() }
             var result: [(Int64, LifecycleRecord)] = []
             while try s.step() {
                 guard let kind = LifecycleKind(rawValue: s.string(3) ?? "") else {
@@ -71,7 +79,11 @@ public final class TapeTail {
     /// Ids of committed payload blocks above `after`, ascending, at most `limit`.
     public func blockIDs(after: Int64, limit: Int) throws(TapeError) -> [Int64] {
         do {
-            let s = try reader.db.prepare("SELECT id FROM block WHERE id > \(after) ORDER BY id LIMIT \(limit)")
+            let s = blockIDsQuery
+            s.reset()
+            s.bind(1, after)
+            s.bind(2, Int64(limit))
+            defer { s.reset() }
             var ids: [Int64] = []
             while try s.step() { ids.append(s.int64(0)) }
             return ids

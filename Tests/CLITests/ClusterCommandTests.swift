@@ -53,6 +53,21 @@ import TicktapeTestSupport
         #expect(inspect.stdout.contains("host-a:") && inspect.stdout.contains("host-b:"), "\(inspect.stdout)")
     }
 
+    @Test func benchRecordPublishReportsBothRunsAsJSON() async throws {
+        let cluster = try NATSCluster()
+        let run = try await runTicktape([
+            "bench", "record", "--seconds", "1", "--symbols", "2", "--rate", "300", "--publish", cluster.url,
+            "--stream", "BENCH", "--recorder", "bench", "--json",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let baseline = object?["baseline"] as? [String: Any]
+        let publish = object?["publish"] as? [String: Any]
+        #expect((baseline?["frames"] as? Int ?? 0) > 0 && (publish?["frames"] as? Int ?? 0) > 0, "\(run.stdout)")
+        #expect(object?["unacked"] as? Int == 0 && (object?["acked"] as? Int ?? 0) > 0, "\(run.stdout)")
+        #expect(object?["overhead"] is Double && object?["within_goal"] is Bool, "\(run.stdout)")
+    }
+
     @Test func badClusterInputExitsTwo() async throws {
         let dir = temporaryDirectory()
         let noStream = try await runTicktape([
