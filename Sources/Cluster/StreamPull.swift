@@ -8,9 +8,12 @@ public enum StreamPull {
     /// One recorder's session as the stream holds it: its units by id, whatever order (and
     /// however many times) they were stored in.
     public struct Recording: Sendable {
+        /// The recorder's name and the session's id (its start in Unix ns).
         public var recorder: String
         public var session: String
+        /// The session row, once its message was read.
         public var info: SessionInfo?
+        /// Lifecycle events and payload blocks by their id in the recorder's tape.
         public var events: [Int64: LifecycleRecord] = [:]
         public var blocks: [Int64: ShippedBlock] = [:]
         /// Messages read for it, and those whose unit was already read (0 when dedup held).

@@ -21,6 +21,7 @@ public final class TapePublisher: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// `nats://host:port` of each server (``ClusterNames/servers(_:)``).
         public var servers: [String]
+        /// The JetStream stream (subjects `ticktape.STREAM.>`).
         public var stream: String
         /// Names this recorder in subjects and message ids.
         public var recorder: String
@@ -57,6 +58,7 @@ public final class TapePublisher: @unchecked Sendable {
         public var lastFailure: String?
     }
 
+    /// What the publisher was started with.
     public let configuration: Configuration
     private let path: String
     private let session: String

@@ -4,7 +4,9 @@ import Primitives
 /// Where a frame of a merged tape came from: its source (1, 2, 3 … in the order given) and its
 /// epoch and seq in that source's tape.
 public struct FrameOrigin: Sendable, Hashable, Encodable {
+    /// The source, 1-based in the order the merge was given.
     public var source: Int
+    /// The frame's epoch and seq in that source's tape.
     public var epoch: UInt32
     public var seq: UInt64
 
@@ -31,6 +33,7 @@ public struct MergeGap: Sendable, Hashable, Encodable {
     }
     /// The source (1-based).
     public var source: Int
+    /// Why the source has no data there.
     public var kind: Kind
     /// The source's epoch the gap follows (0 before its first connection), and its last seq there.
     public var epoch: UInt32
@@ -51,18 +54,23 @@ public struct MergeGap: Sendable, Hashable, Encodable {
 public struct MergeConflict: Sendable, Hashable, Encodable {
     /// The key as 16 hex digits (as the `frames` view's `idem_key`).
     public var key: String
+    /// The copy the merged tape holds (the first in merge order of that stream type).
     public var kept: FrameOrigin
+    /// The copy that differs from it.
     public var other: FrameOrigin
 }
 
 /// One recording merged.
 public struct MergeSourceSummary: Sendable, Hashable, Encodable {
+    /// 1-based, in the order given.
     public var source: Int
     /// As given to the merge (a path, or `recorder:session` for a pulled recording).
     public var path: String
+    /// The source session's URL, subscription and start (Unix ns).
     public var url: String
     public var subscription: String?
     public var startedNs: Int64
+    /// Connections (epochs) the source recorded.
     public var epochs: Int
     /// Inbound data frames read from the source.
     public var frames: Int64
@@ -73,6 +81,7 @@ public struct MergeSourceSummary: Sendable, Hashable, Encodable {
 /// What a merge did: its sources, the frames kept, and the coverage of every source's gaps.
 /// `inspect` shows it for a merged tape.
 public struct MergeReport: Sendable, Hashable, Encodable {
+    /// The recordings merged, in the order given.
     public var sources: [MergeSourceSummary]
     /// Frames in the merged tape.
     public var frames: Int64
@@ -81,7 +90,9 @@ public struct MergeReport: Sendable, Hashable, Encodable {
     /// Outbound and control frames of the sources, which belong to their own connections and are
     /// not merged.
     public var skipped: Int64
+    /// Every gap of every source, by source then time.
     public var gaps: [MergeGap]
+    /// Keys met with different payloads.
     public var conflicts: [MergeConflict]
     /// Gaps no other source covered entirely.
     public var uncoveredGaps: Int { gaps.filter { !$0.covered }.count }

@@ -13,6 +13,14 @@ public final class TapeTail {
     private let framesQuery: Statement
     private let eventsQuery: Statement
     private let blockIDsQuery: Statement
+    private let epochFramesQuery: Statement
+    private let maxEpochQuery: Statement
+    /// Per epoch, the first seq not yet met in a block read in order.
+    private var nextSeq: [Int64: Int64] = [:]
+    /// Where the frames of recently read blocks lie, per epoch: a block read again (a resend)
+    /// finds its frames by key instead of scanning.
+    private var ranges: [Int64: [(epoch: Int64, first: Int64, last: Int64)]] = [:]
+    private var rangeOrder: [Int64] = []
 
     /// Opens the tape at `path` (being written or finished).
     public init(path: String) throws(TapeError) {
@@ -34,6 +42,13 @@ public final class TapeTail {
                 """
             )
             blockIDsQuery = try reader.db.prepare("SELECT id FROM block WHERE id > ?1 ORDER BY id LIMIT ?2")
+            epochFramesQuery = try reader.db.prepare(
+                """
+                SELECT epoch, seq, dir, opcode, fragments, mono_ns, recv_off, block, offset, length
+                FROM frame WHERE epoch = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq
+                """
+            )
+            maxEpochQuery = try reader.db.prepare("SELECT coalesce(max(epoch), 0) FROM frame")
         } catch {
             throw TapeFile.classify(error, path: path)
         }
@@ -108,21 +123,100 @@ public final class TapeTail {
                 frames: []
             )
             blockQuery.reset()
-            framesQuery.reset()
-            framesQuery.bind(1, id)
-            while try framesQuery.step() {
-                let f = try StoredFrame.read(framesQuery, startedNs: session.startedNs, path: path)
-                shipped.frames.append(
-                    ShippedBlock.Frame(record: f.record, offset: UInt32(f.offset), length: UInt32(f.length))
-                )
-            }
-            framesQuery.reset()
+            shipped.frames = try frames(of: id)
             return shipped
         } catch let error as TapeError {
             throw error
         } catch {
             throw TapeFile.classify(error, path: path)
         }
+    }
+}
+
+extension TapeTail {
+    /// The frames of block `id`, found by key: the frame table has no index on its block, and a
+    /// scan per block would cost a pass over the whole tape each commit. The frames of one epoch
+    /// go into blocks in seq order, so those of block `id` follow, in each epoch, the last frame
+    /// of the blocks read before it; a block read again uses the ranges noted the first time.
+    private func frames(of id: Int64) throws -> [ShippedBlock.Frame] {
+        var frames: [ShippedBlock.Frame] = []
+        if let known = ranges[id] {
+            for range in known {
+                try scan(epoch: range.epoch, from: range.first, to: range.last) { row in
+                    frames.append(row)
+                    return true
+                }
+            }
+            return frames
+        }
+        maxEpochQuery.reset()
+        _ = try maxEpochQuery.step()
+        let maxEpoch = maxEpochQuery.int64(0)
+        maxEpochQuery.reset()
+        var found: [(epoch: Int64, first: Int64, last: Int64)] = []
+        if maxEpoch >= 1 {
+            for epoch in 1...maxEpoch {
+                var first: Int64?
+                var last: Int64 = 0
+                try scan(epoch: epoch, from: nextSeq[epoch] ?? 1, to: Int64.max) { row in
+                    // Block numbers never decrease along an epoch's seq: earlier blocks' frames are
+                    // passed over, a later block's frame ends this epoch's part.
+                    if row.block < id { return true }
+                    guard row.block == id else { return false }
+                    if first == nil { first = Int64(row.frame.record.seq) }
+                    last = Int64(row.frame.record.seq)
+                    frames.append(row.frame)
+                    return true
+                }
+                if let first { found.append((epoch, first, last)) }
+            }
+        }
+        if frames.isEmpty {
+            // Not where it should be (a block without frames?): the plain query, then.
+            return try scanAll(id)
+        }
+        for range in found { nextSeq[range.epoch] = range.last + 1 }
+        ranges[id] = found
+        rangeOrder.append(id)
+        if rangeOrder.count > 4096 { ranges.removeValue(forKey: rangeOrder.removeFirst()) }
+        return frames
+    }
+
+    private func scan(
+        epoch: Int64,
+        from: Int64,
+        to: Int64,
+        _ body: ((frame: ShippedBlock.Frame, block: Int64)) throws -> Bool
+    ) throws {
+        let s = epochFramesQuery
+        s.reset()
+        defer { s.reset() }
+        s.bind(1, epoch)
+        s.bind(2, from)
+        s.bind(3, to)
+        while try s.step() {
+            let f = try StoredFrame.read(s, startedNs: session.startedNs, path: path)
+            let row = ShippedBlock.Frame(record: f.record, offset: UInt32(f.offset), length: UInt32(f.length))
+            guard try body((row, f.block)) else { return }
+        }
+    }
+
+    private func scan(epoch: Int64, from: Int64, to: Int64, _ body: (ShippedBlock.Frame) throws -> Bool) throws {
+        try scan(epoch: epoch, from: from, to: to) { (row: (frame: ShippedBlock.Frame, block: Int64)) in
+            try body(row.frame)
+        }
+    }
+
+    private func scanAll(_ id: Int64) throws -> [ShippedBlock.Frame] {
+        framesQuery.reset()
+        defer { framesQuery.reset() }
+        framesQuery.bind(1, id)
+        var frames: [ShippedBlock.Frame] = []
+        while try framesQuery.step() {
+            let f = try StoredFrame.read(framesQuery, startedNs: session.startedNs, path: path)
+            frames.append(ShippedBlock.Frame(record: f.record, offset: UInt32(f.offset), length: UInt32(f.length)))
+        }
+        return frames
     }
 }
 
@@ -136,7 +230,9 @@ public struct ShippedBlock: Sendable, Equatable {
     /// A frame of the block: everything but its payload, which is bytes
     /// [offset, offset + length) of the inflated block.
     public struct Frame: Sendable, Equatable {
+        /// The frame without its payload.
         public var record: FrameRecord
+        /// Where its payload lies in the inflated block.
         public var offset: UInt32
         public var length: UInt32
     }
@@ -144,10 +240,13 @@ public struct ShippedBlock: Sendable, Equatable {
     public var id: Int64
     /// 0 stored, 1 raw deflate.
     public var codec: UInt8
+    /// Length of the inflated bytes.
     public var rawLength: UInt32
     /// Nil for a format 1 tape's blocks.
     public var crc32: UInt32?
+    /// The stored bytes, as in the tape's `block.data`.
     public var data: [UInt8]
+    /// The block's frames in (epoch, seq) order.
     public var frames: [Frame]
 
     private static let magic: [UInt8] = Array("TTB1".utf8)
