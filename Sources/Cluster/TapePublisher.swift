@@ -56,6 +56,9 @@ public final class TapePublisher: @unchecked Sendable {
         public var events = 0
         /// The last reason a publish failed, if any.
         public var lastFailure: String?
+
+        /// All zero.
+        public init() {}
     }
 
     /// What the publisher was started with.

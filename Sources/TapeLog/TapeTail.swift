@@ -255,29 +255,43 @@ public struct ShippedBlock: Sendable, Equatable {
     /// crc (4), frame count (4), per frame epoch (4) seq (8) dir (1) opcode (1) fragments (2)
     /// recv_ns (8) mono_ns (8) offset (4) length (4), then the data's length (4) and the data.
     public func encoded() -> [UInt8] {
-        var out = Self.magic
-        out.reserveCapacity(32 + frames.count * 40 + data.count)
-        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        put(id)
-        put(codec)
-        put(rawLength)
-        put(UInt8(crc32 == nil ? 0 : 1))
-        put(crc32 ?? 0)
-        put(UInt32(frames.count))
-        for f in frames {
-            put(f.record.epoch)
-            put(f.record.seq)
-            put(f.record.direction.rawValue)
-            put(f.record.opcode.rawValue)
-            put(f.record.fragments)
-            put(f.record.recvNs)
-            put(f.record.monoNs)
-            put(f.offset)
-            put(f.length)
+        let size = 4 + 8 + 1 + 4 + 1 + 4 + 4 + frames.count * 40 + 4 + data.count
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var at = 0
+            func put<T: FixedWidthInteger>(_ v: T) {
+                withUnsafeBytes(of: v.littleEndian) { bytes in
+                    for byte in bytes {
+                        buffer[at] = byte
+                        at += 1
+                    }
+                }
+            }
+            for byte in Self.magic { put(byte) }
+            put(id)
+            put(codec)
+            put(rawLength)
+            put(UInt8(crc32 == nil ? 0 : 1))
+            put(crc32 ?? 0)
+            put(UInt32(frames.count))
+            for f in frames {
+                put(f.record.epoch)
+                put(f.record.seq)
+                put(f.record.direction.rawValue)
+                put(f.record.opcode.rawValue)
+                put(f.record.fragments)
+                put(f.record.recvNs)
+                put(f.record.monoNs)
+                put(f.offset)
+                put(f.length)
+            }
+            put(UInt32(data.count))
+            data.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress, let target = buffer.baseAddress {
+                    (target + at).update(from: base, count: source.count)
+                }
+            }
+            initialized = at + data.count
         }
-        put(UInt32(data.count))
-        out += data
-        return out
     }
 
     /// Parses ``encoded()``; nil when the bytes are not one.

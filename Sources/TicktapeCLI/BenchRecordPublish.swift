@@ -14,6 +14,9 @@ struct RecordPublishBench {
     var rate: Double
     var publishing: TapePublisher.Configuration
     var drainNanos: UInt64
+    /// Pairs of runs, in alternating order (without first, then with first, …): the machine's
+    /// load drifts, and the medians of several pairs say more than one.
+    var rounds = 3
 
     /// One recording: its frames and the process CPU it took.
     struct Run: Sendable, Encodable {
@@ -31,10 +34,14 @@ struct RecordPublishBench {
         var rate: Double
         var stream: String
         var replicas: Int
-        /// Without and with --publish.
+        /// Without and with --publish: the run with the median CPU per frame of each.
         var baseline: Run
         var publish: Run
-        /// publish.cpuNsPerFrame / baseline.cpuNsPerFrame - 1.
+        /// Every run's CPU per frame, in the order run, and the overhead of each pair.
+        var baselineNsPerFrame: [Double]
+        var publishNsPerFrame: [Double]
+        var pairOverheads: [Double]
+        /// Median CPU per frame with publishing over the median without, minus 1.
         var overhead: Double
         /// The goal: the publish path adds at most 10 % of the recorder's CPU per frame.
         var withinGoal: Bool
@@ -53,8 +60,30 @@ struct RecordPublishBench {
             simulator.terminate()
             simulator.waitUntilExit()
         }
-        let baseline = try await record(url: url, path: directory + "/baseline.tape", publish: false).run
-        let (published, stats) = try await record(url: url, path: directory + "/publish.tape", publish: true)
+        var baselines: [Run] = []
+        var publishes: [Run] = []
+        var stats = TapePublisher.Stats()
+        for round in 0..<max(1, rounds) {
+            for publish in round % 2 == 0 ? [false, true] : [true, false] {
+                let path = directory + "/\(round)-\(publish ? "publish" : "baseline").tape"
+                let (run, runStats) = try await record(url: url, path: path, publish: publish)
+                if publish {
+                    publishes.append(run)
+                    if let runStats {
+                        stats.acked += runStats.acked
+                        stats.resent += runStats.resent
+                        stats.unacked += runStats.unacked
+                        stats.blocks += runStats.blocks
+                    }
+                } else {
+                    baselines.append(run)
+                }
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+        func median(_ runs: [Run]) -> Run { runs.sorted { $0.cpuNsPerFrame < $1.cpuNsPerFrame }[runs.count / 2] }
+        let baseline = median(baselines)
+        let published = median(publishes)
         let overhead = baseline.cpuNsPerFrame > 0 ? published.cpuNsPerFrame / baseline.cpuNsPerFrame - 1 : 0
         return Result(
             seconds: seconds,
@@ -64,12 +93,17 @@ struct RecordPublishBench {
             replicas: publishing.replicas,
             baseline: baseline,
             publish: published,
+            baselineNsPerFrame: baselines.map(\.cpuNsPerFrame),
+            publishNsPerFrame: publishes.map(\.cpuNsPerFrame),
+            pairOverheads: zip(baselines, publishes).map {
+                $0.cpuNsPerFrame > 0 ? $1.cpuNsPerFrame / $0.cpuNsPerFrame - 1 : 0
+            },
             overhead: overhead,
-            withinGoal: overhead <= 0.10 && (stats?.unacked ?? 0) == 0,
-            acked: stats?.acked ?? 0,
-            resent: stats?.resent ?? 0,
-            unacked: stats?.unacked ?? 0,
-            blocks: stats?.blocks ?? 0
+            withinGoal: overhead <= 0.10 && stats.unacked == 0,
+            acked: stats.acked,
+            resent: stats.resent,
+            unacked: stats.unacked,
+            blocks: stats.blocks
         )
     }
 

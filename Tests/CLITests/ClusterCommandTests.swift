@@ -57,7 +57,7 @@ import TicktapeTestSupport
         let cluster = try NATSCluster()
         let run = try await runTicktape([
             "bench", "record", "--seconds", "1", "--symbols", "2", "--rate", "300", "--publish", cluster.url,
-            "--stream", "BENCH", "--recorder", "bench", "--json",
+            "--stream", "BENCH", "--recorder", "bench", "--rounds", "1", "--json",
         ])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
