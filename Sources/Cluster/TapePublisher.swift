@@ -56,6 +56,9 @@ public final class TapePublisher: @unchecked Sendable {
         public var events = 0
         /// The last reason a publish failed, if any.
         public var lastFailure: String?
+        /// CPU time of the publisher's own thread (reading the tape, encoding, handing messages to
+        /// libnats), nanoseconds; libnats's I/O threads are not in it.
+        public var threadCPUNanos: Int64 = 0
 
         /// All zero.
         public init() {}
@@ -281,12 +284,21 @@ public final class TapePublisher: @unchecked Sendable {
                 }
             }
 
+            let cpu = Self.threadCPUNanos()
+            update { $0.threadCPUNanos = cpu }
             lock.lock()
             if !stopping { _ = lock.wait(until: Date().addingTimeInterval(Double(configuration.pollMs) / 1000)) }
             lock.unlock()
             if stop { Thread.sleep(forTimeInterval: Double(configuration.pollMs) / 1000) }
         }
         update { $0.unacked = inFlight.count + retry.count }
+    }
+
+    /// CPU time of the calling thread.
+    private static func threadCPUNanos() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
     }
 
     /// The headers and body of `unit`, read from the tape.

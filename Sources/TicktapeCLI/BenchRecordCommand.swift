@@ -60,6 +60,7 @@ struct BenchRecordCommand: AsyncParsableCommand {
                         + (result.withinGoal ? "(goal ≤ 10 % met)" : "(goal ≤ 10 % NOT met)")
                         + "; \(result.acked) units acked, \(result.resent) resent, \(result.unacked) not acked"
                 )
+                Console.out("  the publisher thread itself: \(Int(result.publisherThreadNsPerFrame)) ns/frame")
             }
             Console.flush()
             return

@@ -43,6 +43,8 @@ struct RecordPublishBench {
         var pairOverheads: [Double]
         /// Median CPU per frame with publishing over the median without, minus 1.
         var overhead: Double
+        /// The publisher thread's own CPU per frame published (median over the runs), nanoseconds.
+        var publisherThreadNsPerFrame: Double
         /// The goal: the publish path adds at most 10 % of the recorder's CPU per frame.
         var withinGoal: Bool
         var acked: Int
@@ -63,6 +65,7 @@ struct RecordPublishBench {
         var baselines: [Run] = []
         var publishes: [Run] = []
         var stats = TapePublisher.Stats()
+        var threadNsPerFrame: [Double] = []
         for round in 0..<max(1, rounds) {
             for publish in round % 2 == 0 ? [false, true] : [true, false] {
                 let path = directory + "/\(round)-\(publish ? "publish" : "baseline").tape"
@@ -70,6 +73,9 @@ struct RecordPublishBench {
                 if publish {
                     publishes.append(run)
                     if let runStats {
+                        threadNsPerFrame.append(
+                            run.frames > 0 ? Double(runStats.threadCPUNanos) / Double(run.frames) : 0
+                        )
                         stats.acked += runStats.acked
                         stats.resent += runStats.resent
                         stats.unacked += runStats.unacked
@@ -99,6 +105,8 @@ struct RecordPublishBench {
                 $0.cpuNsPerFrame > 0 ? $1.cpuNsPerFrame / $0.cpuNsPerFrame - 1 : 0
             },
             overhead: overhead,
+            publisherThreadNsPerFrame: threadNsPerFrame.isEmpty
+                ? 0 : threadNsPerFrame.sorted()[threadNsPerFrame.count / 2],
             withinGoal: overhead <= 0.10 && stats.unacked == 0,
             acked: stats.acked,
             resent: stats.resent,
