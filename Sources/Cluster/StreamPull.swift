@@ -45,29 +45,53 @@ public enum StreamPull {
             Thread.sleep(forTimeInterval: 0.05)
         }
         guard let js = client.jetStream else { throw ClusterError("no JetStream context") }
-        var info: UnsafeMutablePointer<jsStreamInfo>?
+        // Right after an election (a node restarted, the cluster back from an outage) the API can
+        // time out or have no leader for a few seconds: try again until the timeout.
+        let deadline = start + UInt64(timeoutMs) * 1_000_000
+        func again() -> Bool {
+            guard DispatchTime.now().uptimeNanoseconds < deadline else { return false }
+            Thread.sleep(forTimeInterval: 0.25)
+            return true
+        }
         var code = jsErrCode(0)
-        let status = js_GetStreamInfo(&info, js, stream, nil, &code)
-        defer { if let info { jsStreamInfo_Destroy(info) } }
-        guard status == NATS_OK, let info else {
+        var messages: UInt64 = 0
+        while true {
+            var info: UnsafeMutablePointer<jsStreamInfo>?
+            code = jsErrCode(0)
+            let status = js_GetStreamInfo(&info, js, stream, nil, &code)
+            if status == NATS_OK, let info {
+                messages = info.pointee.State.Msgs
+                jsStreamInfo_Destroy(info)
+                break
+            }
+            if let info { jsStreamInfo_Destroy(info) }
             if code == JSStreamNotFoundErr { throw ClusterError("stream \(stream) does not exist", badInput: true) }
-            throw ClusterError("stream \(stream): \(NATSClient.text(status)) (JetStream error \(code.rawValue))")
+            guard again() else {
+                throw ClusterError("stream \(stream): \(NATSClient.text(status)) (JetStream error \(code.rawValue))")
+            }
         }
-        if info.pointee.State.Msgs == 0 { return [] }
+        if messages == 0 { return [] }
         let subject = recorder.map { ClusterNames.subject(stream: stream, recorder: $0) } ?? "ticktape.\(stream).>"
-        var options = jsSubOptions()
-        jsSubOptions_Init(&options)
-        options.Ordered = true
         var sub: OpaquePointer?
-        let subscribed = stream.withCString { name in
-            options.Stream = name
-            return js_SubscribeSync(&sub, js, subject, nil, &options, &code)
+        while true {
+            var options = jsSubOptions()
+            jsSubOptions_Init(&options)
+            options.Ordered = true
+            code = jsErrCode(0)
+            let subscribed = stream.withCString { name in
+                options.Stream = name
+                return js_SubscribeSync(&sub, js, subject, nil, &options, &code)
+            }
+            if subscribed == NATS_OK, sub != nil { break }
+            if let failed = sub { natsSubscription_Destroy(failed) }
+            sub = nil
+            guard again() else {
+                throw ClusterError(
+                    "cannot read \(subject): \(NATSClient.text(subscribed)) (JetStream error \(code.rawValue))"
+                )
+            }
         }
-        guard subscribed == NATS_OK, let sub else {
-            throw ClusterError(
-                "cannot read \(subject): \(NATSClient.text(subscribed)) (JetStream error \(code.rawValue))"
-            )
-        }
+        guard let sub else { throw ClusterError("cannot read \(subject)") }
         defer {
             natsSubscription_Unsubscribe(sub)
             natsSubscription_Destroy(sub)

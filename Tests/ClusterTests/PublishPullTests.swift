@@ -80,7 +80,12 @@ import Wire
         #expect(stats.resent > 0, "the outage made it resend: \(stats)")
 
         // The stream, read back: every unit once, and the tape frame for frame.
-        let recordings = try StreamPull.fetch(servers: cluster.servers, stream: "TT", recorder: "rec-1")
+        let recordings = try StreamPull.fetch(
+            servers: cluster.servers,
+            stream: "TT",
+            recorder: "rec-1",
+            timeoutMs: 60_000
+        )
         try #require(recordings.count == 1)
         let pulled = recordings[0]
         #expect(pulled.repeats == 0, "a unit stored twice: the duplicate window failed")
