@@ -49,7 +49,7 @@ public final class TapePublisher: @unchecked Sendable {
         public var acked = 0
         /// Units sent again after a failed or missing ack.
         public var resent = 0
-        /// Units not acked when the publisher stopped.
+        /// Units not acked when the publisher stopped, those never sent included.
         public var unacked = 0
         /// Blocks and events read from the tape so far.
         public var blocks = 0
@@ -291,7 +291,15 @@ public final class TapePublisher: @unchecked Sendable {
             lock.unlock()
             if stop { Thread.sleep(forTimeInterval: Double(configuration.pollMs) / 1000) }
         }
-        update { $0.unacked = inFlight.count + retry.count }
+        // Not acked: what is in flight or waiting to be resent, and what was never read from the
+        // tape (the stream was out of reach until the end).
+        var never = sessionSent ? 0 : 1
+        if let tail {
+            never += (try? tail.blockIDs(after: lastBlock, limit: Int.max).count) ?? 0
+            never += (try? tail.events(after: lastEvent, limit: Int.max).count) ?? 0
+        }
+        let unacked = inFlight.count + retry.count + never
+        update { $0.unacked = unacked }
     }
 
     /// CPU time of the calling thread.

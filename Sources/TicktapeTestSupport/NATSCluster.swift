@@ -49,6 +49,12 @@ public final class NATSCluster: @unchecked Sendable {
             try config.write(toFile: "\(directory)/n\(i + 1).conf", atomically: true, encoding: .utf8)
         }
         for i in 0..<3 { try start(i) }
+        // Every node listening before the test goes on (a busy machine starts them slowly).
+        let deadline = Date().addingTimeInterval(30)
+        while !clientPorts.allSatisfy(accepts(port:)) {
+            guard Date() < deadline else { throw NATSClusterError("the nodes did not listen within 30 s") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
     }
 
     deinit { for i in 0..<3 { kill(i) } }
@@ -79,26 +85,44 @@ public struct NATSClusterError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// `count` distinct free TCP ports on 127.0.0.1 (bound to port 0, then released).
+/// `count` distinct free TCP ports on 127.0.0.1, below the kernel's ephemeral range (from 20000),
+/// so that no outbound connection or port-0 listener of a test running alongside can take one
+/// between this check and the server binding it.
 public func freePorts(_ count: Int) throws -> [Int] {
-    var sockets: [Int32] = []
-    defer { for s in sockets { close(s) } }
     var ports: [Int] = []
-    for _ in 0..<count {
+    var attempts = 0
+    while ports.count < count {
+        attempts += 1
+        guard attempts < 10_000 else { throw NATSClusterError("no free port below the ephemeral range") }
+        let port = Int.random(in: 20_000..<32_000)
+        if ports.contains(port) { continue }
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard s >= 0 else { throw NATSClusterError("socket: \(errno)") }
-        sockets.append(s)
+        defer { close(s) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(s, raw, length) == 0 && getsockname(s, raw, &length) == 0
-            }
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, length) == 0 }
         }
-        guard ok else { throw NATSClusterError("bind: \(errno)") }
-        ports.append(Int(UInt16(bigEndian: address.sin_port)))
+        if ok { ports.append(port) }
     }
     return ports
+}
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
+func accepts(port: Int) -> Bool {
+    let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard s >= 0 else { return false }
+    defer { close(s) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, length) == 0 }
+    }
 }
