@@ -79,6 +79,21 @@ public final class NATSCluster: @unchecked Sendable {
     public func startAll() throws { for i in 0..<3 { try start(i) } }
 }
 
+extension NATSCluster {
+    /// One cluster shared by the tests that only publish and pull (each in a stream of its own),
+    /// started on first use and killed when the test process exits: fewer servers running
+    /// alongside the rest of the suite.
+    public static func shared() throws -> NATSCluster { try sharedCluster.get() }
+}
+
+private let sharedCluster: Result<NATSCluster, any Error> = {
+    let cluster = Result { try NATSCluster() }
+    if case .success = cluster {
+        atexit { if case .success(let cluster) = sharedCluster { cluster.killAll() } }
+    }
+    return cluster
+}()
+
 /// The cluster could not be set up.
 public struct NATSClusterError: Error, CustomStringConvertible {
     public var description: String

@@ -93,8 +93,8 @@ import TicktapeTestSupport
         try FileManager.default.createSymbolicLink(atPath: "\(dir)/Fixtures", withDestinationPath: Self.fixtures)
         var simulator: ChildProcess?
         defer { simulator?.kill() }
-        // The cluster commands' examples talk to a NATS server: a 3-node cluster of their own.
-        let cluster = name == "pull" || name == "publish" ? try NATSCluster() : nil
+        // The cluster commands' examples talk to a NATS server: the tests' shared 3-node cluster.
+        let cluster = name == "pull" || name == "publish" ? try NATSCluster.shared() : nil
         for example in Self.examples(command.configuration.discussion) {
             for part in example.components(separatedBy: " && ") {
                 var words = shellWords(part)
