@@ -34,7 +34,13 @@ public enum StreamPull {
     ) throws(ClusterError) -> [Recording] {
         try ClusterNames.check(stream, what: "stream")
         if let recorder { try ClusterNames.check(recorder, what: "recorder") }
-        let client = try NATSClient(servers: servers, name: "ticktape-pull", maxPending: 1, apiWaitMs: timeoutMs)
+        // Each API request waits at most 5 s: one lost in an election is then retried, not waited out.
+        let client = try NATSClient(
+            servers: servers,
+            name: "ticktape-pull",
+            maxPending: 1,
+            apiWaitMs: min(timeoutMs, 5000)
+        )
         defer { client.close() }
         // Connection attempts go on in the background: wait for one, within the timeout.
         let start = DispatchTime.now().uptimeNanoseconds
