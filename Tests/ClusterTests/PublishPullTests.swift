@@ -10,7 +10,7 @@ import Wire
 
 /// Recording into a 3-node JetStream cluster that loses one node, then all of them: the
 /// recording never waits, and the stream ends up holding the tape exactly, each unit once.
-@Suite(.serialized, .timeLimit(.minutes(4))) struct PublishPullTests {
+@Suite(.serialized, .timeLimit(.minutes(6))) struct PublishPullTests {
     @Test func theStreamEqualsTheLocalTapeAfterOneNodeAndThenAllNodesWereDown() async throws {
         let cluster = try NATSCluster()
         let dir = temporaryDirectory()
@@ -35,7 +35,7 @@ import Wire
         configuration.writer.commitMs = 20
         let recording = try RecordingRun(configuration)
         let running = Task { try await recording.run() }
-        let deadline = ContinuousClock.now + .seconds(150)
+        let deadline = ContinuousClock.now + .seconds(120)
         func until(_ what: String, _ condition: () async -> Bool) async throws {
             while await !condition() {
                 guard ContinuousClock.now < deadline else {
@@ -85,7 +85,7 @@ import Wire
             servers: cluster.servers,
             stream: "TT",
             recorder: "rec-1",
-            timeoutMs: 60_000
+            timeoutMs: 120_000
         )
         try #require(recordings.count == 1)
         let pulled = recordings[0]
