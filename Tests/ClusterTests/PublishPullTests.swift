@@ -18,7 +18,7 @@ import Wire
         var options = ExchangeSimulator.Options()
         options.market.seed = 23
         options.market.symbols = 3
-        options.market.rate = 500
+        options.market.rate = 300
         let simulator = try await ExchangeSimulator.bind(options: options)
         let serving = Task { try await simulator.run() }
         defer { serving.cancel() }
@@ -64,7 +64,7 @@ import Wire
             let before = await recording.status().frames
             cluster.killAll()
             try await until("frames recorded while the cluster is down") {
-                await recording.status().frames >= before + 500
+                await recording.status().frames >= before + 300
             }
             try cluster.startAll()
         } catch {
