@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Upbit", targets: ["Upbit"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Simulator", targets: ["Simulator"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
         .executable(name: "ticktape-fuzz", targets: ["TicktapeFuzz"]),
     ],
     dependencies: [
@@ -28,6 +29,8 @@ let package = Package(
         // System libraries (Debian: libsqlite3-dev, zlib1g-dev), wrapped as GRDB wraps SQLite.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // The NATS C client (Debian: libnats-dev), used by the Cluster module only.
+        .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         // What Swift does not expose of the CPU: the prefetch hint and the SHA-256 instructions.
         .target(name: "CAccel"),
 
@@ -77,12 +80,16 @@ let package = Package(
             ]
         ),
 
+        // Beyond one machine: publishing tapes to a replicated NATS JetStream stream and pulling
+        // them back. Only the CLI imports it; the core never does.
+        .target(name: "Cluster", dependencies: ["CNats", "Exchange", "TapeLog"]),
+
         // The CLI: commands live in a library so tests can parse and run them in-process.
         .target(
             name: "TicktapeCLI",
             dependencies: [
                 "Primitives", "Exchange", "TapeLog", "Rules", "Replay", "Reports", "Wire", "Upbit", "Simulator",
-                "Bench",
+                "Bench", "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -145,6 +152,10 @@ let package = Package(
         .testTarget(
             name: "BenchTests",
             dependencies: ["Bench", "TapeLog", "Wire", "Upbit", "Simulator", "TicktapeTestSupport"]
+        ),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: ["Cluster", "TapeLog", "Wire", "Simulator", "Upbit", "Primitives", "TicktapeTestSupport"]
         ),
         .testTarget(
             name: "CLITests",

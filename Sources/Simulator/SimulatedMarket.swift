@@ -195,6 +195,23 @@ public final class SimulatedMarket: MarketSource, QuotationSource {
         self.disconnectEveryone()
     }
 
+    /// Cuts one connection abruptly (no close frame), the one listening longest (`oldest`) or the
+    /// newest, and leaves the others and the epoch alone: one client's network failing, as
+    /// redundant recorders on different networks meet it.
+    public func cutOne(oldest: Bool) {
+        let listeners = self.state.withLock { state in
+            state.listeners.sorted { oldest ? $0.key < $1.key : $0.key > $1.key }
+        }
+        for (id, listener) in listeners {
+            // A connection already gone ends its stream: skip it (and forget it) for the next one.
+            if case .terminated = listener.yield(.disconnectAll(code: 1006, reason: "chaos cut", abrupt: true)) {
+                self.state.withLock { _ = $0.listeners.removeValue(forKey: id) }
+                continue
+            }
+            return
+        }
+    }
+
     private func disconnectEveryone() {
         self.fanOut(
             [.disconnectAll(code: 1006, reason: "chaos cut", abrupt: true)],

@@ -19,6 +19,15 @@ struct BlockRow {
         format >= TapeFormat.checksumVersion ? "crc32" : "NULL"
     }
 
+    /// A block held elsewhere than in a statement (a shipped block).
+    init(id: Int64, codec: Int64, rawLength: Int64, crc32: Int64?, data: UnsafeRawBufferPointer) {
+        self.id = id
+        self.codec = codec
+        self.rawLength = rawLength
+        self.crc32 = crc32
+        self.data = data
+    }
+
     /// The current row of `statement` (columns codec, raw_len, crc32, data from `first` on) of a
     /// tape of `format`.
     init(_ statement: Statement, id: Int64, format: Int64, first: Int32 = 0) {

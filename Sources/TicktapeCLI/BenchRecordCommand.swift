@@ -11,6 +11,10 @@ struct BenchRecordCommand: AsyncParsableCommand {
             Every market with ticker, trade and orderbook at --rate messages/s for --seconds, recorded in the same \
             process; then the tape against the simulator's truth, connection by connection (counts and digests). \
             Reports frames/s, the loss (which must be zero), arrival-to-commit latency and memory.
+            With --publish and --stream: the simulator in a child process and --rounds pairs of recordings of \
+            --seconds each, without and with publishing to the stream, in alternating order; reports the \
+            process CPU per recorded frame (the publisher's drain included), the medians of both and their \
+            overhead, whose goal is at most 10 % at 10,000 msgs/s.
             Example: ticktape bench record --seconds 2 --symbols 4 --rate 2000 --json
             """
     )
@@ -21,12 +25,46 @@ struct BenchRecordCommand: AsyncParsableCommand {
     @Option(help: "Seed of the simulated market.") var seed: UInt64 = 1
     @Option(help: "Durability level.") var sync = SyncMode.normal
     @OptionGroup var output: BenchOutputOptions
+    @OptionGroup var cluster: PublishOptions
+    @Option(help: "With --publish: pairs of runs (without and with publishing, alternating order).") var rounds = 3
 
     func validate() throws {
         guard seconds > 0, symbols > 0, rate > 0 else { throw ValidationError("--seconds, --symbols, --rate > 0") }
     }
 
     func run() async throws {
+        if let publishing = try cluster.configuration() {
+            let bench = RecordPublishBench(
+                seconds: seconds,
+                symbols: symbols,
+                rate: rate,
+                publishing: publishing,
+                drainNanos: UInt64(cluster.publishDrain.nanoseconds),
+                rounds: rounds
+            )
+            let result = try await bench.run()
+            if output.json {
+                Console.out((try? JSONOutput.encode(result)) ?? "{}")
+            } else {
+                let run = { (r: RecordPublishBench.Run) in
+                    "\(r.frames) frames in \(Format.fixed(r.seconds, 1)) s, CPU \(Format.fixed(r.cpuSeconds, 2)) s, "
+                        + "\(Int(r.cpuNsPerFrame)) ns/frame"
+                }
+                Console.out(
+                    "record --publish: \(Int(rate)) msgs/s, \(symbols) markets, \(Format.fixed(seconds, 1)) s each"
+                )
+                Console.out("  without publish (median of \(result.baselineNsPerFrame.count)): \(run(result.baseline))")
+                Console.out("  with publish (median of \(result.publishNsPerFrame.count)):    \(run(result.publish))")
+                Console.out(
+                    "  overhead \(Format.fixed(result.overhead * 100, 1)) % of the recorder's CPU per frame "
+                        + (result.withinGoal ? "(goal ≤ 10 % met)" : "(goal ≤ 10 % NOT met)")
+                        + "; \(result.acked) units acked, \(result.resent) resent, \(result.unacked) not acked"
+                )
+                Console.out("  the publisher thread itself: \(Int(result.publisherThreadNsPerFrame)) ns/frame")
+            }
+            Console.flush()
+            return
+        }
         let bench = RecordBench(
             seconds: seconds,
             symbols: symbols,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import TapeLog
 import Upbit
@@ -21,6 +22,8 @@ struct RecordCommand: AsyncParsableCommand {
             --private reads UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY and sends a fresh JWT per connection to \
             /websocket/v1/private; neither keys nor token are stored.
             From Upbit itself: ticktape record wss://api.upbit.com/websocket/v1 --out krw.tape --upbit ...
+            --publish nats://H1:4222,H2:4222,H3:4222 --stream NAME also ships every committed block to a \
+            replicated JetStream stream, never slowing the recording (see the README's cluster section).
             Example: ticktape record ws://127.0.0.1:9000/websocket/v1 --out krw.tape \\
                        --upbit "ticker,trade,orderbook:KRW-BTC,KRW-ETH" --duration 3s
             """
@@ -40,14 +43,28 @@ struct RecordCommand: AsyncParsableCommand {
     )
     @Flag(name: .customLong("private"), help: "Authenticate with UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY.")
     var privateChannel = false
+    @OptionGroup var cluster: PublishOptions
 
     func run() async throws {
         let configuration = try makeConfiguration(environment: ProcessInfo.processInfo.environment)
+        let publishing = try cluster.configuration()
         let session: RecordingRun
         do {
             session = try RecordingRun(configuration)
         } catch {
             throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
+        }
+        // The tape exists now: its committed blocks go to the stream from a thread of their own.
+        var publisher: TapePublisher?
+        if let publishing {
+            do {
+                publisher = try TapePublisher(tape: out, configuration: publishing)
+            } catch {
+                session.stop()
+                _ = try? await session.run()
+                throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
+            }
+            publisher?.start()
         }
         let task = Task { try await session.run() }
         let trap = SignalTrap([SIGINT, SIGTERM]) { signal, count in
@@ -72,6 +89,18 @@ struct RecordCommand: AsyncParsableCommand {
         }
         let signal = summary.stopReason == .stopped ? trap.caught : nil
         Console.out(Self.summaryLine(summary, path: out, signal: signal))
+        if let publisher, let publishing {
+            let stats = publisher.stop(drainNanos: UInt64(cluster.publishDrain.nanoseconds))
+            Console.out(PublishOptions.summary(stats, publishing))
+            if stats.unacked > 0 {
+                // The tape is complete; the stream catches up with `ticktape publish` later.
+                Console.error(
+                    "the stream did not ack \(stats.unacked) units (\(stats.lastFailure ?? "no ack")); "
+                        + "send them with: ticktape publish \(out) --publish … --stream \(publishing.stream) "
+                        + "--recorder \(publishing.recorder)"
+                )
+            }
+        }
         Console.flush()
     }
 

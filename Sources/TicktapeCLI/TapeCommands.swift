@@ -8,7 +8,8 @@ import Wire
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show a tape's session, epochs, time range, message types and codes, and bytes raw vs stored.",
+        abstract:
+            "Show a tape's session, epochs, time range, message types and codes, bytes raw vs stored, and a merged tape's coverage.",
         discussion: "Example: ticktape inspect Fixtures/reconnect-storm.tape --json"
     )
 
@@ -16,11 +17,15 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func run() throws {
-        let report = try cli { try TapeInspector.inspect(TapeReader(path: tape)) }
+        let (report, merge) = try cli {
+            let reader = try TapeReader(path: tape)
+            return (try TapeInspector.inspect(reader), try TapeMerger.report(of: reader))
+        }
         if json {
-            Console.out(try cli { try JSONOutput.encode(report) })
+            Console.out(try cli { try JSONOutput.encode(InspectOutput(report: report, merge: merge)) })
         } else {
             printText(report)
+            if let merge { MergeText.print(merge) }
         }
         Console.flush()
     }
@@ -58,6 +63,27 @@ struct InspectCommand: ParsableCommand {
         }
         Console.out("streams")
         for s in r.streams { Console.out("  \(s.type) \(s.code ?? "-"): \(s.count)") }
+    }
+}
+
+/// `inspect --json`: the tape's report, and a merged tape's merge report under `merge`.
+private struct InspectOutput: Encodable {
+    var report: InspectReport
+    var merge: MergeReport?
+
+    func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        if let merge {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(merge, forKey: Key(stringValue: "merge"))
+        }
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 }
 

@@ -93,6 +93,8 @@ import TicktapeTestSupport
         try FileManager.default.createSymbolicLink(atPath: "\(dir)/Fixtures", withDestinationPath: Self.fixtures)
         var simulator: ChildProcess?
         defer { simulator?.kill() }
+        // The cluster commands' examples talk to a NATS server: the tests' shared 3-node cluster.
+        let cluster = name == "pull" || name == "publish" ? try NATSCluster.shared() : nil
         for example in Self.examples(command.configuration.discussion) {
             for part in example.components(separatedBy: " && ") {
                 var words = shellWords(part)
@@ -120,6 +122,7 @@ import TicktapeTestSupport
                     let port = line.split(separator: ":").last.map { $0.prefix { $0.isNumber } } ?? ""
                     words = words.map { $0.replacingOccurrences(of: "127.0.0.1:9000", with: "127.0.0.1:\(port)") }
                 }
+                if let cluster { words = words.map { $0 == "nats://127.0.0.1:4222" ? cluster.url : $0 } }
                 let result = try await runTicktape(words, in: dir)
                 #expect(result.status == 0, "\(name): \(part)\n\(result.stderr)\(result.stdout.suffix(500))")
                 if let stdoutFile { try result.stdout.write(toFile: stdoutFile, atomically: true, encoding: .utf8) }

@@ -1,0 +1,2 @@
+// The NATS C client (Debian: libnats-dev), for the Cluster module only.
+#include <nats/nats.h>
