@@ -8,7 +8,11 @@ struct HTTPResponse {
 
     /// `GET path` on loopback `port` (``loopbackGet(port:path:)``), split up.
     init(port: Int, path: String) throws {
-        let raw = try loopbackGet(port: port, path: path)
+        try self.init(raw: try loopbackGet(port: port, path: path))
+    }
+
+    /// A whole response as read from the socket.
+    init(raw: String) throws {
         guard let split = raw.range(of: "\r\n\r\n") else { throw ServeTestError("no HTTP head in: \(raw)") }
         let lines = raw[..<split.lowerBound].components(separatedBy: "\r\n")
         let statusLine = lines.first?.split(separator: " ") ?? []

@@ -53,9 +53,22 @@ final class ServedTape: Sendable {
 /// One HTTP/1.1 GET over a plain loopback socket (Foundation's URL loading is not used on
 /// Linux); returns the whole response, read until the server closes (at most 10 s).
 func loopbackGet(port: Int, path: String) throws -> String {
+    try loopbackGets(port: port, path: path, count: 1)[0]
+}
+
+/// `count` GETs of `path` at once: every connection is opened and its request sent before any
+/// answer is read, so the server meets them together however busy the machine is.
+func loopbackGets(port: Int, path: String, count: Int) throws -> [String] {
+    var sockets: [Int32] = []
+    defer { for fd in sockets { close(fd) } }
+    for _ in 0..<count { sockets.append(try loopbackRequest(port: port, path: path)) }
+    return sockets.map(readResponse)
+}
+
+/// A connected socket with `GET path` sent on it.
+private func loopbackRequest(port: Int, path: String) throws -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EIO) }
-    defer { close(fd) }
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
     _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var address = sockaddr_in()
@@ -67,9 +80,17 @@ func loopbackGet(port: Int, path: String) throws -> String {
             connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
-    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    guard connected == 0 else {
+        close(fd)
+        throw POSIXError(.ECONNREFUSED)
+    }
     let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
     _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+    return fd
+}
+
+/// Everything the server sends on `fd` until it closes (at most 10 s of silence).
+private func readResponse(_ fd: Int32) -> String {
     var response: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
     while true {
