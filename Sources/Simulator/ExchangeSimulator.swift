@@ -60,7 +60,7 @@ public struct ExchangeSimulator: Sendable {
     /// The private endpoint's token checks, when `--private-keys` set them.
     public let tokens: UpbitTokenVerifier?
     /// The per-IP budget shared by the REST endpoints and the WebSocket upgrades; its
-    /// ``QuotationLimits/rejections`` are the HTTP 429s sent, by group.
+    /// `QuotationLimits.rejections` are the HTTP 429s sent, by group.
     public let budget: QuotationLimits
 
     /// `ws://HOST:PORT/websocket/v1`.
