@@ -88,7 +88,9 @@ public struct ClientRunInfo: Sendable, Hashable {
 /// Memory: the rules' and the oracle's as for any check, plus one record per line and, without a
 /// sent log, one entry per distinct idempotency key of the tape.
 public struct ClientCheckPipeline: TapeChecker {
+    /// The tape as the report names it.
     public let tape: String
+    /// The run's options, with the client as its one consumer.
     public let run: RunInfo
     private var engine: ReplayEngine
     private let oracle: CheckOracle
@@ -115,6 +117,7 @@ public struct ClientCheckPipeline: TapeChecker {
         firstFrames = FirstFrames()
     }
 
+    /// One input, in tape order: through the rules, and noted for attribution.
     public mutating func feed(_ input: ReplayInput) {
         oracle.observe(input)
         engine.feed(input, observer: oracle)
@@ -124,11 +127,14 @@ public struct ClientCheckPipeline: TapeChecker {
         firstFrames.note(key: key, streamType: frame.facts.streamType ?? .realtime, epoch: frame.epoch, seq: frame.seq)
     }
 
+    /// A hint for an input a few places ahead; changes nothing.
     public func prefetch(_ input: ReplayInput) {
         guard let key = input.inboundIdempotencyKey else { return }
         engine.prefetch(idempotencyKey: key)
     }
 
+    /// Waits for the log, judges every line in its order, and evaluates. The checker is spent
+    /// afterwards.
     public mutating func finish(integrity: IntegrityResults) -> TapeCheckResult {
         var result = engine.finish(observer: oracle)
         let deliveries: ClientDeliveries
@@ -237,8 +243,11 @@ public struct ClientCheckPipeline: TapeChecker {
 
 /// A check pipeline: inputs in tape order, then the result.
 public protocol TapeChecker {
+    /// One input, in tape order.
     mutating func feed(_ input: ReplayInput)
+    /// A hint for an input a few places ahead of the next ``feed(_:)``; changes nothing.
     func prefetch(_ input: ReplayInput)
+    /// The result, with the recording invariants `integrity` carries.
     mutating func finish(integrity: IntegrityResults) -> TapeCheckResult
 }
 

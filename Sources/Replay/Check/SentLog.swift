@@ -21,11 +21,16 @@ import Rules
 public struct SentLog: Sendable {
     /// One message written to a client.
     public struct Sent: Sendable, Hashable {
+        /// The client connection, numbered in accept order.
         public var connection: Int
+        /// The tape frame the message was recorded as.
         public var epoch: UInt32
         public var seq: UInt64
+        /// As sent: a SNAPSHOT on subscribe, or REALTIME.
         public var streamType: StreamType
+        /// The idempotency key of the bytes written.
         public var key: UInt64
+        /// The server's wall clock when it wrote the message.
         public var tNs: Int64?
     }
 
@@ -38,6 +43,7 @@ public struct SentLog: Sendable {
         public var line: Int
     }
 
+    /// The sent log's path, as given.
     public let path: String
     /// Messages written, in order.
     public internal(set) var sent: [Sent] = []

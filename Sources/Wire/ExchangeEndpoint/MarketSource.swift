@@ -29,7 +29,9 @@ public struct ExchangeMessage: Sendable, Hashable {
 
 /// A tape frame's place: its connection epoch and sequence number.
 public struct FrameOrigin: Sendable, Hashable {
+    /// The frame's connection epoch (1, 2, 3 …).
     public var epoch: UInt32
+    /// The frame's sequence number within its epoch.
     public var seq: UInt64
 
     public init(epoch: UInt32, seq: UInt64) {
