@@ -23,8 +23,8 @@ public enum SyntheticTape {
         let markets = SyntheticFeed.markets(count: symbols)
         var feed = SyntheticFeed(seed: seed, markets: markets, format: format)
         if eventClockFollowsRate { feed.messagesPerSecond = rate }
-        let request = try UpbitSubscription.shorthand(
-            "ticker,trade,orderbook:" + markets.joined(separator: ","),
+        let request = UpbitSubscription.publicStreams(
+            of: markets,
             ticket: "ticktape-synth",
             format: format == .simple ? .simple : .default
         )

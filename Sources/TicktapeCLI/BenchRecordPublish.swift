@@ -195,9 +195,6 @@ struct RecordPublishBench {
     /// The subscription to every market `ticktape simulate --symbols N` lists.
     private static func subscription(symbols: Int) throws -> [UInt8] {
         let markets = SyntheticFeed.markets(count: symbols)
-        return try UpbitSubscription.shorthand(
-            "ticker,trade,orderbook:" + markets.joined(separator: ","),
-            ticket: "bench"
-        ).serialized()
+        return UpbitSubscription.publicStreams(of: markets, ticket: "bench").serialized()
     }
 }

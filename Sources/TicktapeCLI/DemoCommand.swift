@@ -59,10 +59,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         // 2. The recording.
         let markets = SyntheticFeed.markets(count: 4)
-        let request = try UpbitSubscription.shorthand(
-            "ticker,trade,orderbook:" + markets.joined(separator: ","),
-            ticket: "ticktape-demo"
-        )
+        let request = UpbitSubscription.publicStreams(of: markets, ticket: "ticktape-demo")
         var configuration = RecordingRun.Configuration(
             path: recorded,
             url: try WebSocketURL(simulator.url),

@@ -105,6 +105,20 @@ extension UpbitSubscription {
         return t
     }
 
+    /// ticker, trade and orderbook of every one of `markets`: what the simulator's, the demo's
+    /// and the benchmarks' recorders ask for.
+    public static func publicStreams(
+        of markets: [String],
+        ticket: String,
+        format: Format? = nil
+    ) -> UpbitSubscription {
+        UpbitSubscription(
+            ticket: ticket,
+            types: ["ticker", "trade", "orderbook"].map { TypeRequest(type: $0, codes: markets) },
+            format: format
+        )
+    }
+
     /// Builds a request from the CLI shorthand (`--upbit`): groups separated by `;`, each
     /// `types:codes` with comma-separated lists, e.g. `ticker,trade,orderbook:KRW-BTC,KRW-ETH;myAsset`.
     /// The result is validated by the same rules as ``parse(_:)``.

@@ -22,10 +22,7 @@ import Wire
         let simulator = try await ExchangeSimulator.bind(options: options)
         let serving = Task { try await simulator.run() }
         defer { serving.cancel() }
-        let subscription = try UpbitSubscription.shorthand(
-            "ticker,trade,orderbook:" + simulator.market.markets.joined(separator: ","),
-            ticket: "cluster"
-        ).serialized()
+        let subscription = UpbitSubscription.publicStreams(of: simulator.market.markets, ticket: "cluster").serialized()
         var configuration = RecordingRun.Configuration(
             path: tape,
             url: try WebSocketURL(simulator.url),

@@ -29,10 +29,8 @@ import Upbit
         let simulator = try await ExchangeSimulator.bind(options: options)
         let serving = Task { try await simulator.run() }
 
-        let subscription = try UpbitSubscription.shorthand(
-            "ticker,trade,orderbook:" + simulator.market.markets.joined(separator: ","),
-            ticket: "merge-simulator"
-        ).serialized()
+        let subscription = UpbitSubscription.publicStreams(of: simulator.market.markets, ticket: "merge-simulator")
+            .serialized()
         func recorder(_ path: String) throws -> RecordingRun {
             var configuration = RecordingRun.Configuration(
                 path: path,

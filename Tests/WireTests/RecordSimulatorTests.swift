@@ -28,10 +28,8 @@ import Upbit
         let simulator = try await ExchangeSimulator.bind(options: options)
         let serving = Task { try await simulator.run() }
 
-        let subscription = try UpbitSubscription.shorthand(
-            "ticker,trade,orderbook:" + simulator.market.markets.joined(separator: ","),
-            ticket: "record-simulator"
-        ).serialized()
+        let subscription = UpbitSubscription.publicStreams(of: simulator.market.markets, ticket: "record-simulator")
+            .serialized()
         var configuration = RecordingRun.Configuration(
             path: tapePath,
             url: try WebSocketURL(simulator.url),
