@@ -62,8 +62,9 @@ public final class TapeReader {
         }
     }
 
-    /// One `event` row (columns as `events()` selects them), checked against the format's ranges.
-    private func event(_ s: Statement) throws(TapeError) -> LifecycleRecord {
+    /// One `event` row (columns as `events()` selects them; more may follow), checked against the
+    /// format's ranges.
+    func event(_ s: Statement) throws(TapeError) -> LifecycleRecord {
         let rawEpoch = s.int64(0)
         let rawAfter = s.int64(1)
         let place = "event (\(rawEpoch), \(rawAfter))"

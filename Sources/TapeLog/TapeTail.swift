@@ -37,7 +37,7 @@ public final class TapeTail {
             )
             eventsQuery = try reader.db.prepare(
                 """
-                SELECT id, epoch, after_seq, kind, wall_ns, mono_ns, close_code, count, detail
+                SELECT epoch, after_seq, kind, wall_ns, mono_ns, close_code, count, detail, id
                 FROM event WHERE id > ?1 ORDER BY id LIMIT ?2
                 """
             )
@@ -63,26 +63,8 @@ public final class TapeTail {
             s.bind(2, Int64(limit))
             defer { s.reset() }
             var result: [(Int64, LifecycleRecord)] = []
-            while try s.step() {
-                guard let kind = LifecycleKind(rawValue: s.string(3) ?? "") else {
-                    throw TapeError.corrupt(path: path, reason: "event \(s.int64(0)): kind is unknown")
-                }
-                result.append(
-                    (
-                        s.int64(0),
-                        LifecycleRecord(
-                            kind: kind,
-                            epoch: UInt32(truncatingIfNeeded: s.int64(1)),
-                            afterSeq: UInt64(bitPattern: s.int64(2)),
-                            wallNs: s.int64(4),
-                            monoNs: s.int64(5),
-                            closeCode: s.optionalInt64(6),
-                            count: s.optionalInt64(7),
-                            detail: s.string(8)
-                        )
-                    )
-                )
-            }
+            // The reader's own row decoding, with its range checks: a damaged row is named, not shipped.
+            while try s.step() { result.append((s.int64(8), try reader.event(s))) }
             return result
         } catch let error as TapeError {
             throw error
