@@ -148,6 +148,8 @@ public struct ClientCheckPipeline: TapeChecker {
         var metrics = ConsumerMetrics(name: client.name, digest: "")
         var digest = SHA256()
         var matcher = client.sent.map(SentMatcher.init)
+        // Opened on the first line not found as spelled, then kept for the rest.
+        var reader: ClientDeliveries.MessageReader?
         var lastEpoch: UInt32?
         for lost in client.sent?.lostStreams() ?? [] {
             let names = lost.lost.map { $0.code.isEmpty ? $0.type : "\($0.type) \($0.code)" }
@@ -165,7 +167,7 @@ public struct ClientCheckPipeline: TapeChecker {
             oracle.unmatched(line: rejected.line, explanation: rejected.reason)
         }
         for line in deliveries.lines {
-            guard let (frame, key) = attribute(line, in: deliveries, matcher: &matcher) else {
+            guard let (frame, key) = attribute(line, reader: &reader, in: deliveries, matcher: &matcher) else {
                 oracle.unmatched(line: line.line, explanation: unmatchedReason(line))
                 continue
             }
@@ -202,6 +204,7 @@ public struct ClientCheckPipeline: TapeChecker {
     /// The frame a line applied and its key as the tape spells it; nil when nothing matches.
     private func attribute(
         _ line: AppliedLine,
+        reader: inout ClientDeliveries.MessageReader?,
         in deliveries: ClientDeliveries,
         matcher: inout SentMatcher?
     ) -> (frame: (epoch: UInt32, seq: UInt64), key: UInt64)? {
@@ -209,7 +212,7 @@ public struct ClientCheckPipeline: TapeChecker {
             if let sent = matcher!.match(key: line.key, streamType: line.streamType) {
                 return ((sent.epoch, sent.seq), line.key)
             }
-            for key in otherKeys(line, deliveries) {
+            for key in otherKeys(line, &reader, deliveries) {
                 if let sent = matcher!.match(key: key, streamType: line.streamType) {
                     return ((sent.epoch, sent.seq), key)
                 }
@@ -217,15 +220,20 @@ public struct ClientCheckPipeline: TapeChecker {
             return nil
         }
         if let frame = firstFrames.frame(key: line.key, streamType: line.streamType) { return (frame, line.key) }
-        for key in otherKeys(line, deliveries) {
+        for key in otherKeys(line, &reader, deliveries) {
             if let frame = firstFrames.frame(key: key, streamType: line.streamType) { return (frame, key) }
         }
         return nil
     }
 
     /// The line's idempotency key in the profile's other spellings.
-    private func otherKeys(_ line: AppliedLine, _ deliveries: ClientDeliveries) -> [UInt64] {
-        guard let message = deliveries.message(of: line) else { return [] }
+    private func otherKeys(
+        _ line: AppliedLine,
+        _ reader: inout ClientDeliveries.MessageReader?,
+        _ deliveries: ClientDeliveries
+    ) -> [UInt64] {
+        if reader == nil { reader = deliveries.messageReader() }
+        guard let message = reader?.message(of: line) else { return [] }
         return client.profile.otherSpellings(of: message).compactMap { client.profile.facts(of: $0).idempotencyKey }
     }
 

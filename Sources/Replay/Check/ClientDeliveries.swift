@@ -201,16 +201,32 @@ public struct ClientDeliveries: Sendable {
         )
     }
 
-    /// The message text of `line`, read again from the file (for another spelling of it).
-    func message(of line: AppliedLine) -> [UInt8]? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
+    /// A reader of lines' messages, the log opened once for all of them; nil when it cannot be
+    /// opened again.
+    func messageReader() -> MessageReader? {
+        FileHandle(forReadingAtPath: path).map(MessageReader.init)
+    }
+
+    /// Reads the message text of a line again from the log (for another spelling of it).
+    final class MessageReader {
+        private let handle: FileHandle
+
+        init(_ handle: FileHandle) { self.handle = handle }
+
+        deinit { try? handle.close() }
+
+        func message(of line: AppliedLine) -> [UInt8]? {
+            ClientDeliveries.message(of: line, in: handle)
+        }
+    }
+
+    private static func message(of line: AppliedLine, in handle: FileHandle) -> [UInt8]? {
         do {
             try handle.seek(toOffset: UInt64(line.offset))
             guard let data = try handle.read(upToCount: line.length), data.count == line.length else { return nil }
             let bytes = [UInt8](data)
             guard line.wrapped else {
-                let inner = bytes.withUnsafeBytes { Self.listElement($0) }
+                let inner = bytes.withUnsafeBytes { listElement($0) }
                 return inner.map { Array(bytes[$0]) } ?? bytes
             }
             guard let member = try JSONValue.objectMembers(bytes).first(where: { $0.key == "message" }) else {

@@ -136,11 +136,19 @@ struct SentMatcher {
     /// The sent message a line with `key` and `streamType` applied; nil when none is left.
     mutating func match(key: UInt64, streamType: StreamType) -> SentLog.Sent? {
         guard let candidates = positions[key] else { return nil }
-        let free = candidates.filter { !taken[$0] }
-        let pick =
-            free.first { $0 > cursor && log.sent[$0].streamType == streamType }
-            ?? free.first { $0 > cursor } ?? free.first
-        guard let pick else { return nil }
+        var after: Int?
+        var any: Int?
+        var pick: Int?
+        for i in candidates where !taken[i] {
+            if any == nil { any = i }
+            guard i > cursor else { continue }
+            if after == nil { after = i }
+            if log.sent[i].streamType == streamType {
+                pick = i
+                break
+            }
+        }
+        guard let pick = pick ?? after ?? any else { return nil }
         taken[pick] = true
         cursor = pick
         return log.sent[pick]
