@@ -3,9 +3,13 @@ import Primitives
 /// One consumer's queue and its simulated service (<doc:FanOut>): a single server that takes the head
 /// of the queue whenever it is free and then stays busy for `serviceNs`. An event is delivered
 /// when the consumer takes it; lag is delivery time − arrival time.
+///
+/// A *live* lane (the relay's) has no simulated service: offered events always wait in the queue
+/// until the consumer takes them with ``take(at:observer:)``.
 struct ConsumerLane: Sendable {
-    let spec: ConsumerSpec
+    private(set) var spec: ConsumerSpec
     let index: Int
+    let live: Bool
     var queue: EventRing
     /// When the consumer finishes its current event.
     var freeAtNs = Int64.min
@@ -23,9 +27,10 @@ struct ConsumerLane: Sendable {
     private(set) var metrics: ConsumerMetrics
     private(set) var lastDeliveryNs = Int64.min
 
-    init(spec: ConsumerSpec, index: Int) {
+    init(spec: ConsumerSpec, index: Int, live: Bool = false) {
         self.spec = spec
         self.index = index
+        self.live = live
         self.queue = EventRing(capacity: spec.capacity)
         self.metrics = ConsumerMetrics(name: spec.name, digest: "")
     }
@@ -54,7 +59,7 @@ struct ConsumerLane: Sendable {
     /// A `block` lane must have room: the hub waits before calling.
     mutating func offer(_ event: MarketEvent, at nowNs: Int64, observer: (any DeliveryObserver)?) {
         metrics.offered += 1
-        if queue.isEmpty, freeAtNs <= nowNs {
+        if !live, queue.isEmpty, freeAtNs <= nowNs {
             deliver(event, at: nowNs, observer: observer)
             return
         }
@@ -92,6 +97,23 @@ struct ConsumerLane: Sendable {
         }
         metrics.maxQueueDepth = max(metrics.maxQueueDepth, queue.count)
     }
+
+    /// Replaces the filter (a live consumer's new request); queued events stay.
+    mutating func setFilter(_ filter: ConsumerFilter) {
+        spec.filter = filter
+        filterCache = []
+    }
+
+    /// Live: the consumer takes the head of its queue at `atNs`; nil when the queue is empty.
+    mutating func take(at atNs: Int64, observer: (any DeliveryObserver)?) -> MarketEvent? {
+        guard !queue.isEmpty else { return nil }
+        let event = pop()
+        deliver(event, at: atNs, observer: observer)
+        return event
+    }
+
+    /// The digest of the deliveries so far (hex), without finishing the running one.
+    var digestSoFar: String { digest.hex }
 
     /// Current metrics with percentiles and digest filled in.
     func snapshot() -> ConsumerMetrics {

@@ -17,14 +17,19 @@ public struct ConsumerFilter: Sendable, Hashable {
     public var types: Set<String>?
     /// Market codes; nil for all. Events without a code (myAsset) pass any code filter.
     public var codes: Set<String>?
+    /// Exact (type, code) pairs on top of `types` and `codes` (an Upbit request asks for codes
+    /// per type); nil for no such restriction.
+    public var pairs: Set<StreamKey>?
 
-    public init(types: Set<String>? = nil, codes: Set<String>? = nil) {
+    public init(types: Set<String>? = nil, codes: Set<String>? = nil, pairs: Set<StreamKey>? = nil) {
         self.types = types
         self.codes = codes
+        self.pairs = pairs
     }
 
     /// Whether an event of (type, code) passes.
     public func matches(type: String, code: String) -> Bool {
+        if let pairs, !pairs.contains(StreamKey(type: type, code: code)) { return false }
         if let types, !types.contains(type), !(type.hasPrefix("candle.") && types.contains("candle.*")) {
             return false
         }

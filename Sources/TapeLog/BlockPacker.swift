@@ -13,6 +13,7 @@ struct FrameRow {
 enum PackedItem {
     case frame(FrameRow)
     case event(LifecycleRecord)
+    case relay(RelayRow)
 }
 
 /// A packed block: what the SQLite thread inserts in one go.
@@ -60,6 +61,8 @@ struct BlockPacker {
                 block.frames += 1
             case .event(let event):
                 block.items.append(.event(event))
+            case .relay(let row):
+                block.items.append(.relay(row))
             }
         }
         guard block.frames > 0 else { return block }

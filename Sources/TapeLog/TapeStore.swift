@@ -19,6 +19,7 @@ final class TapeStore {
     // Frames of the open transaction: their arrival times, for the commit-latency histogram.
     private var pendingRecvNs: [Int64] = []
     private(set) var inTransaction = false
+    private var relayStatements: (Statement, Statement)?
     private(set) var stats = WriterStats()
 
     init(creating path: String, session: SessionInfo, options: WriterOptions) throws(TapeError) {
@@ -44,6 +45,12 @@ final class TapeStore {
             insertSession.bind(6, session.commitMs)
             insertSession.bind(7, session.chaos)
             try insertSession.step()
+            if let rules = options.relayRules {
+                try db.execute(RelaySchema.sql)
+                let insertRelay = try db.prepare("INSERT INTO relay_session (id, rules) VALUES (1, ?)")
+                insertRelay.bind(1, rules)
+                try insertRelay.step()
+            }
             try db.execute("COMMIT")
             insertFrame = try db.prepare(
                 """
@@ -118,6 +125,7 @@ final class TapeStore {
             switch item {
             case .frame(let row): try insert(row, block: blockID)
             case .event(let event): try insert(event)
+            case .relay(let row): try insert(row)
             }
         }
     }
@@ -141,6 +149,56 @@ final class TapeStore {
             do {
                 try streams.insert(facts, epoch: frame.epoch, seq: frame.seq, into: insertFacts, streams: insertStream)
             } catch { throw TapeError.io(path: path, reason: error.description) }
+        }
+    }
+
+    private func insert(_ row: RelayRow) throws(TapeError) {
+        if relayStatements == nil {
+            do {
+                relayStatements = (
+                    try db.prepare(
+                        """
+                        INSERT INTO relay_event (consumer, kind, epoch, after_seq, wall_ns, mono_ns, spec, request, detail)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """
+                    ),
+                    try db.prepare(
+                        """
+                        INSERT INTO relay_mark (consumer, from_op, to_op, marks, delivered, dropped, coalesced, depth, digest)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """
+                    )
+                )
+            } catch {
+                throw TapeError.io(path: path, reason: "relay rows on a tape without relay tables: \(error)")
+            }
+        }
+        guard let (insertRelayEvent, insertRelayMark) = relayStatements else { return }
+        switch row {
+        case .event(let event):
+            let s = insertRelayEvent
+            s.bind(1, event.consumer)
+            s.bind(2, event.kind)
+            s.bind(3, Int64(event.epoch))
+            s.bind(4, Int64(bitPattern: event.afterSeq))
+            s.bind(5, event.wallNs)
+            s.bind(6, event.monoNs)
+            s.bind(7, event.spec)
+            s.bind(8, event.request)
+            s.bind(9, event.detail)
+            try run(s)
+        case .mark(let mark):
+            let s = insertRelayMark
+            s.bind(1, mark.consumer)
+            s.bind(2, Int64(bitPattern: mark.fromOp))
+            s.bind(3, Int64(bitPattern: mark.toOp))
+            mark.marks.withUnsafeBytes { s.bind(4, blob: $0) }
+            s.bind(5, mark.delivered)
+            s.bind(6, mark.dropped)
+            s.bind(7, mark.coalesced)
+            s.bind(8, mark.depth)
+            s.bind(9, mark.digest)
+            try run(s)
         }
     }
 

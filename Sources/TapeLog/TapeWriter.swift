@@ -59,6 +59,7 @@ public final class TapeWriter: @unchecked Sendable {
     enum Item {
         case frame(FrameRecord)
         case event(LifecycleRecord)
+        case relay(RelayRow)
     }
 
     /// Creates `path` (mode 0600; an existing file is refused), applies the schema and writes the
@@ -143,6 +144,12 @@ public final class TapeWriter: @unchecked Sendable {
     /// Enqueues a lifecycle event. Events never wait for room: they are few.
     public func record(_ event: LifecycleRecord) throws(TapeError) {
         try enqueue(.event(event), blocking: false)
+    }
+
+    /// Enqueues a relay row (the tape must have been created with ``WriterOptions/relayRules``):
+    /// committed in order with the frames, in the same transactions. Never waits for room.
+    public func record(relay row: RelayRow) throws(TapeError) {
+        try enqueue(.relay(row), blocking: false)
     }
 
     /// Waits until everything enqueued so far is committed.

@@ -22,6 +22,9 @@ public struct WriterOptions: Sendable {
     public var compressors: Int = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
     /// zlib level of the payload blocks (1 fastest … 9 smallest).
     public var deflateLevel: Int32 = 1
+    /// A relay tape: the relay tables (`Schemas/relay.sql`) are created with the tape, with these
+    /// rule options in `relay_session`; nil for any other tape.
+    public var relayRules: String?
     public init() {}
 }
 
