@@ -18,7 +18,7 @@ public struct ConsumerFilter: Sendable, Hashable {
     /// Market codes; nil for all. Events without a code (myAsset) pass any code filter.
     public var codes: Set<String>?
     /// Exact (type, code) pairs on top of `types` and `codes` (an Upbit request asks for codes
-    /// per type); nil for no such restriction.
+    /// per type; code `*` passes every code of its type); nil for no such restriction.
     public var pairs: Set<StreamKey>?
 
     public init(types: Set<String>? = nil, codes: Set<String>? = nil, pairs: Set<StreamKey>? = nil) {
@@ -29,7 +29,11 @@ public struct ConsumerFilter: Sendable, Hashable {
 
     /// Whether an event of (type, code) passes.
     public func matches(type: String, code: String) -> Bool {
-        if let pairs, !pairs.contains(StreamKey(type: type, code: code)) { return false }
+        if let pairs, !pairs.contains(StreamKey(type: type, code: code)),
+            !pairs.contains(StreamKey(type: type, code: "*"))
+        {
+            return false
+        }
         if let types, !types.contains(type), !(type.hasPrefix("candle.") && types.contains("candle.*")) {
             return false
         }

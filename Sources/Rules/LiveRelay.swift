@@ -130,7 +130,7 @@ public struct LiveRelay: Sendable {
     // MARK: - Consumers
 
     /// Opens a consumer with `spec` (policy `block` refused) and, when `request` is given, applies
-    /// it at once (in-process consumers: `RelayRequest(pairs: nil)` queues a SNAPSHOT of every
+    /// it at once (in-process consumers: ``RelayRequest/everything`` queues a SNAPSHOT of every
     /// known stream key the spec passes, in first-seen order). `id` is the journal's when
     /// reproducing; live ids are 1, 2, 3 … Returns the id.
     @discardableResult
@@ -169,8 +169,7 @@ public struct LiveRelay: Sendable {
     }
 
     /// Replaces consumer `id`'s subscription with `request`: its filter becomes exactly the
-    /// requested pairs (none when snapshot-only), and their SNAPSHOTs are queued unless
-    /// realtime-only. Queued events stay.
+    /// requested REALTIME pairs, and the SNAPSHOTs it asks for are queued. Queued events stay.
     public mutating func request(
         _ id: Int,
         _ request: RelayRequest,
@@ -295,25 +294,17 @@ public struct LiveRelay: Sendable {
     }
 
     private func apply(_ request: RelayRequest, to slot: inout Slot, atNs: Int64) {
-        if let pairs = request.pairs {
+        if let realtime = request.realtime {
             var filter = slot.lane.spec.filter
-            filter.pairs = request.realtime ? Set(pairs) : []
+            filter.pairs = Set(realtime)
             slot.lane.setFilter(filter)
-            guard request.snapshot else { return }
-            var seen: Set<StreamKey> = []
-            for key in pairs where seen.insert(key).inserted {
-                if let event = snapshotEvent(key) { slot.lane.offer(event, at: atNs, observer: nil) }
-            }
-        } else {
-            if !request.realtime {
-                var filter = slot.lane.spec.filter
-                filter.pairs = []
-                slot.lane.setFilter(filter)
-            }
-            guard request.snapshot else { return }
-            for key in reconciler.keys.keys where slot.lane.spec.filter.matches(type: key.type, code: key.code) {
-                if let event = snapshotEvent(key) { slot.lane.offer(event, at: atNs, observer: nil) }
-            }
+        }
+        let wanted =
+            request.snapshots
+            ?? reconciler.keys.keys.filter { slot.lane.spec.filter.matches(type: $0.type, code: $0.code) }
+        var seen: Set<StreamKey> = []
+        for key in wanted where seen.insert(key).inserted {
+            if let event = snapshotEvent(key) { slot.lane.offer(event, at: atNs, observer: nil) }
         }
     }
 

@@ -1,57 +1,55 @@
-/// What a relay consumer asked for: (type, code) pairs in request order, and whether it wants
-/// their SNAPSHOTs first and REALTIME events after.
+/// What a relay consumer asked for: the (type, code) pairs it gets REALTIME events of, and the
+/// pairs whose SNAPSHOT it gets first, in request order. Code `*` stands for every code of the
+/// type (myOrder without codes); myAsset's code is empty.
 ///
-/// Text form (journaled): `snapshot=1,realtime=1,pairs=ticker:KRW-BTC|trade:KRW-BTC`; `pairs=*`
-/// means "every stream key the consumer's filter passes" (in-process consumers).
+/// Text form (journaled): `realtime=ticker:KRW-BTC|trade:KRW-BTC,snapshots=ticker:KRW-BTC`; `*`
+/// for a list means "every stream key the consumer spec's filter passes" (in-process consumers).
 public struct RelayRequest: Sendable, Hashable, CustomStringConvertible {
-    /// nil: every stream key passing the consumer spec's filter.
-    public var pairs: [StreamKey]?
-    public var snapshot: Bool
-    public var realtime: Bool
+    /// nil: the consumer spec's filter.
+    public var realtime: [StreamKey]?
+    /// nil: every known stream key the spec's filter passes, in first-seen order.
+    public var snapshots: [StreamKey]?
 
-    public init(pairs: [StreamKey]?, snapshot: Bool = true, realtime: Bool = true) {
-        self.pairs = pairs
-        self.snapshot = snapshot
+    public init(realtime: [StreamKey]?, snapshots: [StreamKey]?) {
         self.realtime = realtime
+        self.snapshots = snapshots
     }
 
+    /// Everything the consumer spec passes, SNAPSHOTs first: what an in-process consumer asks.
+    public static let everything = RelayRequest(realtime: nil, snapshots: nil)
+
     public var description: String {
-        let list = pairs.map { $0.map { "\($0.type):\($0.code)" }.joined(separator: "|") } ?? "*"
-        return "snapshot=\(snapshot ? 1 : 0),realtime=\(realtime ? 1 : 0),pairs=\(list)"
+        func list(_ keys: [StreamKey]?) -> String {
+            keys.map { $0.map { "\($0.type):\($0.code)" }.joined(separator: "|") } ?? "*"
+        }
+        return "realtime=\(list(realtime)),snapshots=\(list(snapshots))"
     }
 
     /// Parses ``description``'s form; nil when it is not that.
     public init?(parsing text: String) {
-        var snapshot: Bool?
-        var realtime: Bool?
-        var pairs: [StreamKey]??
+        func list(_ value: Substring) -> [StreamKey]?? {
+            if value == "*" { return .some(nil) }
+            if value.isEmpty { return .some([]) }
+            var keys: [StreamKey] = []
+            for pair in value.split(separator: "|", omittingEmptySubsequences: false) {
+                guard let colon = pair.firstIndex(of: ":") else { return nil }
+                keys.append(StreamKey(type: String(pair[..<colon]), code: String(pair[pair.index(after: colon)...])))
+            }
+            return .some(keys)
+        }
+        var realtime: [StreamKey]??
+        var snapshots: [StreamKey]??
         for field in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let equals = field.firstIndex(of: "=") else { return nil }
-            let name = field[..<equals]
             let value = field[field.index(after: equals)...]
-            switch name {
-            case "snapshot": snapshot = value == "1" ? true : value == "0" ? false : nil
-            case "realtime": realtime = value == "1" ? true : value == "0" ? false : nil
-            case "pairs":
-                if value == "*" {
-                    pairs = .some(nil)
-                } else if value.isEmpty {
-                    pairs = .some([])
-                } else {
-                    var list: [StreamKey] = []
-                    for pair in value.split(separator: "|", omittingEmptySubsequences: false) {
-                        guard let colon = pair.firstIndex(of: ":") else { return nil }
-                        list.append(
-                            StreamKey(type: String(pair[..<colon]), code: String(pair[pair.index(after: colon)...]))
-                        )
-                    }
-                    pairs = .some(list)
-                }
+            switch field[..<equals] {
+            case "realtime": realtime = list(value)
+            case "snapshots": snapshots = list(value)
             default: return nil
             }
         }
-        guard let snapshot, let realtime, let pairs else { return nil }
-        self.init(pairs: pairs, snapshot: snapshot, realtime: realtime)
+        guard let realtime, let snapshots else { return nil }
+        self.init(realtime: realtime, snapshots: snapshots)
     }
 }
 

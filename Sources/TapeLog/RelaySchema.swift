@@ -26,7 +26,7 @@ enum RelaySchema {
             wall_ns   INTEGER NOT NULL,
             mono_ns   INTEGER NOT NULL,
             spec      TEXT,             -- open: name=…,types=…,codes=…,capacity=…,policy=…,service=…
-            request   TEXT,             -- open, request: snapshot=0|1,realtime=0|1,pairs=type:code|… (* = the spec's filter)
+            request   TEXT,             -- open, request: realtime=type:code|…,snapshots=type:code|… (* = the spec's filter)
             detail    TEXT              -- open: the client's address or in-process; request: the message; close: why
         );
 

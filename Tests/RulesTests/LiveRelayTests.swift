@@ -27,13 +27,10 @@ struct LiveRelayTests {
         return place(moments)
     }
 
-    private struct Op: Sendable {
-        var afterFrame: Int
-        var action: Action
-        enum Action: Sendable {
-            case open(ConsumerSpec, RelayRequest?)
-            case request(Int, RelayRequest)
-            case close(Int)
+    private static func keys(_ pairs: String...) -> [StreamKey] {
+        pairs.map { pair in
+            let parts = pair.split(separator: ":")
+            return StreamKey(type: String(parts[0]), code: String(parts[1]))
         }
     }
 
@@ -46,11 +43,11 @@ struct LiveRelayTests {
         var finals: [Int: ConsumerMetrics] = [:]
         let gui = try relay.open(
             ConsumerSpec(name: "gui", capacity: 8, policy: .coalesce),
-            request: RelayRequest(pairs: nil)
+            request: .everything
         )
         let algo = try relay.open(
             ConsumerSpec(name: "algo", capacity: 32, policy: .dropOldest),
-            request: RelayRequest(pairs: nil)
+            request: .everything
         )
         var client: Int?
         for (index, frame) in frames.enumerated() {
@@ -59,15 +56,16 @@ struct LiveRelayTests {
                 client = try relay.open(ConsumerSpec(name: "client", capacity: 4, policy: .dropNewest))
                 try relay.request(
                     client!,
-                    RelayRequest(pairs: [
-                        StreamKey(type: "ticker", code: "KRW-1"), StreamKey(type: "trade", code: "KRW-1"),
-                    ])
+                    RelayRequest(
+                        realtime: Self.keys("ticker:KRW-1", "trade:KRW-1"),
+                        snapshots: Self.keys("ticker:KRW-1", "trade:KRW-1")
+                    )
                 )
             }
             if index == 400, let id = client {
                 try relay.request(
                     id,
-                    RelayRequest(pairs: [StreamKey(type: "orderbook", code: "KRW-2")], snapshot: false)
+                    RelayRequest(realtime: Self.keys("orderbook:KRW-2"), snapshots: [])
                 )
             }
             if index == 500, let id = client { finals[id] = try relay.close(id) }
@@ -101,7 +99,7 @@ struct LiveRelayTests {
                     request: event.request.flatMap(RelayRequest.init(parsing:)),
                     id: event.consumer
                 )
-            case .request: try relay.request(event.consumer, RelayRequest(parsing: event.request ?? "")!)
+            case .request: try relay.request(event.consumer, try #require(RelayRequest(parsing: event.request ?? "")))
             case .close: try relay.close(event.consumer)
             }
         }
