@@ -33,6 +33,12 @@ public final class RecordingRun: Sendable {
         /// Keys for the private endpoint: a fresh JWT per connection, the URL's `/websocket/v1`
         /// becomes `/websocket/v1/private`, and lifecycle details are scrubbed of them.
         public var credentials: UpbitCredentials?
+        /// Told about every frame right after it is enqueued, in seq order (``RelayRun`` feeds its
+        /// rules from here).
+        public var onFrame: (@Sendable (FrameRecord) -> Void)?
+        /// Runs when the session stops, before `session_end` is written and the tape closed: the
+        /// last rows of the session can still be enqueued (the relay's consumer closes).
+        public var beforeEnd: (@Sendable () async -> Void)?
 
         public init(path: String, url: WebSocketURL, subscription: [UInt8], toolVersion: String) {
             self.path = path
@@ -95,7 +101,12 @@ public final class RecordingRun: Sendable {
         }
         self.configuration = configuration
         self.recorderConfiguration = recorder
-        self.sink = TapeRecordingSink(writer: self.writer, sessionStartMono: self.startMono, scrubber: scrubber)
+        self.sink = TapeRecordingSink(
+            writer: self.writer,
+            sessionStartMono: self.startMono,
+            scrubber: scrubber,
+            onFrame: configuration.onFrame
+        )
     }
 
     /// The tape's path.
@@ -110,8 +121,17 @@ public final class RecordingRun: Sendable {
             frames: await self.sink.frames,
             bytes: await self.sink.bytes,
             epoch: await self.sink.epoch,
-            elapsedNanos: self.recorderConfiguration.clock.monotonicNanos() - self.startMono
+            elapsedNanos: self.recorderConfiguration.clock.monotonicNanos() - self.startMono,
+            connected: await self.sink.connected
         )
+    }
+
+    /// The monotonic time the tape's `mono_ns` counts from.
+    public var sessionStartMono: Int64 { self.startMono }
+
+    /// Enqueues a relay row (a tape created with `writer.relayRules`), in order with the frames.
+    public func record(relay row: RelayRow) throws(TapeError) {
+        try self.writer.record(relay: row)
     }
 
     /// Commits whatever is enqueued now, without ending the session: the last thing a process
@@ -174,6 +194,7 @@ public final class RecordingRun: Sendable {
         recorderTask.cancel()
         let bound = self.recorderConfiguration.closeTimeoutNanos + 1_000_000_000
         let finished = await recorderDone.sleep(nanos: bound)
+        await self.configuration.beforeEnd?()
         var failure: RecordingError?
         if finished {
             do {

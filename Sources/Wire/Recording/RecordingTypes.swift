@@ -57,6 +57,8 @@ extension RecordingRun {
         public var epoch: Int
         /// Since the session started.
         public var elapsedNanos: Int64
+        /// Whether the upstream connection is up now.
+        public var connected = false
     }
 
     /// What a finished recording did, for its summary line (frames, epochs, bytes, duration,

@@ -17,6 +17,8 @@ public actor TapeRecordingSink: RecordingSink {
     private let scrubber: SecretScrubber?
     private var stamper = Stamper()
     private var frameLimit: (count: Int64, reached: @Sendable () -> Void)?
+    /// Told about every frame right after it is enqueued, in seq order (the relay's rules).
+    private let onFrame: (@Sendable (FrameRecord) -> Void)?
     /// Once `session_end` is written nothing else is: later calls are ignored.
     private var ended = false
     /// Frames recorded so far (inbound and outbound), and their payload bytes.
@@ -24,13 +26,21 @@ public actor TapeRecordingSink: RecordingSink {
     public private(set) var bytes: Int64 = 0
     /// The epoch currently open (0 before the first connection).
     public var epoch: Int { Int(stamper.epoch) }
+    /// Whether that epoch's connection is up (between its handshake and its end).
+    public private(set) var connected = false
 
     /// `sessionStartMono` is the monotonic time (same clock as the messages') the tape's
     /// `mono_ns` counts from.
-    public init(writer: TapeWriter, sessionStartMono: Int64, scrubber: SecretScrubber? = nil) {
+    public init(
+        writer: TapeWriter,
+        sessionStartMono: Int64,
+        scrubber: SecretScrubber? = nil,
+        onFrame: (@Sendable (FrameRecord) -> Void)? = nil
+    ) {
         self.writer = writer
         self.sessionStartMono = sessionStartMono
         self.scrubber = scrubber
+        self.onFrame = onFrame
     }
 
     /// Calls `reached` once, as soon as `count` frames have been recorded (`--max-frames`).
@@ -47,6 +57,7 @@ public actor TapeRecordingSink: RecordingSink {
         guard epoch == Int(stamper.epoch) + 1 else {
             throw TapeError.outOfOrder("epoch \(epoch) began after epoch \(stamper.epoch)")
         }
+        connected = true
         try writer.record(
             stamper.connect(
                 wallNs: info.wallNanos,
@@ -63,16 +74,16 @@ public actor TapeRecordingSink: RecordingSink {
             throw TapeError.outOfOrder("a message of epoch \(epoch) while epoch \(stamper.epoch) is open")
         }
         let payload = Array(message.payload.readableBytesView)
-        try writer.append(
-            stamper.frame(
-                direction,
-                opcode: FrameOpcode(rawValue: message.rawOpcode),
-                fragments: UInt16(clamping: message.fragmentCount),
-                wallNs: message.wallNanos,
-                monoNs: message.monotonicNanos - sessionStartMono,
-                payload: payload
-            )
+        let frame = stamper.frame(
+            direction,
+            opcode: FrameOpcode(rawValue: message.rawOpcode),
+            fragments: UInt16(clamping: message.fragmentCount),
+            wallNs: message.wallNanos,
+            monoNs: message.monotonicNanos - sessionStartMono,
+            payload: payload
         )
+        try writer.append(frame)
+        onFrame?(frame)
         frames += 1
         bytes += Int64(payload.count)
         if let limit = frameLimit, frames >= limit.count {
@@ -98,6 +109,7 @@ public actor TapeRecordingSink: RecordingSink {
         case .subscribed:
             record = stamper.event(.subscribe, wallNs: wall, monoNs: mono)
         case .disconnected(_, let cause, let code, let reason):
+            connected = false
             record = stamper.event(
                 .disconnect,
                 wallNs: wall,
