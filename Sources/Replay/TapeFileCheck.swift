@@ -107,6 +107,9 @@ public enum TapeFileCheck {
             ? Background { () throws(TapeError) in
                 try TapeVerifier.verify(TapeReader(path: path), payloads: provePayloads)
             } : nil
+        // A relay tape's live consumers, reproduced from their journal on a connection of their
+        // own (L1); nil for any other tape.
+        let relay = Background { () throws(TapeError) in try RelayReproduction.run(TapeReader(path: path)) }
         let run = RunInfo(seed: chaos?.seed, chaos: chaos?.schedule, replay: replay, check: options)
         var checker: Checker
         do {
@@ -134,12 +137,20 @@ public enum TapeFileCheck {
         case .failure(let error): return unreadable(error)
         case .success(let report):
             if let readError { return unreadable(readError) }
-            return checker.finish(
+            var result = checker.finish(
                 integrity: IntegrityResults(problems: report.problems, payloads: report.payloads, notes: report.notes)
             )
+            switch relay.result() {
+            case .success(let reproduction?): result.add(liveDigest: reproduction)
+            case .success(nil): break
+            case .failure(let error): return unreadable(error)
+            }
+            return result
         case nil:
             if let readError { return unreadable(readError) }
-            return checker.finish(integrity: .skipped("verification was switched off (verify: false)"))
+            var result = checker.finish(integrity: .skipped("verification was switched off (verify: false)"))
+            if case .success(let reproduction?) = relay.result() { result.add(liveDigest: reproduction) }
+            return result
         }
     }
 }

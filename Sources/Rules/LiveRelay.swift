@@ -287,9 +287,11 @@ public struct LiveRelay: Sendable {
         if journaling { journal.append(.consumer(event)) }
     }
 
-    private func snapshotEvent(_ key: StreamKey) -> MarketEvent? {
+    /// The applied state of `key` as a SNAPSHOT queued at `atNs` (its lag counts from there).
+    private func snapshotEvent(_ key: StreamKey, atNs: Int64) -> MarketEvent? {
         guard var event = applied(key) else { return nil }
         event.streamType = .snapshot
+        event.arrivalNs = atNs
         return event
     }
 
@@ -304,7 +306,7 @@ public struct LiveRelay: Sendable {
             ?? reconciler.keys.keys.filter { slot.lane.spec.filter.matches(type: $0.type, code: $0.code) }
         var seen: Set<StreamKey> = []
         for key in wanted where seen.insert(key).inserted {
-            if let event = snapshotEvent(key) { slot.lane.offer(event, at: atNs, observer: nil) }
+            if let event = snapshotEvent(key, atNs: atNs) { slot.lane.offer(event, at: atNs, observer: nil) }
         }
     }
 

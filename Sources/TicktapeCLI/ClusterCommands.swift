@@ -38,6 +38,36 @@ struct PublishOptions: ParsableArguments {
         }
     }
 
+    /// Starts publishing `tape`'s committed blocks from a thread of their own (the tape exists);
+    /// nil without `--publish`. On failure `abort` runs first (it ends the recording cleanly).
+    func startPublisher(tape: String, abort: () async -> Void) async throws(CLIError) -> TapePublisher? {
+        guard let publishing = try configuration() else { return nil }
+        do {
+            let publisher = try TapePublisher(tape: tape, configuration: publishing)
+            publisher.start()
+            return publisher
+        } catch {
+            await abort()
+            throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
+        }
+    }
+
+    /// After the recording: waits up to `--publish-drain` for the stream's acks and says what
+    /// reached it (and, when not all did, how to send the rest).
+    func finish(_ publisher: TapePublisher?, tape: String) {
+        guard let publisher, let publishing = try? configuration() else { return }
+        let stats = publisher.stop(drainNanos: UInt64(publishDrain.nanoseconds))
+        Console.out(Self.summary(stats, publishing))
+        if stats.unacked > 0 {
+            // The tape is complete; the stream catches up with `ticktape publish` later.
+            Console.error(
+                "the stream did not ack \(stats.unacked) units (\(stats.lastFailure ?? "no ack")); "
+                    + "send them with: ticktape publish \(tape) --publish … --stream \(publishing.stream) "
+                    + "--recorder \(publishing.recorder)"
+            )
+        }
+    }
+
     /// The host name as a subject token (other characters become `-`).
     static func hostRecorderName() -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")

@@ -13,6 +13,7 @@ public struct Ticktape: AsyncParsableCommand {
         subcommands: [
             InspectCommand.self, VerifyCommand.self, ExportCommand.self, ImportCommand.self, ReindexCommand.self,
             ReplayCommand.self, CheckCommand.self, ChaosCommand.self, SimulateCommand.self, RecordCommand.self,
+            RelayCommand.self,
             ServeCommand.self, MergeCommand.self, PullCommand.self, PublishCommand.self, DemoCommand.self,
             BenchCommand.self, CrashWriterCommand.self,
             SynthCommand.self,

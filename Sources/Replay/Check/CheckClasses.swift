@@ -21,7 +21,8 @@ public enum Verdict: String, Sendable, Hashable, CaseIterable, Comparable {
 }
 
 /// The invariants whose violation fails a check (<doc:Checks>): C1–C6 on deliveries, `unknown` for
-/// a client's applied message that matches no frame of the tape, I1–I4 on the recording.
+/// a client's applied message that matches no frame of the tape, L1 on a relay's live consumers,
+/// I1–I4 on the recording.
 public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable {
     case c1 = "C1"
     case c2 = "C2"
@@ -35,6 +36,9 @@ public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable
     /// A client's subscription request (`serve --sent-log`) that covers fewer (type, code) pairs
     /// than the one it replaces, or than the connection before a reconnect had: streams lost.
     case lostSubscription = "lost_subscription"
+    /// A relay tape's live consumer whose deliveries the tape does not reproduce: at a journaled
+    /// checkpoint the replay's count or digest differs from what the relay delivered live.
+    case l1 = "L1"
     case i1 = "I1"
     case i2 = "I2"
     case i3 = "I3"
@@ -51,6 +55,8 @@ public enum ViolationClass: String, Sendable, Hashable, CaseIterable, Comparable
         case .c6: "per consumer, accepted trades = delivered + counted drops"
         case .unknown: "every message a client applied matches a frame of the tape"
         case .lostSubscription: "a client's subscription never loses a (type, code) pair it had, across reconnects"
+        case .l1:
+            "per relay consumer, the live deliveries equal the offline reproduction's (digest at every checkpoint)"
         case .i1: "seq contiguous per epoch, or explained by loss events"
         case .i2: "epochs are 1..E"
         case .i3: "each epoch opens with its connect event"

@@ -52,7 +52,9 @@ public struct TapeCheckResult: Sendable {
         timeline = outcome.timeline
         notes = outcome.notes
         findings = outcome.findings.map { Self.enriched($0, with: replay.witnesses) }
-        violations = outcome.violations + Self.integrityTallies(integrity, limit: run.check.witnessLimit)
+        violations =
+            outcome.violations + [ViolationTally(kind: .l1, count: 0, witnesses: [])]
+            + Self.integrityTallies(integrity, limit: run.check.witnessLimit)
         if violations.contains(where: { $0.count > 0 }) {
             verdict = .fail
             reason = nil
@@ -62,6 +64,34 @@ public struct TapeCheckResult: Sendable {
         }
         if !integrity.checked { notes.append("I1–I4 were not checked: \(integrity.notCheckedBecause)") }
         notes.append(contentsOf: integrity.notes)
+    }
+
+    /// Adds L1 from a relay tape's reproduction: one violation per consumer whose live
+    /// deliveries the tape does not reproduce, its first differing checkpoint as witness.
+    public mutating func add(liveDigest reproduction: RelayReproduction) {
+        guard let index = violations.firstIndex(where: { $0.kind == .l1 }) else { return }
+        let failures = reproduction.failures
+        violations[index] = ViolationTally(
+            kind: .l1,
+            count: failures.count,
+            witnesses: failures.prefix(run.check.witnessLimit).map {
+                Violation(
+                    kind: .l1,
+                    consumer: $0.name,
+                    explanation: RelayReproduction.explain($0),
+                    deliveries: []
+                )
+            }
+        )
+        if !failures.isEmpty {
+            verdict = .fail
+            reason = nil
+        }
+        let checkpoints = reproduction.consumers.reduce(0) { $0 + $1.checkpoints }
+        notes.append(
+            "L1: relay tape, \(reproduction.consumers.count) live consumers reproduced from their journal "
+                + "(\(checkpoints) checkpoints compared, \(failures.count) differing)"
+        )
     }
 
     /// A tape that could not be read: nothing was checked, the verdict is unknown.
