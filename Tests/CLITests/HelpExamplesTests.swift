@@ -115,7 +115,8 @@ import TicktapeTestSupport
                     #expect(process.status == 0, "\(name) exits 0 on SIGINT: \(process.stderr)")
                     continue
                 }
-                if name == "record" {
+                if name == "relay" { words = words.map { $0 == "127.0.0.1:9100" ? "127.0.0.1:0" : $0 } }
+                if name == "record" || name == "relay" {
                     let sim = try ChildProcess(ticktape: ["simulate", "--port", "0", "--symbols", "4", "--rate", "100"])
                     simulator = sim
                     let line = await sim.firstLine(seconds: 60) ?? ""

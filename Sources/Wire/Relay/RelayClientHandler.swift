@@ -25,7 +25,12 @@ struct RelayClientHandler: WebSocketServerHandler {
     let sentLog: SentLogWriter?
     /// Told about each batch written: the events and the time written (ns on the tape's clock).
     let onWritten: (@Sendable ([MarketEvent], Int64) -> Void)?
+    /// How long a client closed at the end of the session gets to read what was written and
+    /// answer the close.
+    let closeTimeoutNanos: Int64
     let connections = Locked(0)
+    /// Connections being served now.
+    let active = Locked(0)
 
     func serve(_ request: UpgradeRequest, inbound: WebSocketInbound, outbound: WebSocketWriter) async throws {
         let number = self.connections.withLock { count -> Int in
@@ -34,21 +39,35 @@ struct RelayClientHandler: WebSocketServerHandler {
         }
         var spec = self.clientSpec
         spec.name = "client-\(number)"
-        spec.filter = ConsumerFilter(pairs: [])
         let address = request.remoteAddress.map { "\($0)" } ?? "unknown"
         let id: Int
         do {
-            id = try self.hub.open(spec, detail: "\(address) \(request.path)")
+            // Nothing until its first request (journaled, so the replay opens it the same way).
+            let nothing = RelayRequest(realtime: [], snapshots: [])
+            id = try self.hub.open(spec, request: nothing, detail: "\(address) \(request.path)")
         } catch {
             try? await outbound.close(code: 1011, reason: "relay stopped")
             return
         }
         self.sentLog?.connection(id, opened: true)
+        self.active.withLock { $0 += 1 }
+        defer { self.active.withLock { $0 -= 1 } }
         let subscription = Locked<ActiveSubscription?>(nil)
         let why = await withTaskGroup(of: String.self) { group in
             group.addTask { await self.readRequests(inbound, outbound: outbound, id: id, subscription: subscription) }
             group.addTask { await self.writeEvents(outbound, id: id, subscription: subscription) }
             let first = await group.next() ?? "done"
+            if first == Self.relayClosed {
+                // The session ended: everything was written; a close frame follows it, and the
+                // client gets time to read it all and answer before TCP closes.
+                try? await outbound.close(code: 1001, reason: "the relay stopped")
+                let timeout = UInt64(max(0, self.closeTimeoutNanos))
+                group.addTask {
+                    try? await Task.sleep(nanoseconds: timeout)
+                    return "close timed out"
+                }
+                _ = await group.next()
+            }
             group.cancelAll()
             return first
         }
@@ -175,6 +194,8 @@ struct RelayClientHandler: WebSocketServerHandler {
                 }
             }
         }
-        return "relay closed the consumer"
+        return Self.relayClosed
     }
+
+    static let relayClosed = "relay closed the consumer"
 }

@@ -16,6 +16,8 @@ public final class RelayHub: Sendable {
         var relay: LiveRelay
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var stopped = false
+        /// Consumers holding a batch they have not finished with (until they ask for the next).
+        var inFlight: Set<Int> = []
         /// Where journal rows go; nil until attached (rows wait in the relay meanwhile).
         var sink: (@Sendable (RelayRow) throws -> Void)?
         var sinkFailure: String?
@@ -114,6 +116,7 @@ public final class RelayHub: Sendable {
     /// Up to `max` events for consumer `id`, waiting while its queue is empty; nil once it is
     /// closed or the hub stopped (or the calling task is cancelled).
     public func next(_ id: Int, max: Int) async -> [MarketEvent]? {
+        self.state.withLock { _ = $0.inFlight.remove(id) }
         while true {
             if let batch = self.takeNow(id, max: max) { return batch.isEmpty ? nil : batch }
             await withTaskCancellationHandler {
@@ -141,6 +144,7 @@ public final class RelayHub: Sendable {
         return self.state.withLock { state -> [MarketEvent]? in
             guard !state.stopped, state.relay.consumers.contains(id) else { return [] }
             let batch = state.relay.take(id, max: max, atNs: now)
+            if !batch.isEmpty { state.inFlight.insert(id) }
             return batch.isEmpty ? nil : batch
         }
     }
@@ -151,6 +155,21 @@ public final class RelayHub: Sendable {
         self.state.withLock { state in
             state.relay.checkpoint()
             Self.flush(&state)
+        }
+    }
+
+    /// Waits (at most `timeoutNanos`) until every open consumer has taken what is queued for it
+    /// and finished with it (written it, for a client: asked for more):
+    /// at the end of a session, coalesced and latest states still reach the consumers that keep
+    /// reading. A consumer that stopped reading is given up on at the deadline.
+    public func drain(timeoutNanos: Int64) async {
+        let deadline = self.clock.monotonicNanos() + timeoutNanos
+        while self.clock.monotonicNanos() < deadline {
+            let empty = self.state.withLock { state in
+                state.relay.consumers.allSatisfy { state.relay.depth(of: $0) == 0 && !state.inFlight.contains($0) }
+            }
+            if empty { return }
+            try? await Task.sleep(nanoseconds: 5_000_000)
         }
     }
 

@@ -33,6 +33,12 @@ public final class RelayRun: Sendable {
         public var rules = ReconcilerOptions()
         /// Where to log what each client was sent (`check --deliveries --sent-log`); nil for none.
         public var sentLog: String?
+        /// At the end of the session, how long consumers get to take what is still queued for
+        /// them before they are closed (default 2 s).
+        public var drainNanos: Int64 = 2_000_000_000
+        /// The local server's SO_SNDBUF per client (nil: the system's); small values make a slow
+        /// client's backlog wait in its relay queue, where the policy applies, not in the kernel.
+        public var socketSendBufferSize: Int?
         /// Told about each batch written to a client, with the time it was written (ns on the
         /// tape's monotonic clock): the bench's latency probe.
         public var onWritten: (@Sendable ([MarketEvent], Int64) -> Void)?
@@ -57,6 +63,7 @@ public final class RelayRun: Sendable {
     private let sentLog: SentLogWriter?
     private let configuration: Configuration
     private let serverTask = Locked<Task<Void, Never>?>(nil)
+    private let handler: RelayClientHandler
 
     /// Creates the tape (with the relay tables) and binds the local port; nothing is connected
     /// upstream until ``run()``.
@@ -76,7 +83,11 @@ public final class RelayRun: Sendable {
         var recordingConfiguration = configuration.recording
         recordingConfiguration.writer.relayRules = configuration.rules.relayText
         recordingConfiguration.onFrame = { frame in hub.ingest(frame) }
-        recordingConfiguration.beforeEnd = { _ = hub.stop(detail: "the relay stopped") }
+        let drain = configuration.drainNanos
+        recordingConfiguration.beforeEnd = {
+            await hub.drain(timeoutNanos: drain)
+            _ = hub.stop(detail: "the relay stopped")
+        }
         let recording: RecordingRun
         do {
             recording = try RecordingRun(recordingConfiguration)
@@ -107,12 +118,15 @@ public final class RelayRun: Sendable {
             upstreamKeys: upstream.format?.keys ?? .default,
             clientSpec: configuration.client,
             sentLog: sentLog,
-            onWritten: configuration.onWritten
+            onWritten: configuration.onWritten,
+            closeTimeoutNanos: configuration.drainNanos
         )
+        self.handler = handler
         var serverConfiguration = WebSocketServerConfiguration()
         serverConfiguration.host = configuration.host
         serverConfiguration.port = configuration.port
         serverConfiguration.onConnectionError = { _ in }
+        serverConfiguration.socketSendBufferSize = configuration.socketSendBufferSize
         let url = configuration.recording.recorder.url.description
         let started = recording.sessionStartMono
         let clock = configuration.recording.recorder.clock
@@ -181,6 +195,11 @@ public final class RelayRun: Sendable {
             self.sentLog?.close()
         }
         let summary = try await self.recording.run()
+        // Every consumer is closed: clients read what they were written and answer the close.
+        let deadline = ContinuousClock.now + .nanoseconds(self.configuration.drainNanos)
+        while self.handler.active.withLock({ $0 }) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         if let failure = self.hub.failure { throw .tape(.io(path: self.path, reason: "relay rows: \(failure)")) }
         return Summary(recording: summary, consumers: self.hub.consumers(), rules: self.hub.rules().counts)
     }
