@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import TicktapeTestSupport
+
+/// `ticktape relay` killed with SIGKILL mid-run: the tape verifies (a torn tail: no
+/// `session_end`), and L1 holds on the committed prefix: every checkpoint the tape holds is
+/// reproduced exactly, for the consumers that were still open when it died.
+@Suite(.timeLimit(.minutes(3))) struct RelayCrashTests {
+    @Test func aKilledRelayLeavesATapeThatVerifiesAndOnWhichL1Holds() async throws {
+        let dir = temporaryDirectory()
+        let simulator = try ChildProcess(ticktape: [
+            "simulate", "--port", "0", "--symbols", "3", "--rate", "800", "--seed", "4",
+            "--chaos", "cut every:1500ms; dup 0.05; stale-snapshot 0.5",
+        ])
+        defer { simulator.kill() }
+        let first = await simulator.firstLine(seconds: 60) ?? ""
+        let url = try #require(first.split(separator: " ").last.map(String.init), "simulate said: \(first)")
+        let tape = dir + "/live.tape"
+        let relay = try ChildProcess(
+            ticktape: [
+                "relay", url, "--out", tape, "--upbit", "ticker,trade,orderbook:KRW-BTC,KRW-ETH,KRW-XRP",
+                "--listen", "127.0.0.1:0", "--commit-ms", "20",
+                "--consumer", "name=gui,capacity=16,policy=coalesce,service=3ms",
+                "--consumer", "name=algo,types=trade,capacity=64,policy=drop-oldest",
+            ],
+            in: dir
+        )
+        defer { relay.kill() }
+        // Killed mid-run, a few cuts in, while it writes.
+        try await Task.sleep(for: .seconds(5))
+        #expect(relay.isRunning, "the relay is still running: \(relay.stderr)")
+        relay.kill()
+        #expect(await relay.wait(seconds: 10))
+        #expect(relay.killedBySignal)
+
+        let verify = try await runTicktape(["verify", tape])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let inspect = try await runTicktape(["inspect", tape])
+        #expect(inspect.stdout.contains("torn tail"), "\(inspect.stdout)")
+
+        let replay = try await runTicktape(["replay", tape, "--as-recorded", "--json"])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        let reproduction = try #require(JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: Any])
+        #expect(reproduction["l1"] as? String == "holds")
+        let consumers = reproduction["consumers"] as? [[String: Any]] ?? []
+        #expect(consumers.map { $0["name"] as? String } == ["gui", "algo"])
+        for consumer in consumers {
+            #expect(consumer["closed"] as? Bool == false, "open when the relay died")
+            #expect((consumer["checkpoints"] as? Int ?? 0) > 10)
+            #expect(consumer["checkpoints"] as? Int == consumer["agreed"] as? Int)
+        }
+        #expect((consumers.first?["coalesced"] as? Int ?? 0) + (consumers.first?["dropped"] as? Int ?? 0) > 0)
+
+        let check = try await runTicktape(["check", tape, "--format", "json"])
+        let report = try #require(JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        let tapeReport = try #require((report["tapes"] as? [[String: Any]])?.first)
+        #expect((tapeReport["violation_counts"] as? [String: Int])?["L1"] == 0, "\(check.stdout.prefix(2000))")
+        #expect(check.status == 0, "\(check.stdout.prefix(2000))")
+    }
+}
