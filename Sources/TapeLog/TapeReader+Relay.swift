@@ -89,3 +89,14 @@ extension TapeReader {
         }
     }
 }
+
+extension TapeReader {
+    /// Bytes of the database pages the relay tables take, and of the whole file (SQLite's
+    /// `dbstat`); nil when this SQLite lacks it.
+    public func relayPageBytes() -> (relay: Int64, total: Int64)? {
+        guard let relay = try? db.scalarInt("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'relay_%'"),
+            let total = try? db.scalarInt("SELECT coalesce(sum(pgsize), 0) FROM dbstat")
+        else { return nil }
+        return (Int64(relay), Int64(total))
+    }
+}

@@ -19,7 +19,7 @@ struct BenchCommand: AsyncParsableCommand {
             """,
         subcommands: [
             BenchWriteCommand.self, BenchCheckCommand.self, BenchVerifyCommand.self, BenchRecordCommand.self,
-            BenchServeCommand.self,
+            BenchServeCommand.self, BenchRelayCommand.self,
         ]
     )
 }

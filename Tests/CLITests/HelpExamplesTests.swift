@@ -62,7 +62,11 @@ import TicktapeTestSupport
     /// example that runs (with small sizes: benchmarks report, the test only needs them to finish).
     @Test func everyBenchSubcommandHasAnAbstractAHelpAndAnExampleThatRuns() async throws {
         let subcommands = BenchCommand.configuration.subcommands
-        #expect(subcommands.map { $0.configuration.commandName } == ["write", "check", "verify", "record", "serve"])
+        #expect(
+            subcommands.map { $0.configuration.commandName } == [
+                "write", "check", "verify", "record", "serve", "relay",
+            ]
+        )
         for command in subcommands {
             let c = command.configuration
             let name = c.commandName ?? ""

@@ -24,7 +24,7 @@ struct RelayClientHandler: WebSocketServerHandler {
     let clientSpec: ConsumerSpec
     let sentLog: SentLogWriter?
     /// Told about each batch written: the events and the time written (ns on the tape's clock).
-    let onWritten: (@Sendable ([MarketEvent], Int64) -> Void)?
+    let onWritten: (@Sendable (Int, [MarketEvent], Int64) -> Void)?
     /// How long a client closed at the end of the session gets to read what was written and
     /// answer the close.
     let closeTimeoutNanos: Int64
@@ -175,7 +175,7 @@ struct RelayClientHandler: WebSocketServerHandler {
             } catch {
                 return "write failed: \(error)"
             }
-            self.onWritten?(batch, self.hub.nowNs())
+            self.onWritten?(id, batch, self.hub.nowNs())
             if let sentLog = self.sentLog {
                 for (event, bytes) in written {
                     index += 1

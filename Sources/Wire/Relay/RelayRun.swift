@@ -39,9 +39,11 @@ public final class RelayRun: Sendable {
         /// The local server's SO_SNDBUF per client (nil: the system's); small values make a slow
         /// client's backlog wait in its relay queue, where the policy applies, not in the kernel.
         public var socketSendBufferSize: Int?
-        /// Told about each batch written to a client, with the time it was written (ns on the
-        /// tape's monotonic clock): the bench's latency probe.
-        public var onWritten: (@Sendable ([MarketEvent], Int64) -> Void)?
+        /// Told about each batch written to a client (its consumer id, the events, the time it was
+        /// written in ns on the tape's monotonic clock): the bench's latency probe.
+        public var onWritten: (@Sendable (Int, [MarketEvent], Int64) -> Void)?
+        /// Told about every recorded frame after the rules took it in (the bench's baseline).
+        public var onFrame: (@Sendable (FrameRecord) -> Void)?
 
         public init(recording: RecordingRun.Configuration) {
             self.recording = recording
@@ -82,7 +84,11 @@ public final class RelayRun: Sendable {
         let hub = RelayHub(rules: configuration.rules, clock: configuration.recording.recorder.clock)
         var recordingConfiguration = configuration.recording
         recordingConfiguration.writer.relayRules = configuration.rules.relayText
-        recordingConfiguration.onFrame = { frame in hub.ingest(frame) }
+        let tap = configuration.onFrame
+        recordingConfiguration.onFrame = { frame in
+            hub.ingest(frame)
+            tap?(frame)
+        }
         let drain = configuration.drainNanos
         recordingConfiguration.beforeEnd = {
             await hub.drain(timeoutNanos: drain)
