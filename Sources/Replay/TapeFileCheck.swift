@@ -75,11 +75,13 @@ public enum TapeFileCheck {
             TapeCheckResult.unreadable(tape: label, reason: "\(error)", run: RunInfo(replay: replay, check: options))
         }
         let chaos: ChaosSessionInfo?
+        let relayTape: Bool
         var replay = replay
         var options = options
         do {
             let reader = try TapeReader(path: path)
             chaos = ChaosSessionInfo.parse(reader.session.chaos)
+            relayTape = reader.isRelayTape
             // Tables sized once for the tape's windows (sizing only; no verdict depends on it, and
             // a damaged tape is reported by the verifier and the reader, not by this estimate).
             replay = replay.sized(for: reader)
@@ -109,7 +111,8 @@ public enum TapeFileCheck {
             } : nil
         // A relay tape's live consumers, reproduced from their journal on a connection of their
         // own (L1); nil for any other tape.
-        let relay = Background { () throws(TapeError) in try RelayReproduction.run(TapeReader(path: path)) }
+        let relay: Background<RelayReproduction?, TapeError>? =
+            relayTape ? Background { () throws(TapeError) in try RelayReproduction.run(TapeReader(path: path)) } : nil
         let run = RunInfo(seed: chaos?.seed, chaos: chaos?.schedule, replay: replay, check: options)
         var checker: Checker
         do {
@@ -140,16 +143,16 @@ public enum TapeFileCheck {
             var result = checker.finish(
                 integrity: IntegrityResults(problems: report.problems, payloads: report.payloads, notes: report.notes)
             )
-            switch relay.result() {
+            switch relay?.result() {
             case .success(let reproduction?): result.add(liveDigest: reproduction)
-            case .success(nil): break
+            case .success(nil), nil: break
             case .failure(let error): return unreadable(error)
             }
             return result
         case nil:
             if let readError { return unreadable(readError) }
             var result = checker.finish(integrity: .skipped("verification was switched off (verify: false)"))
-            if case .success(let reproduction?) = relay.result() { result.add(liveDigest: reproduction) }
+            if case .success(let reproduction?) = relay?.result() { result.add(liveDigest: reproduction) }
             return result
         }
     }

@@ -1,4 +1,9 @@
 extension TapeReader {
+    /// Whether `ticktape relay` recorded this tape (it has the relay tables).
+    public var isRelayTape: Bool {
+        (try? db.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'relay_session'")) == 1
+    }
+
     /// The relay journal of a tape `ticktape relay` recorded (`Schemas/relay.sql`); nil for any
     /// other tape. Rows are checked for range; what they mean is the relay's to judge.
     public func relayJournal() throws(TapeError) -> RelayJournalLog? {

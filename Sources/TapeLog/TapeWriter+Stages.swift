@@ -1,5 +1,3 @@
-import Foundation
-
 /// A sealed block on its way through the pipeline. Its fields are guarded by the writer's
 /// monitor, except while one compressor owns it (between taking `items` and setting `packed`).
 final class BlockJob: @unchecked Sendable {
@@ -86,10 +84,6 @@ extension TapeWriter {
     }
 
     func runCompressor() {
-        // Deflating a commit window is a burst of CPU; at a lower priority it yields the cores to
-        // the network loop and the live consumers instead of delaying them (a compressor that
-        // falls behind only fills the bounded pipeline, which pushes back on reads, never drops).
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)  // Linux: who 0 is this thread
         var packer = BlockPacker(level: options.deflateLevel)
         monitor.lock()
         while true {

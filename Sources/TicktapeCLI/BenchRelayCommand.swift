@@ -15,7 +15,7 @@ struct BenchRelayCommand: AsyncParsableCommand {
             Reports the healthy clients' and the baseline's arrival → write latency in each phase (goal: healthy \
             p99 ≤ 2 ms and unchanged by the stuck client), the stuck client's drops and coalesces, the tape \
             against the simulator's truth (zero loss), the relay rows' share of the tape (goal ≤ 10 %) and L1.
-            Example: ticktape bench relay --seconds 1 --symbols 4 --rate 2000 --clients 3 --json
+            Example: ticktape bench relay --seconds 1 --symbols 2 --rate 500 --clients 2 --json
             """
     )
 

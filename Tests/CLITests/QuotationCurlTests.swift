@@ -75,18 +75,28 @@ import Wire
     @Test func overTenRequestsASecondInOneGroupGet429AndOtherGroupsStillAnswer() async throws {
         let simulator = try await SimulatorProcess(["--symbols", "2", "--rate", "100"])
         let port = port(of: simulator.url)
-        // 40 at once, far faster than 10 per second: they wait in the listen queue together even
+        // 100 at once, far faster than 10 per second: they wait in the listen queue together even
         // when the machine is busy, so the budget of 10 runs out within the burst, refilled by at
         // most one request per 100 ms that the burst takes.
-        let started = ContinuousClock.now
-        let answers = try loopbackGets(port: port, path: "/v1/trades/ticks?market=KRW-BTC", count: 40).map(
-            HTTPResponse.init(raw:)
-        )
-        let elapsed = ContinuousClock.now - started
+        // A simulator starved by a loaded machine may take the burst so slowly that the refills
+        // cover it (the bound below still holds): then a second burst, after the budget is back.
+        var answers: [HTTPResponse] = []
+        var elapsed = Duration.zero
+        for attempt in 1...3 {
+            if attempt > 1 { try await Task.sleep(for: .seconds(1.1)) }
+            let started = ContinuousClock.now
+            answers = try loopbackGets(port: port, path: "/v1/trades/ticks?market=KRW-BTC", count: 100).map(
+                HTTPResponse.init(raw:)
+            )
+            elapsed = ContinuousClock.now - started
+            if answers.contains(where: { $0.status == 429 }) { break }
+            let refills = Int(elapsed / .milliseconds(100)) + 1
+            #expect(answers.count <= 10 + refills, "all \(answers.count) granted in \(elapsed): over the budget")
+        }
         let refused = answers.filter { $0.status == 429 }
         let granted = answers.filter { $0.status == 200 }
-        #expect(refused.count + granted.count == 40, "\(answers.map(\.status))")
-        let over = try #require(refused.first, "no 429 among 40 requests in \(elapsed)")
+        #expect(refused.count + granted.count == 100, "\(answers.map(\.status))")
+        let over = try #require(refused.first, "no 429 among 100 requests in \(elapsed)")
         #expect(over.headers["content-type"] == "application/json; charset=utf-8")
         #expect(over.body == #"{"error":{"name":429,"message":"Too many API requests."}}"#)
         #expect(over.remainingReq.map { "\($0.group) \($0.min) \($0.sec)" } == "trade 600 0")

@@ -9,7 +9,7 @@ import TicktapeTestSupport
     @Test func aKilledRelayLeavesATapeThatVerifiesAndOnWhichL1Holds() async throws {
         let dir = temporaryDirectory()
         let simulator = try ChildProcess(ticktape: [
-            "simulate", "--port", "0", "--symbols", "3", "--rate", "800", "--seed", "4",
+            "simulate", "--port", "0", "--symbols", "3", "--rate", "300", "--seed", "4",
             "--chaos", "cut every:1500ms; dup 0.05; stale-snapshot 0.5",
         ])
         defer { simulator.kill() }

@@ -1,6 +1,8 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
+import Primitives
 
 /// Installs the HTTP upgrade machinery on a fresh client channel (separate from the bootstrap so
 /// it can be exercised on an `EmbeddedChannel`).
@@ -18,6 +20,7 @@ struct ClientPipelineSetup: Sendable {
     /// handlers are in place; `refused` wraps it when the server answered anything but 101.
     func configure<Result: Sendable>(
         channel: any Channel,
+        capture: ResponseCapture? = nil,
         upgraded: @escaping @Sendable (any Channel) throws -> Result,
         refused: @escaping @Sendable (any Channel) throws -> Result
     ) throws -> EventLoopFuture<Result> {
@@ -52,7 +55,7 @@ struct ClientPipelineSetup: Sendable {
         // The default `.dropBytes` loses frames that arrive in the same read as the 101 response
         // (apple/swift-nio#741; exchanges push a snapshot right after the handshake).
         configuration.leftOverBytesStrategy = self.leftOverBytesStrategy
-        let gate = UpgradeEndGate()
+        let gate = UpgradeEndGate(capture: capture)
         try channel.pipeline.syncOperations.addHandler(gate)
         let outcome = try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
             configuration: configuration
@@ -74,10 +77,19 @@ struct ClientPipelineSetup: Sendable {
 /// saw a lost connection instead of the close and its code. Sits in front of the HTTP handlers;
 /// removes itself once the upgrade is over.
 final class UpgradeEndGate: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = NIOAny
+    /// Raw bytes: the gate sits in front of the HTTP codec (behind TLS, when there is one).
+    typealias InboundIn = ByteBuffer
 
     private var context: ChannelHandlerContext?
     private var inactive = false
+    private let capture: ResponseCapture?
+
+    init(capture: ResponseCapture? = nil) { self.capture = capture }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        capture?.append(self.unwrapInboundIn(data))
+        context.fireChannelRead(data)
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -101,3 +113,38 @@ final class UpgradeEndGate: ChannelInboundHandler, RemovableChannelHandler {
 
 @available(*, unavailable)
 extension UpgradeEndGate: Sendable {}
+
+/// The first bytes of the server's answer to the upgrade request, kept while the upgrade is in
+/// progress: when a refusing server closes at once, NIO's upgrade handler can be torn down with
+/// the channel before it reports the refusal, and the status and body are then read from here.
+final class ResponseCapture: Sendable {
+    private let bytes = Locked<[UInt8]>([])
+    static let limit = 4096
+
+    func append(_ buffer: ByteBuffer) {
+        bytes.withLock { bytes in
+            let room = Self.limit - bytes.count
+            if room > 0 { bytes += buffer.readableBytesView.prefix(room) }
+        }
+    }
+
+    /// The status and (up to 1 KiB of) body of a complete non-101 response head; nil otherwise.
+    var refusal: (status: Int, body: String)? {
+        let data = bytes.withLock { $0 }
+        guard let end = data.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
+        let head = String(decoding: data[..<end.lowerBound], as: UTF8.self)
+        let words = head.prefix { $0 != "\r" }.split(separator: " ")
+        guard words.count >= 2, words[0].hasPrefix("HTTP/"), let status = Int(words[1]), status != 101 else {
+            return nil
+        }
+        var length = 1024
+        for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
+            length = min(
+                length,
+                Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 1024
+            )
+        }
+        let body = data[end.upperBound...].prefix(length)
+        return (status, String(decoding: body, as: UTF8.self))
+    }
+}

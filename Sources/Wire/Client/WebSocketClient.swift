@@ -74,6 +74,7 @@ public enum WebSocketClient {
         // Set when the handshake deadline closed the channel: then even a TCP connect that had
         // not finished yet failed because the whole connect took too long.
         let deadlinePassed = Locked(false)
+        let capture = ResponseCapture()
         let upgrade: EventLoopFuture<ClientUpgradeOutcome>
         do {
             upgrade = try await ClientBootstrap(group: options.group)
@@ -86,6 +87,7 @@ public enum WebSocketClient {
                         }
                         let outcome: EventLoopFuture<ClientUpgradeOutcome> = try setup.configure(
                             channel: channel,
+                            capture: capture,
                             upgraded: { channel in
                                 .upgraded(
                                     try NIOAsyncChannel(
@@ -118,6 +120,11 @@ public enum WebSocketClient {
         do {
             outcome = try await upgrade.get()
         } catch {
+            // A server that refuses and closes at once can tear the upgrade handler down before
+            // it reports the refusal; the response itself still arrived.
+            if let refusal = capture.refusal {
+                throw WebSocketClientError.upgradeRejected(status: refusal.status, body: refusal.body)
+            }
             throw WebSocketClientError.handshakeFailed(String(describing: error))
         }
         switch outcome {
