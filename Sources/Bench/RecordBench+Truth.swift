@@ -61,4 +61,25 @@ enum TruthDigests {
         }
         return digests
     }
+
+    /// Connection by connection: truth frames the tape lacks, tape frames the truth lacks, and
+    /// whether every connection's digests agree.
+    static func compare(
+        _ sent: [Int: FrameDigest],
+        _ recorded: [Int: FrameDigest]
+    ) -> (
+        lost: Int64, extra: Int64, match: Bool
+    ) {
+        var lost: Int64 = 0
+        var extra: Int64 = 0
+        var match = true
+        for key in Set(sent.keys).union(recorded.keys) {
+            let s = sent[key] ?? FrameDigest()
+            let r = recorded[key] ?? FrameDigest()
+            lost += max(0, s.count - r.count)
+            extra += max(0, r.count - s.count)
+            if s.digest != r.digest { match = false }
+        }
+        return (lost, extra, match)
+    }
 }

@@ -146,16 +146,7 @@ public struct RecordBench: Sendable {
         let sent = try BenchError.wrapping { try TruthDigests.read(truth) }
         let recorded = try BenchError.wrapping { try TruthDigests.tape(tape) }
         let compareSeconds = Double(DispatchTime.now().uptimeNanoseconds - compareStart) / 1e9
-        var lost: Int64 = 0
-        var extra: Int64 = 0
-        var digestsMatch = true
-        for key in Set(sent.keys).union(recorded.keys) {
-            let s = sent[key] ?? FrameDigest()
-            let r = recorded[key] ?? FrameDigest()
-            lost += max(0, s.count - r.count)
-            extra += max(0, r.count - s.count)
-            if s.digest != r.digest { digestsMatch = false }
-        }
+        let (lost, extra, digestsMatch) = TruthDigests.compare(sent, recorded)
         let duration = Double(summary.durationNanos) / 1e9
         let recordedFrames = recorded.values.reduce(0) { $0 + $1.count }
         let latency = summary.writerStats.commitLatency

@@ -185,16 +185,7 @@ public struct RelayBench: Sendable {
 
         let sent = try BenchError.wrapping { try TruthDigests.read(truth) }
         let recorded = try BenchError.wrapping { try TruthDigests.tape(tape) }
-        var lost: Int64 = 0
-        var extra: Int64 = 0
-        var digestsMatch = true
-        for key in Set(sent.keys).union(recorded.keys) {
-            let s = sent[key] ?? FrameDigest()
-            let r = recorded[key] ?? FrameDigest()
-            lost += max(0, s.count - r.count)
-            extra += max(0, r.count - s.count)
-            if s.digest != r.digest { digestsMatch = false }
-        }
+        let (lost, extra, digestsMatch) = TruthDigests.compare(sent, recorded)
         let reader = try BenchError.wrapping { try TapeReader(path: tape) }
         let pages = reader.relayPageBytes() ?? (0, 0)
         let reproduction = try BenchError.wrapping { try RelayReproduction.run(reader) }

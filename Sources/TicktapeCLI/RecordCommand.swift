@@ -50,7 +50,7 @@ struct RecordCommand: AsyncParsableCommand {
             if count == 1 {
                 task.cancel()
             } else {
-                Self.exitNow(on: signal, flushing: session)
+                Self.exitNow(on: signal) { try? session.flush() }
             }
         }
         let status = RecordStatusLine.start(session)
@@ -81,12 +81,13 @@ struct RecordCommand: AsyncParsableCommand {
             + (signal.map { " by \(signalName($0))" } ?? "")
     }
 
-    /// A second signal: try to commit what was received (for at most a second), then exit as the
-    /// shell reports a death by that signal (128 + its number: 130 for SIGINT, 143 for SIGTERM).
-    private static func exitNow(on signal: Int32, flushing session: RecordingRun) -> Never {
+    /// A second signal: try to commit what was received (`flush`, for at most a second), then
+    /// exit as the shell reports a death by that signal (128 + its number: 130 for SIGINT, 143
+    /// for SIGTERM). `relay` shares it.
+    static func exitNow(on signal: Int32, flushing flush: @escaping @Sendable () -> Void) -> Never {
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            try? session.flush()
+            flush()
             done.signal()
         }
         _ = done.wait(timeout: .now() + 1)

@@ -84,7 +84,7 @@ struct RelayCommand: AsyncParsableCommand {
                 task.cancel()
                 relay.stop()
             } else {
-                Self.exitNow(on: signal, flushing: relay)
+                RecordCommand.exitNow(on: signal) { try? relay.flush() }
             }
         }
         let status = Self.statusLine(relay)
@@ -157,17 +157,5 @@ struct RelayCommand: AsyncParsableCommand {
             }
             Console.clearStatus()
         }
-    }
-
-    /// A second signal: commit what was received (for at most a second), then exit 128 + signal.
-    private static func exitNow(on signal: Int32, flushing relay: RelayRun) -> Never {
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            try? relay.flush()
-            done.signal()
-        }
-        _ = done.wait(timeout: .now() + 1)
-        Console.error("\(signal == SIGTERM ? "terminated again" : "interrupted again"): exiting without session_end")
-        Foundation.exit(128 + signal)
     }
 }

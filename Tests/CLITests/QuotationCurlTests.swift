@@ -85,9 +85,10 @@ import Wire
         for attempt in 1...3 {
             if attempt > 1 { try await Task.sleep(for: .seconds(1.1)) }
             let started = ContinuousClock.now
-            answers = try loopbackGets(port: port, path: "/v1/trades/ticks?market=KRW-BTC", count: 100).map(
-                HTTPResponse.init(raw:)
-            )
+            answers = try await loopbackGetsOffPool(port: port, path: "/v1/trades/ticks?market=KRW-BTC", count: 100)
+                .map(
+                    HTTPResponse.init(raw:)
+                )
             elapsed = ContinuousClock.now - started
             if answers.contains(where: { $0.status == 429 }) { break }
             let refills = Int(elapsed / .milliseconds(100)) + 1

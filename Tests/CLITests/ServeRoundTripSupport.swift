@@ -56,6 +56,16 @@ func loopbackGet(port: Int, path: String) throws -> String {
     try loopbackGets(port: port, path: path, count: 1)[0]
 }
 
+/// ``loopbackGets(port:path:count:)`` on a thread of its own: a burst's blocking reads never hold
+/// one of the few threads Swift's cooperative pool (every test's async work) has.
+func loopbackGetsOffPool(port: Int, path: String, count: Int) async throws -> [String] {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try loopbackGets(port: port, path: path, count: count) })
+        }
+    }
+}
+
 /// `count` GETs of `path` at once: every connection is opened and its request sent before any
 /// answer is read, so the server meets them together however busy the machine is.
 func loopbackGets(port: Int, path: String, count: Int) throws -> [String] {
