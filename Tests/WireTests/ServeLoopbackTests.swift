@@ -53,7 +53,11 @@ import Upbit
         let market = try TapeMarket(path: path, options: options)
         defer { market.stop() }
         let counter = ConnectionCounter()
-        let handler = counter.counting(makeServeHandler(source: market))
+        // A close is given its time even on a loaded machine: the tests here are about what the
+        // client receives, not about the close deadline.
+        var handlerOptions = UpbitExchangeHandler.Options()
+        handlerOptions.closeTimeout = .seconds(30)
+        let handler = counter.counting(makeServeHandler(source: market, options: handlerOptions))
         let status: @Sendable () async -> HTTPReply = {
             serveStatusReply(market: market, clients: counter, tape: path)
         }
