@@ -39,16 +39,22 @@ import Upbit
         recording.writer.commitMs = 20
         var configuration = RelayRun.Configuration(recording: recording)
         configuration.port = 0
-        configuration.client = ConsumerSpec(name: "client", capacity: 256, policy: .coalesce)
+        // drop-oldest with room to spare: the SNAPSHOTs queued on the request stay first (a
+        // coalescing queue may rightly replace one with a newer value of its stream).
+        configuration.client = ConsumerSpec(name: "client", capacity: 4096, policy: .dropOldest)
         let relay = try await RelayRun(configuration)
 
         let quick = try relay.consumer(ConsumerSpec(name: "algo", capacity: 4096, policy: .dropOldest))
         let slow = try relay.consumer(ConsumerSpec(name: "gui", capacity: 4, policy: .coalesce))
         let quickTask = Task { await Self.collect(quick, pause: nil) }
         let slowTask = Task { await Self.collect(slow, pause: .milliseconds(3)) }
-        let clientTask = Task { try await Self.client(port: relay.port, code: markets[0]) }
-
         let run = Task { try await relay.run() }
+        // The client subscribes once the relay has state to give it SNAPSHOTs of.
+        let warm = ContinuousClock.now + .seconds(30)
+        while await relay.status().frames < 300, ContinuousClock.now < warm {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let clientTask = Task { try await Self.client(port: relay.port, code: markets[0]) }
         // Three cuts, each after the epoch carried data; then a little more, then stop.
         var cuts = 0
         var seenAt: (epoch: Int, frames: Int64) = (0, 0)
