@@ -4,7 +4,7 @@ import Rules
 import TapeLog
 import Upbit
 
-/// The live side of ``RelayRun``: a ``LiveRelay`` behind one lock, fed every recorded frame in
+/// The live side of ``RelayRun``: a `LiveRelay` (Rules) behind one lock, fed every recorded frame in
 /// seq order, with consumers that wait for their events.
 ///
 /// Each call that changes the relay enqueues what it journaled to the tape inside the same lock,
