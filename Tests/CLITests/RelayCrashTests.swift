@@ -57,4 +57,33 @@ import TicktapeTestSupport
         #expect((tapeReport["violation_counts"] as? [String: Int])?["L1"] == 0, "\(check.stdout.prefix(2000))")
         #expect(check.status == 0, "\(check.stdout.prefix(2000))")
     }
+
+    /// A relay that cannot start says why in one line and leaves nothing behind: a taken port is
+    /// exit 3 with no tape and no sent log; an existing tape is exit 2, and the port is free again.
+    @Test func aRelayThatCannotStartLeavesNoTapeAndNoSentLog() async throws {
+        let dir = temporaryDirectory()
+        let taken = try ChildProcess(ticktape: ["simulate", "--port", "0", "--symbols", "1"])
+        defer { taken.kill() }
+        let line = await taken.firstLine(seconds: 60) ?? ""
+        let port = String(line.split(separator: ":").last?.prefix { $0.isNumber } ?? "")
+        let arguments = ["ws://127.0.0.1:1/websocket/v1", "--upbit", "ticker:KRW-BTC", "--sent-log", "sent.jsonl"]
+        let busy = try await runTicktape(
+            ["relay"] + arguments + ["--out", "a.tape", "--listen", "127.0.0.1:\(port)"],
+            in: dir
+        )
+        #expect(busy.status == 3)
+        #expect(busy.stderr.hasPrefix("ticktape: cannot listen on 127.0.0.1:\(port)"), "\(busy.stderr)")
+        #expect(busy.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/a.tape"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/sent.jsonl"))
+
+        #expect(FileManager.default.createFile(atPath: dir + "/b.tape", contents: Data()))
+        let exists = try await runTicktape(
+            ["relay"] + arguments + ["--out", "b.tape", "--listen", "127.0.0.1:0"],
+            in: dir
+        )
+        #expect(exists.status == 2)
+        #expect(exists.stderr.contains("b.tape exists already"), "\(exists.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/sent.jsonl"))
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Exchange
 import NIOCore
 import Primitives
@@ -67,8 +68,8 @@ public final class RelayRun: Sendable {
     private let serverTask = Locked<Task<Void, Never>?>(nil)
     private let handler: RelayClientHandler
 
-    /// Creates the tape (with the relay tables) and binds the local port; nothing is connected
-    /// upstream until ``run()``.
+    /// Binds the local port and creates the tape (with the relay tables); nothing is connected
+    /// upstream until ``run()``. When it throws, nothing is left behind: no tape, no sent log.
     public init(_ configuration: Configuration) async throws(RelayRunError) {
         guard configuration.client.policy != .block, configuration.client.capacity > 0 else {
             throw .badInput("--client: policy block is refused live and the capacity must be > 0")
@@ -94,21 +95,6 @@ public final class RelayRun: Sendable {
             await hub.drain(timeoutNanos: drain)
             _ = hub.stop(detail: "the relay stopped")
         }
-        let recording: RecordingRun
-        do {
-            recording = try RecordingRun(recordingConfiguration)
-        } catch {
-            throw .recording(error)
-        }
-        hub.attach(startMono: recording.sessionStartMono) { row in try recording.record(relay: row) }
-        var sentLog: SentLogWriter?
-        if let path = configuration.sentLog {
-            do {
-                sentLog = try SentLogWriter(path: path)
-            } catch {
-                throw .badInput(error.description)
-            }
-        }
         var allowed: Set<StreamKey> = []
         for type in upstream.types {
             if type.codes.isEmpty {
@@ -118,6 +104,56 @@ public final class RelayRun: Sendable {
                 allowed.insert(StreamKey(type: type.type, code: UpbitScanner.stripDepthSuffix(code)))
             }
         }
+        // The port first, then the sent log, then the tape: a relay that cannot start leaves no
+        // tape behind.
+        let recordingBox = Locked<RecordingRun?>(nil)
+        var serverConfiguration = WebSocketServerConfiguration()
+        serverConfiguration.host = configuration.host
+        serverConfiguration.port = configuration.port
+        serverConfiguration.onConnectionError = { _ in }
+        serverConfiguration.socketSendBufferSize = configuration.socketSendBufferSize
+        let url = configuration.recording.recorder.url.description
+        let clock = configuration.recording.recorder.clock
+        let server: WebSocketServer
+        do {
+            server = try await WebSocketServer.bind(configuration: serverConfiguration, gate: nil) {
+                guard let recording = recordingBox.withLock({ $0 }) else {
+                    return HTTPReply(status: .serviceUnavailable, body: "starting")
+                }
+                return HTTPReply(
+                    status: .ok,
+                    contentType: "application/json",
+                    body: RelayStatus.json(
+                        hub: hub,
+                        upstream: url,
+                        recording: await recording.status(),
+                        elapsedNanos: clock.monotonicNanos() - recording.sessionStartMono
+                    )
+                )
+            }
+        } catch {
+            throw .listen("cannot listen on \(configuration.host):\(configuration.port): \(error)")
+        }
+        var sentLog: SentLogWriter?
+        if let path = configuration.sentLog {
+            do {
+                sentLog = try SentLogWriter(path: path)
+            } catch {
+                await Self.close(server)
+                throw .badInput(error.description)
+            }
+        }
+        let recording: RecordingRun
+        do {
+            recording = try RecordingRun(recordingConfiguration)
+        } catch {
+            sentLog?.close()
+            if let path = configuration.sentLog { try? FileManager.default.removeItem(atPath: path) }
+            await Self.close(server)
+            throw .recording(error)
+        }
+        recordingBox.withLock { $0 = recording }
+        hub.attach(startMono: recording.sessionStartMono) { row in try recording.record(relay: row) }
         let handler = RelayClientHandler(
             hub: hub,
             allowed: allowed,
@@ -128,39 +164,19 @@ public final class RelayRun: Sendable {
             closeTimeoutNanos: configuration.drainNanos
         )
         self.handler = handler
-        var serverConfiguration = WebSocketServerConfiguration()
-        serverConfiguration.host = configuration.host
-        serverConfiguration.port = configuration.port
-        serverConfiguration.onConnectionError = { _ in }
-        serverConfiguration.socketSendBufferSize = configuration.socketSendBufferSize
-        let url = configuration.recording.recorder.url.description
-        let started = recording.sessionStartMono
-        let clock = configuration.recording.recorder.clock
-        do {
-            self.server = try await WebSocketServer.bind(configuration: serverConfiguration, gate: nil) {
-                HTTPReply(
-                    status: .ok,
-                    contentType: "application/json",
-                    body: RelayStatus.json(
-                        hub: hub,
-                        upstream: url,
-                        recording: await recording.status(),
-                        elapsedNanos: clock.monotonicNanos() - started
-                    )
-                )
-            }
-        } catch {
-            _ = hub.stop(detail: "the relay did not start")
-            recording.stop()
-            _ = try? await recording.run()
-            throw .listen("cannot listen on \(configuration.host):\(configuration.port): \(error)")
-        }
+        self.server = server
         self.recording = recording
         self.hub = hub
         self.sentLog = sentLog
         self.configuration = configuration
-        let server = self.server
         self.serverTask.withLock { $0 = Task { try? await server.run(handler: handler) } }
+    }
+
+    /// Closes a bound server that never served.
+    private static func close(_ server: WebSocketServer) async {
+        let task = Task { try? await server.run(handler: RefusingHandler()) }
+        task.cancel()
+        await task.value
     }
 
     /// The local port clients connect to (the real one when configured with port 0).
@@ -275,4 +291,9 @@ public struct RelayConsumer: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(hub: self.hub, id: self.id) }
+}
+
+/// The handler of a server closed before it served anyone.
+private struct RefusingHandler: WebSocketServerHandler {
+    func serve(_ request: UpgradeRequest, inbound: WebSocketInbound, outbound: WebSocketWriter) async throws {}
 }
