@@ -1,5 +1,5 @@
-import Foundation
 import Exchange
+import Foundation
 import NIOCore
 import Primitives
 import Rules
