@@ -56,18 +56,21 @@ import Upbit
         }
         let clientTask = Task { try await Self.client(port: relay.port, code: markets[0]) }
         // Three cuts, each after the epoch carried data; then a little more, then stop.
+        // Each cut waits for the next epoch: a recorder lagging behind still takes in frames of
+        // the connection just cut, and a second cut then would hit nothing.
         var cuts = 0
+        var lastCut = 0
         var seenAt: (epoch: Int, frames: Int64) = (0, 0)
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
             let status = await relay.status()
             if status.epoch != seenAt.epoch { seenAt = (status.epoch, status.frames) }
-            guard status.epoch >= 1, status.frames >= seenAt.frames + 150 else { continue }
+            guard status.epoch > lastCut, status.frames >= seenAt.frames + 150 else { continue }
             if cuts == 3 { break }
             simulator.market.cutAll()
             cuts += 1
-            seenAt = (-1, 0)
+            lastCut = status.epoch
         }
         relay.stop()
         let summary = try await run.value
