@@ -218,10 +218,14 @@ public final class RelayRun: Sendable {
         }
         let summary = try await self.recording.run()
         // Every consumer is closed: clients read what they were written and answer the close.
+        // Unstructured, as a stop by cancellation (a signal) must still wait here, not spin.
+        let handler = self.handler
         let deadline = ContinuousClock.now + .nanoseconds(self.configuration.drainNanos)
-        while self.handler.active.withLock({ $0 }) > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        await Task {
+            while handler.active.withLock({ $0 }) > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }.value
         if let failure = self.hub.failure { throw .tape(.io(path: self.path, reason: "relay rows: \(failure)")) }
         return Summary(recording: summary, consumers: self.hub.consumers(), rules: self.hub.rules().counts)
     }
