@@ -1,3 +1,4 @@
+import Foundation
 import TapeLog
 
 /// A benchmark that could not run, saying what failed. The CLI reports it as a runtime failure
@@ -22,5 +23,12 @@ public struct BenchError: Error, CustomStringConvertible, Sendable {
         } catch {
             throw BenchError("\(error)")
         }
+    }
+
+    /// A fresh directory `name-PID` in the system's temporary directory, for one run's files.
+    static func scratchDirectory(_ name: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid())").path
+        try wrapping { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        return directory
     }
 }

@@ -90,10 +90,7 @@ public struct RecordBench: Sendable {
     /// directory removed afterwards. Throws ``TapeError`` for the tape's failures and
     /// ``BenchError`` for anything else.
     public func run() async throws -> Result {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-record-\(getpid())").path
-        try BenchError.wrapping {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
+        let directory = try BenchError.scratchDirectory("bench-record")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let tape = "\(directory)/record.tape"
         let truth = "\(directory)/truth.jsonl"

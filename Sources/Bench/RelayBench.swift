@@ -102,10 +102,7 @@ public struct RelayBench: Sendable {
     }
 
     public func run() async throws -> Result {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-relay-\(getpid())").path
-        try BenchError.wrapping {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
+        let directory = try BenchError.scratchDirectory("bench-relay")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let tape = "\(directory)/relay.tape"
         let truth = "\(directory)/truth.jsonl"
@@ -122,13 +119,8 @@ public struct RelayBench: Sendable {
         }
         let serving = Task { try await simulator.run() }
         defer { serving.cancel() }
-        let request = try BenchError.wrapping {
-            try UpbitSubscription.shorthand(
-                simulator.market.types.joined(separator: ",") + ":" + simulator.market.markets.joined(separator: ","),
-                ticket: "ticktape-bench"
-            )
-        }
-        let everything = request.serialized()
+        let everything = UpbitSubscription.publicStreams(of: simulator.market.markets, ticket: "ticktape-bench")
+            .serialized()
         let samples = Samples()
         let hubBox = Locked<RelayHub?>(nil)
         let frames = BaselineQueue()

@@ -45,28 +45,12 @@ struct RecordCommand: AsyncParsableCommand {
             session.stop()
             _ = try? await session.run()
         }
-        let task = Task { try await session.run() }
-        let trap = SignalTrap([SIGINT, SIGTERM]) { signal, count in
-            if count == 1 {
-                task.cancel()
-            } else {
-                Self.exitNow(on: signal) { try? session.flush() }
-            }
-        }
-        let status = RecordStatusLine.start(session)
-        let result = await task.result
-        status?.cancel()
-        await status?.value
-        trap.cancel()
-        let summary: RecordingRun.Summary
-        do {
-            summary = try result.get()
-        } catch let error as RecordingError {
-            throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
-        } catch {
-            throw CLIError(.runtime, "\(error)")
-        }
-        let signal = summary.stopReason == .stopped ? trap.caught : nil
+        let (summary, caught) = try await Self.runUntilStopped(
+            { try await session.run() },
+            flush: { try? session.flush() },
+            statusLine: { RecordStatusLine.start(session) }
+        )
+        let signal = summary.stopReason == .stopped ? caught : nil
         Console.out(Self.summaryLine(summary, path: recording.out, signal: signal))
         cluster.finish(publisher, tape: recording.out)
         Console.flush()
@@ -79,6 +63,37 @@ struct RecordCommand: AsyncParsableCommand {
             + "\(Format.fixed(Double(summary.durationNanos) / 1e9, 3)) s, "
             + "\(Format.fixed(summary.framesPerSecond, 1)) frames/s → \(path) (stopped: \(summary.stopReason.rawValue))"
             + (signal.map { " by \(signalName($0))" } ?? "")
+    }
+
+    /// Runs a recording (`record`'s or `relay`'s) until it ends by itself or on a signal: a first
+    /// SIGINT or SIGTERM cancels it (a clean stop), a second exits at once after `flush`. The
+    /// status line runs meanwhile. Returns its summary and the signal caught, if any; a
+    /// ``RecordingError`` becomes exit 2 or 3.
+    static func runUntilStopped<Summary: Sendable>(
+        _ body: @escaping @Sendable () async throws -> Summary,
+        flush: @escaping @Sendable () -> Void,
+        statusLine: () -> Task<Void, Never>?
+    ) async throws(CLIError) -> (Summary, Int32?) {
+        let task = Task { try await body() }
+        let trap = SignalTrap([SIGINT, SIGTERM]) { signal, count in
+            if count == 1 {
+                task.cancel()
+            } else {
+                Self.exitNow(on: signal, flushing: flush)
+            }
+        }
+        let status = statusLine()
+        let result = await task.result
+        status?.cancel()
+        await status?.value
+        trap.cancel()
+        do {
+            return (try result.get(), trap.caught)
+        } catch let error as RecordingError {
+            throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
+        } catch {
+            throw CLIError(.runtime, "\(error)")
+        }
     }
 
     /// A second signal: try to commit what was received (`flush`, for at most a second), then

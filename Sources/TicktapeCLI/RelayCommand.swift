@@ -78,30 +78,13 @@ struct RelayCommand: AsyncParsableCommand {
                 }
             )
         }
-        let task = Task { try await relay.run() }
-        let trap = SignalTrap([SIGINT, SIGTERM]) { signal, count in
-            if count == 1 {
-                task.cancel()
-                relay.stop()
-            } else {
-                RecordCommand.exitNow(on: signal) { try? relay.flush() }
-            }
-        }
-        let status = Self.statusLine(relay)
-        let result = await task.result
-        status?.cancel()
-        await status?.value
-        trap.cancel()
+        let (summary, caught) = try await RecordCommand.runUntilStopped(
+            { try await relay.run() },
+            flush: { try? relay.flush() },
+            statusLine: { Self.statusLine(relay) }
+        )
         for task in served { await task.value }
-        let summary: RelayRun.Summary
-        do {
-            summary = try result.get()
-        } catch let error as RecordingError {
-            throw CLIError(error.isBadInput ? .badInput : .runtime, error.description)
-        } catch {
-            throw CLIError(.runtime, "\(error)")
-        }
-        let signal = summary.recording.stopReason == .stopped ? trap.caught : nil
+        let signal = summary.recording.stopReason == .stopped ? caught : nil
         Console.out(RecordCommand.summaryLine(summary.recording, path: recording.out, signal: signal))
         for consumer in summary.consumers { Console.out(Self.consumerLine(consumer.metrics)) }
         cluster.finish(publisher, tape: recording.out)
