@@ -36,8 +36,9 @@ public final class RecordingRun: Sendable {
         /// Told about every frame right after it is enqueued, in seq order (``RelayRun`` feeds its
         /// rules from here).
         public var onFrame: (@Sendable (FrameRecord) -> Void)?
-        /// Runs when the session stops, before `session_end` is written and the tape closed: the
-        /// last rows of the session can still be enqueued (the relay's consumer closes).
+        /// Runs when the session stops, after `session_end` (nothing more is recorded from then
+        /// on) and before the tape is closed: the last rows of the session can still be enqueued
+        /// (the relay's consumer closes).
         public var beforeEnd: (@Sendable () async -> Void)?
 
         public init(path: String, url: WebSocketURL, subscription: [UInt8], toolVersion: String) {
@@ -194,7 +195,6 @@ public final class RecordingRun: Sendable {
         recorderTask.cancel()
         let bound = self.recorderConfiguration.closeTimeoutNanos + 1_000_000_000
         let finished = await recorderDone.sleep(nanos: bound)
-        await self.configuration.beforeEnd?()
         var failure: RecordingError?
         if finished {
             do {
@@ -218,6 +218,9 @@ public final class RecordingRun: Sendable {
                 failure = .recorder(String(describing: error))
             }
         }
+        // After `session_end`: a recorder that did not stop in time records nothing more, so the
+        // last rows (the relay's consumer closes) follow every frame the session will hold.
+        await self.configuration.beforeEnd?()
         let stats: WriterStats
         do {
             stats = try self.writer.close()
