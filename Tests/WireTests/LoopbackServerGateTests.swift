@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import TicktapeTestSupport
 import Wire
 
 @Suite(.timeLimit(.minutes(3))) struct LoopbackServerGateTests {
@@ -28,6 +29,20 @@ import Wire
                 #expect(error.httpStatus == 429)
             }
         }
+    }
+
+    /// A refusal is written by the connection's event loop and needs none of the server's tasks:
+    /// a server whose tasks are starved (a loaded machine) still refuses within the client's
+    /// handshake deadline, instead of letting the client time out.
+    @Test func aRefusalIsAnsweredBeforeTheServerRunsAnyTask() async throws {
+        let server = try await WebSocketServer.bind(gate: { _ in .reject(.tooManyRequests) })
+        await #expect(throws: WebSocketClientError.upgradeRejected(status: 429, body: "Too many API requests.")) {
+            try await connectAndClose(server.port)
+        }
+        // Running it, then cancelling the run, closes the listening socket.
+        let running = Task { try await server.run(handler: drain) }
+        running.cancel()
+        _ = await running.result
     }
 
     @Test func clientsBeyondTheLimitGet503() async throws {

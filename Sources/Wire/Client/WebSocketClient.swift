@@ -125,6 +125,11 @@ public enum WebSocketClient {
             if let refusal = capture.refusal {
                 throw WebSocketClientError.upgradeRejected(status: refusal.status, body: refusal.body)
             }
+            if deadlinePassed.withLock({ $0 }) {
+                throw WebSocketClientError.handshakeFailed(
+                    "no complete handshake within \(options.handshakeTimeout.nanoseconds / 1_000_000) ms"
+                )
+            }
             throw WebSocketClientError.handshakeFailed(String(describing: error))
         }
         switch outcome {

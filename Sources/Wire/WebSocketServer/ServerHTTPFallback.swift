@@ -1,24 +1,17 @@
 import NIOCore
 import NIOHTTP1
 
-/// Answers requests that did not upgrade: a refused upgrade with its refusal (429, 503, 404),
-/// `GET /status` with the status closure, then whatever the configuration's `httpResponder`
+/// Answers requests that did not upgrade (a refused upgrade is answered on the event loop, with
+/// ``parts(of:upgradeRequired:)``): `GET /status` with the status closure, then whatever the configuration's `httpResponder`
 /// answers (the REST endpoints), a plain request on a WebSocket path with 426 (RFC 7231
 /// §6.5.15: Upgrade Required), anything else with 404. One answer, then close.
 enum ServerHTTPFallback {
     static func serve(
         _ channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
-        refusal: HTTPReply?,
         _ configuration: WebSocketServerConfiguration,
         status: (@Sendable () async -> HTTPReply)?
     ) async throws {
         try await channel.executeThenClose { inbound, outbound in
-            // A refused upgrade is answered at once: NIO's typed server upgrade handler has
-            // already consumed that request's head (only `.end` reaches this channel).
-            if let refusal {
-                try await Self.write(refusal, to: outbound, upgradeRequired: false)
-                return
-            }
             for try await part in inbound {
                 let reply: HTTPReply
                 switch part {
@@ -65,6 +58,11 @@ enum ServerHTTPFallback {
         to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
         upgradeRequired: Bool
     ) async throws {
+        try await outbound.write(contentsOf: Self.parts(of: reply, upgradeRequired: upgradeRequired))
+    }
+
+    /// The response as head, body and end, with `Connection: close`: every answer is the last.
+    static func parts(of reply: HTTPReply, upgradeRequired: Bool) -> [HTTPServerResponsePart] {
         let body = ByteBuffer(string: reply.body)
         var headers = reply.headers
         headers.add(name: "Content-Type", value: reply.contentType)
@@ -72,6 +70,6 @@ enum ServerHTTPFallback {
         headers.add(name: "Connection", value: "close")
         if upgradeRequired { headers.add(name: "Upgrade", value: "websocket") }
         let head = HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers)
-        try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(body)), .end(nil)])
+        return [.head(head), .body(.byteBuffer(body)), .end(nil)]
     }
 }

@@ -66,13 +66,10 @@ public struct WebSocketServer: Sendable {
                                     handler: handler,
                                     configuration
                                 )
-                            case .http(let channel, let refusal):
-                                try await ServerHTTPFallback.serve(
-                                    channel,
-                                    refusal: refusal,
-                                    configuration,
-                                    status: status
-                                )
+                            case .http(let channel):
+                                try await ServerHTTPFallback.serve(channel, configuration, status: status)
+                            case .answered:
+                                break
                             }
                         } catch {
                             configuration.onConnectionError?(error)
@@ -172,8 +169,16 @@ public struct WebSocketServer: Sendable {
         let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration<ServerConnection>(
             upgraders: [upgrader],
             notUpgradingCompletionHandler: { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    .http(try NIOAsyncChannel(wrappingChannelSynchronously: channel), refusal: refusal.value)
+                // A refusal is answered here, on the event loop, so that a server whose tasks
+                // are busy still refuses within the client's handshake deadline.
+                if let reply = refusal.value {
+                    let parts = ServerHTTPFallback.parts(of: reply, upgradeRequired: false)
+                    for part in parts.dropLast() { channel.write(part, promise: nil) }
+                    channel.writeAndFlush(parts[parts.count - 1]).whenComplete { _ in channel.close(promise: nil) }
+                    return channel.eventLoop.makeSucceededFuture(.answered)
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    .http(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
                 }
             }
         )
@@ -224,5 +229,7 @@ public struct WebSocketServer: Sendable {
 enum ServerConnection: Sendable {
     /// `closeState` is shared by the handler's writer and the unwritable watchdog.
     case websocket(NIOAsyncChannel<WebSocketMessage, WebSocketFrame>, UpgradeRequest, closeState: Locked<Bool>)
-    case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, refusal: HTTPReply?)
+    case http(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
+    /// A refused upgrade, already answered and closing.
+    case answered
 }
