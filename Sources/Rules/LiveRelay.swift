@@ -305,9 +305,14 @@ public struct LiveRelay: Sendable {
             request.snapshots
             ?? reconciler.keys.keys.filter { slot.lane.spec.filter.matches(type: $0.type, code: $0.code) }
         var seen: Set<StreamKey> = []
+        var snapshots: [MarketEvent] = []
         for key in wanted where seen.insert(key).inserted {
-            if let event = snapshotEvent(key, atNs: atNs) { slot.lane.offer(event, at: atNs, observer: nil) }
+            if let event = snapshotEvent(key, atNs: atNs) { snapshots.append(event) }
         }
+        // In the order the states arrived: a stream whose last event came before a reconnect
+        // must not follow one from after it, or a client's epoch guard would drop it.
+        snapshots.sort { ($0.epoch, $0.seq) < ($1.epoch, $1.seq) }
+        for event in snapshots { slot.lane.offer(event, at: atNs, observer: nil) }
     }
 
     /// Before operation `ops + 1`: live, marks the depth when it changed; reproducing, takes

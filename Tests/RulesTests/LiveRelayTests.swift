@@ -199,6 +199,27 @@ struct LiveRelayTests {
         #expect(RelayMarks.decode([0, 1], after: 0) == nil, "an operation never repeats")
     }
 
+    @Test("a request's SNAPSHOTs come in the order their states arrived, older epochs first")
+    func snapshotsInArrivalOrder() throws {
+        var relay = LiveRelay()
+        // Every stream has state from epoch 1; the first two of epoch 2 move two of them on.
+        var newer = 0
+        for frame in Self.frames() {
+            if frame.ruleInput.epoch == 2 {
+                if newer == 2 { break }
+                newer += 1
+            }
+            _ = relay.ingest(frame.ruleInput)
+        }
+        let id = try relay.open(ConsumerSpec(name: "late", capacity: 64, policy: .dropOldest), request: .everything)
+        let snapshots = relay.take(id, max: 64, atNs: 0)
+        #expect(snapshots.count >= 6, "a stream per market at least")
+        #expect(snapshots.allSatisfy { $0.streamType == .snapshot })
+        let order = snapshots.map { ($0.epoch, $0.seq) }
+        #expect(order.elementsEqual(order.sorted { $0 < $1 }, by: ==), "\(order)")
+        #expect(snapshots.suffix(2).allSatisfy { $0.epoch == 2 } && snapshots.dropLast(2).allSatisfy { $0.epoch == 1 })
+    }
+
     @Test("policy block is refused live")
     func blockIsRefused() {
         var relay = LiveRelay()
