@@ -35,6 +35,9 @@ import Wire
         )
         recording.recorder.policy.backoffBaseNanos = 50_000_000
         recording.recorder.policy.backoffCapNanos = 200_000_000
+        // The relay and the in-process client run on threads of their own: this process's
+        // CPU-bound tests must not hold up their reads and writes.
+        recording.recorder.executor = sessionExecutor
         var configuration = RelayRun.Configuration(recording: recording)
         configuration.port = 0
         configuration.client = ConsumerSpec(name: "client", capacity: 32, policy: .coalesce)
@@ -42,12 +45,12 @@ import Wire
         configuration.socketSendBufferSize = 4096
         configuration.drainNanos = 15_000_000_000
         let relay = try await RelayRun(configuration)
-        let run = Task { try await relay.run() }
+        let run = Task(executorPreference: sessionExecutor) { try await relay.run() }
 
         // The in-process client: logs every delivery's payload as received upstream.
         let inProcess = try relay.consumer(ConsumerSpec(name: "inproc", capacity: 256, policy: .dropOldest))
         let inProcessLog = dir + "/inproc.jsonl"
-        let logged = Task {
+        let logged = Task(executorPreference: sessionExecutor) {
             var lines = ""
             for await delivery in inProcess { lines += String(decoding: delivery.payload, as: UTF8.self) + "\n" }
             try? lines.write(toFile: inProcessLog, atomically: true, encoding: .utf8)

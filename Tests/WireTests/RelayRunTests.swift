@@ -24,7 +24,7 @@ import Upbit
         options.market.rate = 400
         options.market.chaos = try ChaosSpec.parse("dup 0.05; stale-snapshot 0.5; gap 50ms")
         let simulator = try await ExchangeSimulator.bind(options: options)
-        let serving = Task { try await simulator.run() }
+        let serving = Task(executorPreference: sessionExecutor) { try await simulator.run() }
         defer { serving.cancel() }
 
         let markets = simulator.market.markets
@@ -37,8 +37,13 @@ import Upbit
         recording.recorder.policy.backoffBaseNanos = 20_000_000
         recording.recorder.policy.backoffCapNanos = 50_000_000
         recording.writer.commitMs = 20
+        // On threads of its own (this process's CPU-bound tests keep the cooperative pool busy):
+        // the clients' writes, too, run there.
+        recording.recorder.executor = sessionExecutor
         var configuration = RelayRun.Configuration(recording: recording)
         configuration.port = 0
+        let writers = Locked<Set<Bool>>([])
+        configuration.onWritten = { _, _, _ in writers.withLock { _ = $0.insert(sessionExecutor.isCurrent) } }
         // drop-oldest with room to spare: the SNAPSHOTs queued on the request stay first (a
         // coalescing queue may rightly replace one with a newer value of its stream).
         configuration.client = ConsumerSpec(name: "client", capacity: 4096, policy: .dropOldest)
@@ -46,9 +51,9 @@ import Upbit
 
         let quick = try relay.consumer(ConsumerSpec(name: "algo", capacity: 4096, policy: .dropOldest))
         let slow = try relay.consumer(ConsumerSpec(name: "gui", capacity: 4, policy: .coalesce))
-        let quickTask = Task { await Self.collect(quick, pause: nil) }
-        let slowTask = Task { await Self.collect(slow, pause: .milliseconds(3)) }
-        let run = Task { try await relay.run() }
+        let quickTask = Task(executorPreference: sessionExecutor) { await Self.collect(quick, pause: nil) }
+        let slowTask = Task(executorPreference: sessionExecutor) { await Self.collect(slow, pause: .milliseconds(3)) }
+        let run = Task(executorPreference: sessionExecutor) { try await relay.run() }
         // The client subscribes once the relay has state to give it SNAPSHOTs of.
         let warm = ContinuousClock.now + .seconds(30)
         while await relay.status().frames < 300, ContinuousClock.now < warm {
@@ -101,6 +106,7 @@ import Upbit
         #expect(received.prefix(2).allSatisfy { $0.contains(#""stream_type":"SNAPSHOT""#) }, "\(received.prefix(2))")
         #expect(received.allSatisfy { $0.contains(#""code":"\#(markets[0])""#) })
         #expect(byName["client-1"] != nil)
+        #expect(writers.withLock { $0 } == [true], "every batch written on the relay's own threads")
 
         // Live equals replay: every checkpoint of every consumer agrees.
         let reader = try TapeReader(path: relay.path)

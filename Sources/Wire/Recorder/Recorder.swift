@@ -29,7 +29,7 @@ public struct Recorder: Sendable {
         let loop = RecorderLoop(configuration: configuration, sink: self.sink, stop: stop)
         // Unstructured on purpose: cancellation must not reach the loop's own awaits, or it
         // could not send close 1000 and wait for the reply. It fires the stop signal instead.
-        let task = Task { try await loop.run() }
+        let task = Task(executorPreference: configuration.executor) { try await loop.run() }
         try await withTaskCancellationHandler {
             try await task.value
         } onCancel: {

@@ -33,6 +33,10 @@ public struct RecorderConfiguration: Sendable {
     public var clock: WireClock = .system
     /// Connect timeout, buffer watermarks, event loop group (its clock is replaced by `clock`).
     public var clientOptions = WebSocketClient.Options()
+    /// Where the recorder's tasks run (and, in ``RecordingRun`` and ``RelayRun``, the whole
+    /// session's): nil for Swift's cooperative pool; a ``DedicatedExecutor`` keeps a process's
+    /// own busy tasks from delaying the reads and writes.
+    public var executor: (any TaskExecutor)?
 
     public init(url: WebSocketURL, subscription: ByteBuffer) {
         self.url = url

@@ -146,7 +146,7 @@ public final class RecordingRun: Sendable {
     public func run() async throws(RecordingError) -> Summary {
         // Unstructured on purpose (as in ``Recorder/run()``): after a cancellation the session
         // must still wait for the close handshake and commit.
-        let task = Task { try await self.record() }
+        let task = Task(executorPreference: self.recorderConfiguration.executor) { try await self.record() }
         do {
             return try await withTaskCancellationHandler {
                 try await task.value
@@ -175,7 +175,7 @@ public final class RecordingRun: Sendable {
         }
         let recorderDone = StopSignal()
         let recorder = Recorder(configuration: self.recorderConfiguration, sink: self.sink)
-        let recorderTask = Task {
+        let recorderTask = Task(executorPreference: self.recorderConfiguration.executor) {
             defer { recorderDone.fire() }
             try await recorder.run()
         }

@@ -169,7 +169,10 @@ public final class RelayRun: Sendable {
         self.hub = hub
         self.sentLog = sentLog
         self.configuration = configuration
-        self.serverTask.withLock { $0 = Task { try? await server.run(handler: handler) } }
+        let executor = configuration.recording.recorder.executor
+        self.serverTask.withLock {
+            $0 = Task(executorPreference: executor) { try? await server.run(handler: handler) }
+        }
     }
 
     /// Closes a bound server that never served.
@@ -204,7 +207,8 @@ public final class RelayRun: Sendable {
     /// Records and relays until a stop condition; then closes every consumer (their last
     /// checkpoints on the tape), ends the session and stops listening.
     public func run() async throws(RecordingError) -> Summary {
-        let checkpoints = Task {
+        let executor = self.configuration.recording.recorder.executor
+        let checkpoints = Task(executorPreference: executor) {
             let interval = UInt64(max(1, self.configuration.recording.writer.commitMs)) * 1_000_000
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: interval)
@@ -221,7 +225,7 @@ public final class RelayRun: Sendable {
         // Unstructured, as a stop by cancellation (a signal) must still wait here, not spin.
         let handler = self.handler
         let deadline = ContinuousClock.now + .nanoseconds(self.configuration.drainNanos)
-        await Task {
+        await Task(executorPreference: executor) {
             while handler.active.withLock({ $0 }) > 0, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(5))
             }
