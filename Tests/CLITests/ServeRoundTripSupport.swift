@@ -105,6 +105,8 @@ private func readResponse(_ fd: Int32) -> String {
     var buffer = [UInt8](repeating: 0, count: 4096)
     while true {
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        // A signal (a debugger's stop, for one) interrupts a recv with a timeout: read on.
+        if n < 0 && errno == EINTR { continue }
         if n <= 0 { break }
         response.append(contentsOf: buffer[0..<n])
     }

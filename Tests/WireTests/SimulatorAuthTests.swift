@@ -173,18 +173,25 @@ import Upbit
         configuration.recorder.policy.backoffCapNanos = 5_000_000
         configuration.writer.commitMs = 10
         configuration.credentials = UpbitCredentials(accessKey: Self.accessKey, secretKey: Self.secretKey)
+        // Private data frames recorded per epoch (a frame count would also take in the last
+        // frames of the connection just ended, which a loaded recorder may still be taking in).
+        let privateData = Locked<[UInt32: Int]>([:])
+        configuration.onFrame = { frame in
+            guard frame.direction == .inbound, frame.opcode.isData else { return }
+            let text = String(decoding: frame.payload.prefix(64), as: UTF8.self)
+            if text.contains("myOrder") || text.contains("myAsset") {
+                privateData.withLock { $0[frame.epoch, default: 0] += 1 }
+            }
+        }
         let session = try RecordingRun(configuration)
         // Thirty seconds of simulator time in 20 ms steps; a step never crosses the next 5 s mark
         // until the recorder's current connection has carried private data, so each token's
         // epoch opens with a subscribe that works, however slowly the machine runs.
         let moved = Locked<Int64>(0)
-        let framesAtEpoch = Locked<(epoch: Int, frames: Int64)>((0, 0))
         let summary = try await runSession(session) {
             let status = await session.status()
-            let enough = framesAtEpoch.withLock { mark -> Bool in
-                if mark.epoch != status.epoch { mark = (status.epoch, status.frames) }
-                return status.epoch >= 1 && status.frames >= mark.frames + 3
-            }
+            let enough =
+                status.epoch >= 1 && privateData.withLock { $0[UInt32(status.epoch), default: 0] } >= 2
             return moved.withLock { total in
                 // Over after 30 s, once the sixth expiry's reconnect has carried data too (the
                 // clock runs on a little for that data; it cannot pass 35 s, the next expiry).
