@@ -6,8 +6,10 @@ import Primitives
 /// Swift's cooperative pool has one thread per core. An application whose own work keeps those
 /// threads busy (long synchronous computations, a test runner's CPU-bound tests) delays every
 /// other task: a recorder then stops reading its socket and a relay stops writing to its
-/// clients until a thread is free. Tasks that prefer this executor (``RecorderConfiguration/executor``)
-/// run on its threads instead, and the kernel shares the cores between them and the rest.
+/// clients until a thread is free. Tasks that prefer this executor
+/// (``RecorderConfiguration/executor``) run on its threads instead, and the kernel shares the
+/// cores between them and the rest. Its tasks must not block a thread: unlike the cooperative
+/// pool, it does not add threads when one blocks.
 ///
 /// Its threads live as long as the process: make one and share it.
 public final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {

@@ -1,10 +1,11 @@
 import NIOCore
 import NIOHTTP1
 
-/// Answers requests that did not upgrade (a refused upgrade is answered on the event loop, with
-/// ``parts(of:upgradeRequired:)``): `GET /status` with the status closure, then whatever the configuration's `httpResponder`
-/// answers (the REST endpoints), a plain request on a WebSocket path with 426 (RFC 7231
-/// §6.5.15: Upgrade Required), anything else with 404. One answer, then close.
+/// Answers requests that did not upgrade: `GET /status` with the status closure, then whatever
+/// the configuration's `httpResponder` answers (the REST endpoints), a plain request on a
+/// WebSocket path with 426 (RFC 7231 §6.5.15: Upgrade Required), anything else with 404. One
+/// answer, then close. (A refused upgrade is answered on the event loop, with
+/// ``parts(of:upgradeRequired:)``.)
 enum ServerHTTPFallback {
     static func serve(
         _ channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
