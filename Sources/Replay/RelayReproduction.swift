@@ -96,7 +96,7 @@ public struct RelayReproduction: Sendable {
                     try relay.close(id, monoNs: event.monoNs)
                 }
             } catch {
-                problems.append(Self.problem(consumer: id, "\(error)"))
+                problems.append(.unreached(consumer: id, note: "\(error)"))
             }
         }
 
@@ -121,9 +121,10 @@ public struct RelayReproduction: Sendable {
         }
         if let stray = events.first {
             problems.append(
-                Self.problem(
+                .unreached(
                     consumer: Int(stray.consumer),
-                    "its \(stray.kind) follows frame (\(stray.epoch), \(stray.afterSeq)), which is not an inbound data frame of the tape in that order"
+                    note: "its \(stray.kind) follows frame (\(stray.epoch), \(stray.afterSeq)), "
+                        + "which is not an inbound data frame of the tape in that order"
                 )
             )
         }
@@ -177,31 +178,6 @@ public struct RelayReproduction: Sendable {
             text += "; the replay's next delivery was (\(first.epoch), \(first.seq))"
         }
         return text
-    }
-
-    private static func problem(consumer: Int, _ why: String) -> RelayCheckpointResult {
-        RelayCheckpointResult(
-            consumer: consumer,
-            name: "?",
-            live: RelayCheckpoint(
-                consumer: consumer,
-                fromOp: 0,
-                toOp: 0,
-                marks: RelayMarks(),
-                delivered: 0,
-                dropped: 0,
-                coalesced: 0,
-                depth: 0,
-                digest: ""
-            ),
-            offlineDelivered: -1,
-            offlineDropped: 0,
-            offlineCoalesced: 0,
-            offlineDigest: "",
-            agreedDelivered: 0,
-            firstDifferent: nil,
-            note: why
-        )
     }
 }
 

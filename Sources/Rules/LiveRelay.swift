@@ -264,18 +264,7 @@ public struct LiveRelay: Sendable {
             // Checkpoints of a consumer whose open was not reached: none can agree.
             if !closed.contains(where: { $0.id == consumer }), !schedule.checkpoints.isEmpty {
                 results.append(
-                    RelayCheckpointResult(
-                        consumer: consumer,
-                        name: "?",
-                        live: schedule.checkpoints[0],
-                        offlineDelivered: -1,
-                        offlineDropped: 0,
-                        offlineCoalesced: 0,
-                        offlineDigest: "",
-                        agreedDelivered: 0,
-                        firstDifferent: nil,
-                        note: "the consumer was never opened"
-                    )
+                    .unreached(consumer: consumer, live: schedule.checkpoints[0], note: "the consumer was never opened")
                 )
             }
         }
@@ -390,19 +379,14 @@ public struct LiveRelay: Sendable {
         guard let schedule, schedule.nextCheckpoint < schedule.checkpoints.count, !schedule.failed else { return }
         // Checkpoints past the end of what the tape holds (frames lost to a crash cannot be, as
         // they are committed with or before their marks): a consumer journal that says more.
+        let live = schedule.checkpoints[schedule.nextCheckpoint]
         results.append(
-            RelayCheckpointResult(
+            .unreached(
                 consumer: consumer,
                 name: name,
-                live: schedule.checkpoints[schedule.nextCheckpoint],
-                offlineDelivered: -1,
-                offlineDropped: 0,
-                offlineCoalesced: 0,
-                offlineDigest: "",
+                live: live,
                 agreedDelivered: schedule.agreedDelivered,
-                firstDifferent: nil,
-                note:
-                    "the journal has checkpoints after operation \(schedule.checkpoints[schedule.nextCheckpoint].toOp), which the replay never reached"
+                note: "the journal has checkpoints after operation \(live.toOp), which the replay never reached"
             )
         )
     }
@@ -472,6 +456,40 @@ public struct RelayCheckpointResult: Sendable {
         self.agreedDelivered = agreedDelivered
         self.firstDifferent = firstDifferent
         self.note = note
+    }
+
+    /// A live checkpoint the reproduction never reached (nothing to compare), with why; `live`
+    /// defaults to an empty checkpoint of `consumer` when the journal could not even say which.
+    public static func unreached(
+        consumer: Int,
+        name: String = "?",
+        live: RelayCheckpoint? = nil,
+        agreedDelivered: Int = 0,
+        note: String
+    ) -> RelayCheckpointResult {
+        RelayCheckpointResult(
+            consumer: consumer,
+            name: name,
+            live: live
+                ?? RelayCheckpoint(
+                    consumer: consumer,
+                    fromOp: 0,
+                    toOp: 0,
+                    marks: RelayMarks(),
+                    delivered: 0,
+                    dropped: 0,
+                    coalesced: 0,
+                    depth: 0,
+                    digest: ""
+                ),
+            offlineDelivered: -1,
+            offlineDropped: 0,
+            offlineCoalesced: 0,
+            offlineDigest: "",
+            agreedDelivered: agreedDelivered,
+            firstDifferent: nil,
+            note: note
+        )
     }
 
     /// Whether the reproduction reached the same deliveries, drops and coalesces.
