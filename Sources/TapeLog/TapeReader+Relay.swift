@@ -1,16 +1,16 @@
 extension TapeReader {
     /// Whether `ticktape relay` recorded this tape (it has the relay tables).
-    public var isRelayTape: Bool {
-        (try? db.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'relay_session'")) == 1
+    public var isRelayTape: Bool { (try? hasRelayTables()) == true }
+
+    private func hasRelayTables() throws(SQLiteError) -> Bool {
+        try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'relay_session'") == 1
     }
 
     /// The relay journal of a tape `ticktape relay` recorded (`Schemas/relay.sql`); nil for any
     /// other tape. Rows are checked for range; what they mean is the relay's to judge.
     public func relayJournal() throws(TapeError) -> RelayJournalLog? {
         do {
-            guard try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'relay_session'") == 1 else {
-                return nil
-            }
+            guard try hasRelayTables() else { return nil }
             let r = try db.prepare("SELECT rules FROM relay_session WHERE id = 1")
             guard try r.step(), let rules = r.string(0) else {
                 throw TapeError.corrupt(path: path, reason: "relay_session: the row is missing")
